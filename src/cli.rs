@@ -1,0 +1,309 @@
+//! Command-line interface: the GUI by default, headless subcommands for scripts and CI.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::format;
+use crate::snapshot::{self, Progress, Snapshot, report};
+
+/// heapsight: a fast explorer for V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz).
+///
+/// Without a subcommand, opens the desktop app (with FILE and FILE2 as baseline and
+/// target, or a bundled demo snapshot when no file is given).
+#[derive(Debug, Parser)]
+#[command(name = "heapsight", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Snapshots to open in the app: one, or a baseline and a target (and a final).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Render the app window to this PNG after loading finishes, then exit.
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+
+    /// The app view to show first (summary, comparison, containment, dominators,
+    /// statistics, graph), useful with --screenshot.
+    #[arg(long, value_name = "VIEW")]
+    pub view: Option<String>,
+
+    /// Select this node (@id) after loading, useful with --screenshot.
+    #[arg(long, value_name = "@ID")]
+    pub select: Option<String>,
+
+    /// Headless command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Totals, statistics, every class of the Summary view, and the largest objects.
+    ///
+    /// With --json the output matches the DevTools oracle (`node oracle.js FILE`) field for
+    /// field, except devtoolsFrontendVersion.
+    Summary(SummaryArgs),
+    /// One object by id: sizes, distance, every retainer and its dominator chain.
+    Node(NodeArgs),
+    /// Load a snapshot and report the time to a ready Summary and the peak memory.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The snapshot (.heapsnapshot or .heapsnapshot.gz).
+    pub file: PathBuf,
+    /// Print JSON (the oracle's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Number of largest objects to list.
+    #[arg(long, default_value_t = 20)]
+    pub top_nodes: usize,
+    /// Retainers listed per object.
+    #[arg(long, default_value_t = 5)]
+    pub retainers: usize,
+    /// Show only the first N classes in the table (JSON always has all).
+    #[arg(long, default_value_t = 40)]
+    pub top_classes: usize,
+}
+
+/// Arguments of `node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The snapshot.
+    pub file: PathBuf,
+    /// The object's id, as `@123` or `123`.
+    pub id: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The snapshot to load.
+    pub file: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a headless command.
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Summary(args) => summary(&args),
+        Command::Node(args) => node(&args),
+        Command::Bench(args) => bench(&args),
+    }
+}
+
+/// Loads a snapshot for a headless command, with errors that name the file.
+pub fn load(path: &Path) -> anyhow::Result<Snapshot> {
+    let progress = Progress::new();
+    let snap = snapshot::load_path(path, &progress)?;
+    if snap.unreachable_count() > 0 {
+        log::warn!(
+            "{}: {} nodes are unreachable from the root",
+            path.display(),
+            snap.unreachable_count()
+        );
+    }
+    Ok(snap)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("while writing to stdout"),
+    }
+}
+
+fn summary(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
+    let snap = load(&args.file)?;
+    if args.json {
+        print(&report::to_json_string(
+            &snap.summary_report(args.top_nodes, args.retainers),
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let totals = snap.totals();
+    let stats = snap.statistics();
+    out.push_str(&format!(
+        "{}: {} nodes, {} edges, total {} ({} B), loaded in {:.2} s\n\n",
+        args.file.display(),
+        format::count(totals.node_count as u64),
+        format::count(totals.edge_count as u64),
+        format::bytes(totals.total_size),
+        totals.total_size,
+        snap.timings().total_secs()
+    ));
+    out.push_str(&format!(
+        "Statistics: code {}, strings {}, JS arrays {}, typed arrays {}, system {}, other JS {}, other native {}\n\n",
+        format::bytes(stats.code),
+        format::bytes(stats.strings),
+        format::bytes(stats.js_arrays),
+        format::bytes(stats.typed_arrays),
+        format::bytes(stats.system),
+        format::bytes(stats.other_js_objects),
+        format::bytes(stats.other_non_js_objects),
+    ));
+    out.push_str(&format!(
+        "{:<48} {:>9} {:>10} {:>12} {:>12} {:>7}\n",
+        "Constructor", "Distance", "Count", "Shallow", "Retained", "Ret %"
+    ));
+    let total = snap.total_size();
+    for class in snap.classes().iter().take(args.top_classes) {
+        out.push_str(&format!(
+            "{:<48} {:>9} {:>10} {:>12} {:>12} {:>7}\n",
+            truncate(&class.name, 48),
+            format::distance(class.distance),
+            class.count,
+            format::bytes(class.shallow_size_bytes),
+            format::bytes(class.retained_size_bytes),
+            format::percent(class.retained_size_bytes, total),
+        ));
+    }
+    if snap.classes().len() > args.top_classes {
+        out.push_str(&format!(
+            "… {} more classes (--top-classes N, or --json for all)\n",
+            snap.classes().len() - args.top_classes
+        ));
+    }
+    out.push_str("\nLargest objects by retained size:\n");
+    for n in snap.top_retainers(args.top_nodes) {
+        out.push_str(&format!(
+            "  {:<60} {:>12} retained, {:>10} shallow, distance {}\n",
+            truncate(&format!("{} @{}", snap.class_name(n), snap.node_id(n)), 60),
+            format::bytes(snap.retained_size(n)),
+            format::bytes(snap.self_size(n)),
+            format::distance(snap.distance(n)),
+        ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Parses `@123` or `123`.
+pub fn parse_node_id(text: &str) -> anyhow::Result<u32> {
+    let digits = text.trim().trim_start_matches('@');
+    digits
+        .parse()
+        .with_context(|| format!("{text:?} is not a node id (expected @123 or 123)"))
+}
+
+fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_node_id(&args.id)?;
+    let snap = load(&args.file)?;
+    let Some(n) = snap.find_by_id(id) else {
+        bail!("no node with id @{id} in {}", args.file.display());
+    };
+    let report = snap.node_report(n, usize::MAX, true);
+    if args.json {
+        print(&report::to_json_string(&report))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!(
+        "{} @{} ({}): {}\n  shallow {} ({} B), retained {} ({} B), distance {}\n  dominated by @{}\n",
+        snap.class_name(n),
+        report.id,
+        report.node_type,
+        truncate(&report.name, 200),
+        format::bytes(report.self_size),
+        report.self_size,
+        format::bytes(report.retained_size),
+        report.retained_size,
+        format::distance(report.distance),
+        report.dominator_id,
+    );
+    out.push_str(&format!("\nRetainers ({}):\n", report.retainer_count));
+    for (from, e) in snap.visible_retainers(n) {
+        out.push_str(&format!(
+            "  {:<30} in {} @{} (distance {})\n",
+            truncate(&snap.edge_label(e), 30),
+            truncate(&snap.node_name(from), 60),
+            snap.node_id(from),
+            format::distance(snap.distance(from)),
+        ));
+    }
+    out.push_str("\nDominator chain:\n");
+    for d in snap.dominator_chain(n) {
+        out.push_str(&format!(
+            "  {} @{} retained {}\n",
+            truncate(&snap.class_name(d), 60),
+            snap.node_id(d),
+            format::bytes(snap.retained_size(d))
+        ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Peak resident set size of this process in bytes (Linux `VmHWM`), if known.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let snap = load(&args.file)?;
+    let secs = started.elapsed().as_secs_f64();
+    let rss = peak_rss_bytes().unwrap_or(0);
+    let mem = snap.memory_usage();
+    let result = serde_json::json!({
+        "file": args.file.display().to_string(),
+        "fileBytes": snap.file_bytes(),
+        "nodes": snap.node_count(),
+        "edges": snap.edge_count(),
+        "classes": snap.classes().len(),
+        "parseSecs": snap.timings().parse_secs,
+        "analyzeSecs": snap.timings().analyze_secs,
+        "loadSecs": secs,
+        "peakRssBytes": rss,
+        "snapshotBytes": mem.total_bytes,
+        "bytesPerNode": mem.bytes_per_node,
+        "bytesPerEdge": mem.bytes_per_edge,
+        "stringBytes": mem.string_bytes,
+    });
+    if args.json {
+        print(&format!("{result:#}\n"))?;
+    } else {
+        print(&format!(
+            "file {}\n  {} nodes, {} edges, {} classes\n  load+analyze secs {:.2} (parse {:.2}, analyze {:.2})\n  peak RSS {:.2} GiB\n  snapshot in memory {:.2} GiB ({:.1} B/node, {:.1} B/edge, strings {})\n",
+            args.file.display(),
+            format::count(snap.node_count() as u64),
+            format::count(snap.edge_count() as u64),
+            snap.classes().len(),
+            secs,
+            snap.timings().parse_secs,
+            snap.timings().analyze_secs,
+            rss as f64 / f64::from(1u32 << 30),
+            mem.total_bytes as f64 / f64::from(1u32 << 30),
+            mem.bytes_per_node,
+            mem.bytes_per_edge,
+            format::bytes(mem.string_bytes),
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,75 @@
+//! Human-readable numbers shared by the CLI tables and the GUI panes.
+
+/// Bytes in DevTools' style: `0 B`, `999 B`, `1.2 kB`, `34 MB` (powers of 1000).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// An integer with thin thousands separators: `1 234 567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A distance as DevTools shows it: `−` for unreachable or system-only objects.
+pub fn distance(d: i32) -> String {
+    if !(0..crate::snapshot::BASE_SYSTEM_DISTANCE).contains(&d) {
+        "\u{2212}".to_owned()
+    } else {
+        d.to_string()
+    }
+}
+
+/// A percentage of `total` with one decimal (`0.0 %` for an empty total).
+pub fn percent(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "0.0 %".to_owned();
+    }
+    format!("{:.1} %", part as f64 * 100.0 / total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1_234), "1.2 kB");
+        assert_eq!(bytes(84_000), "84 kB");
+        assert_eq!(bytes(3_160_216), "3.2 MB");
+        assert_eq!(bytes(1_080_000_000), "1.1 GB");
+    }
+
+    #[test]
+    fn counts_and_distances() {
+        assert_eq!(count(1234567), "1\u{2009}234\u{2009}567");
+        assert_eq!(count(12), "12");
+        assert_eq!(distance(3), "3");
+        assert_eq!(distance(-5), "\u{2212}");
+        assert_eq!(distance(100_000_001), "\u{2212}");
+        assert_eq!(percent(1, 4), "25.0 %");
+    }
+}

@@ -1,0 +1,13 @@
+//! heapsight: a fast native explorer for V8 heap snapshots.
+//!
+//! - [`snapshot`]: the GUI-free core (parser, graph, DevTools-exact analysis).
+//! - [`cli`]: the headless commands (`summary`, `node`, `bench`, …) printing tables or JSON.
+//! - `app` (feature `gui`): the eframe/egui desktop application.
+
+pub mod cli;
+pub mod format;
+pub mod snapshot;
+pub mod synth;
+
+#[cfg(feature = "gui")]
+pub mod app;

@@ -1,0 +1,35 @@
+//! The `heapsight` binary: the desktop app by default, headless subcommands otherwise.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use heapsight::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("heapsight: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(command) = cli.command {
+        return cli::run(command);
+    }
+    run_gui(cli)
+}
+
+#[cfg(feature = "gui")]
+fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
+    heapsight::app::run(heapsight::app::StartOptions::from_cli(&cli))
+}
+
+#[cfg(not(feature = "gui"))]
+fn run_gui(_cli: Cli) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("this build has no GUI (built without the `gui` feature); use a subcommand, see --help")
+}

@@ -1,0 +1,412 @@
+//! Per-class aggregates (the Summary view) and Statistics, as DevTools computes them.
+//!
+//! Classes are keyed as DevTools keys them (`classKeyInternal` then `#classKeyFromClassKey`):
+//! `object` nodes with an allocation location are keyed `script,line,column,Name`, so
+//! same-named constructors from different places are separate rows; every other node is
+//! keyed by its class-name *string index*, shown as `,Name`. When two internal keys map to
+//! the same public key (e.g. closures' `Function` and an object named `Function`), the one
+//! seen later in node order replaces the other, as in DevTools.
+//!
+//! Only nodes with a non-zero shallow size are counted. A class's retained size is the sum
+//! of the retained sizes of its instances that are not dominated by another instance of the
+//! same class (walking the dominator tree).
+//!
+//! Layout: `classes` sorted by retained size descending (ties: shallow size, count, key);
+//! `node_class[n]` = index into `classes` or [`NO_CLASS`]; instances of class `c` are
+//! `members[classes[c].members.clone()]`, node ordinals in increasing order.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::meta::Meta;
+use super::names::js_cmp;
+use super::strings::StringTable;
+
+/// `node_class` value of nodes that belong to no Summary row (zero shallow size).
+pub const NO_CLASS: u32 = u32::MAX;
+
+/// One row of the Summary view.
+#[derive(Clone, Debug)]
+pub struct ClassAggregate {
+    /// DevTools' public class key, e.g. `,Object` or `81,7,13,CachedApiResponse`.
+    pub key: String,
+    /// Class name as shown in the Constructor column.
+    pub name: String,
+    /// Number of instances (with non-zero shallow size).
+    pub count: u32,
+    /// Sum of the instances' shallow sizes.
+    pub shallow_size_bytes: u64,
+    /// Retained size of the class (instances not dominated by another instance).
+    pub retained_size_bytes: u64,
+    /// Minimum distance of an instance.
+    pub distance: i32,
+    /// Range of this class's instances in [`Aggregates::members`].
+    pub members: Range<usize>,
+}
+
+/// The Summary view's data.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregates {
+    /// Rows, sorted by retained size descending.
+    pub classes: Vec<ClassAggregate>,
+    /// Node ordinals of the instances, grouped by class.
+    pub members: Vec<u32>,
+    /// Class of each node, or [`NO_CLASS`].
+    pub node_class: Vec<u32>,
+}
+
+/// A node's allocation location (from the snapshot's `locations`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    /// V8 script id.
+    pub script_id: u32,
+    /// 0-based line.
+    pub line: u32,
+    /// 0-based column.
+    pub column: u32,
+}
+
+/// Locations sorted by node ordinal (the last entry wins for duplicates, as in DevTools' map).
+pub(crate) fn build_locations(meta: &Meta, raw: &[u32], node_count: usize) -> Vec<(u32, Location)> {
+    let Some([oi, si, li, ci]) = meta.location_offsets else {
+        return Vec::new();
+    };
+    let lf = meta.location_field_count;
+    let nf = meta.node_field_count as u32;
+    let mut out: Vec<(u32, Location)> = raw
+        .chunks_exact(lf)
+        .filter(|r| r[oi] % nf == 0 && ((r[oi] / nf) as usize) < node_count)
+        .map(|r| {
+            (
+                r[oi] / nf,
+                Location {
+                    script_id: r[si],
+                    line: r[li],
+                    column: r[ci],
+                },
+            )
+        })
+        .collect();
+    // Stable sort keeps file order among duplicates; keep the last of each run.
+    out.sort_by_key(|&(n, _)| n);
+    let mut dedup: Vec<(u32, Location)> = Vec::with_capacity(out.len());
+    for entry in out {
+        match dedup.last_mut() {
+            Some(last) if last.0 == entry.0 => *last = entry,
+            _ => dedup.push(entry),
+        }
+    }
+    dedup
+}
+
+/// Inputs of the aggregation.
+pub(crate) struct AggregateInputs<'a> {
+    pub meta: &'a Meta,
+    pub strings: &'a StringTable,
+    pub node_type: &'a [u8],
+    pub self_size: &'a [u32],
+    pub class_index: &'a [u32],
+    pub distance: &'a [i32],
+    pub retained: &'a [u64],
+    pub first_dominated: &'a [u32],
+    pub dominated: &'a [u32],
+    pub locations: &'a [(u32, Location)],
+}
+
+/// Key of an object class with a location: DevTools compares `script,line,col,Name` text.
+type LocatedKey<'s> = (Location, &'s str);
+
+struct Internal {
+    key_class: u32,
+    location: Option<Location>,
+    name_index: u32,
+    count: u32,
+    self_size: u64,
+    max_ret: u64,
+    distance: i32,
+}
+
+/// Builds the Summary aggregates.
+pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
+    let node_count = inp.node_type.len();
+    let object = inp.meta.nt.object;
+    let mut by_index: HashMap<u32, u32> = HashMap::new();
+    let mut by_location: HashMap<LocatedKey<'_>, u32> = HashMap::new();
+    let mut internals: Vec<Internal> = Vec::new();
+    // Internal class id of every node (u32::MAX when the node has no self size).
+    let mut internal_of = vec![u32::MAX; node_count];
+    let mut loc_iter = inp.locations.iter().peekable();
+    for n in 0..node_count {
+        // Advance the location cursor to this node.
+        while loc_iter.peek().is_some_and(|(o, _)| (*o as usize) < n) {
+            loc_iter.next();
+        }
+        let size = inp.self_size[n];
+        if size == 0 {
+            continue;
+        }
+        let class = inp.class_index[n];
+        let location = if inp.node_type[n] == object {
+            loc_iter
+                .peek()
+                .filter(|(o, _)| *o as usize == n)
+                .map(|(_, l)| *l)
+        } else {
+            None
+        };
+        let new_id = internals.len() as u32;
+        let id = match location {
+            None => *by_index.entry(class).or_insert(new_id),
+            Some(loc) => *by_location
+                .entry((loc, inp.strings.get(class)))
+                .or_insert(new_id),
+        };
+        if id == new_id {
+            internals.push(Internal {
+                key_class: class,
+                location,
+                name_index: class,
+                count: 0,
+                self_size: 0,
+                max_ret: 0,
+                distance: inp.distance[n],
+            });
+        }
+        let agg = &mut internals[id as usize];
+        agg.count += 1;
+        agg.self_size += u64::from(size);
+        agg.distance = agg.distance.min(inp.distance[n]);
+        internal_of[n] = id;
+    }
+    drop(by_index);
+    drop(by_location);
+
+    // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
+    // same class was counted.
+    let root = inp.meta.root_ordinal;
+    let mut seen = vec![false; internals.len()];
+    // Stack of (node, next child position, class marked by this node or u32::MAX).
+    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+    let enter = |n: u32, seen: &mut Vec<bool>, internals: &mut Vec<Internal>| -> u32 {
+        let id = internal_of[n as usize];
+        if id == u32::MAX || seen[id as usize] {
+            return u32::MAX;
+        }
+        internals[id as usize].max_ret += inp.retained[n as usize];
+        seen[id as usize] = true;
+        id
+    };
+    let marked = enter(root, &mut seen, &mut internals);
+    stack.push((root, inp.first_dominated[root as usize], marked));
+    while let Some(top) = stack.last_mut() {
+        let (n, pos, marked) = *top;
+        if pos < inp.first_dominated[n as usize + 1] {
+            top.1 += 1;
+            let child = inp.dominated[pos as usize];
+            let m = enter(child, &mut seen, &mut internals);
+            stack.push((child, inp.first_dominated[child as usize], m));
+        } else {
+            if marked != u32::MAX {
+                seen[marked as usize] = false;
+            }
+            stack.pop();
+        }
+    }
+
+    // Public keys; a later internal key with the same public key replaces the earlier one.
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut winner_of_internal = vec![u32::MAX; internals.len()];
+    let mut slots: Vec<Option<usize>> = Vec::new(); // public slot -> internal id
+    for (i, agg) in internals.iter().enumerate() {
+        let name = inp.strings.get(agg.key_class);
+        let key = match agg.location {
+            None => format!(",{name}"),
+            Some(l) => format!("{},{},{},{name}", l.script_id, l.line, l.column),
+        };
+        match by_key.get(&key) {
+            Some(&slot) => slots[slot] = Some(i),
+            None => {
+                by_key.insert(key, slots.len());
+                slots.push(Some(i));
+            }
+        }
+    }
+    let mut keys: Vec<String> = vec![String::new(); slots.len()];
+    for (key, slot) in by_key {
+        keys[slot] = key;
+    }
+    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(slots.len());
+    for (slot, internal) in slots.iter().enumerate() {
+        let Some(i) = *internal else { continue };
+        let agg = &internals[i];
+        winner_of_internal[i] = classes.len() as u32;
+        classes.push(ClassAggregate {
+            key: std::mem::take(&mut keys[slot]),
+            name: inp.strings.get(agg.name_index).to_owned(),
+            count: agg.count,
+            shallow_size_bytes: agg.self_size,
+            retained_size_bytes: agg.max_ret,
+            distance: agg.distance,
+            members: 0..0,
+        });
+    }
+
+    // Sort rows, then remap node -> row.
+    let mut order: Vec<u32> = (0..classes.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&classes[a as usize], &classes[b as usize]);
+        y.retained_size_bytes
+            .cmp(&x.retained_size_bytes)
+            .then(y.shallow_size_bytes.cmp(&x.shallow_size_bytes))
+            .then(y.count.cmp(&x.count))
+            .then_with(|| js_cmp(&x.key, &y.key))
+    });
+    let mut rank = vec![0u32; classes.len()];
+    for (r, &c) in order.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
+    let mut sorted: Vec<ClassAggregate> = Vec::with_capacity(classes.len());
+    let mut taken: Vec<Option<ClassAggregate>> = classes.into_iter().map(Some).collect();
+    for &c in &order {
+        if let Some(class) = taken[c as usize].take() {
+            sorted.push(class);
+        }
+    }
+    let node_class: Vec<u32> = internal_of
+        .iter()
+        .map(|&id| {
+            if id == u32::MAX {
+                return NO_CLASS;
+            }
+            let w = winner_of_internal[id as usize];
+            if w == u32::MAX { NO_CLASS } else { rank[w as usize] }
+        })
+        .collect();
+    drop(internal_of);
+
+    // Members CSR, node order within a class.
+    let mut counts = vec![0usize; sorted.len() + 1];
+    for &c in &node_class {
+        if c != NO_CLASS {
+            counts[c as usize + 1] += 1;
+        }
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    for (i, class) in sorted.iter_mut().enumerate() {
+        class.members = counts[i]..counts[i + 1];
+    }
+    let mut fill = counts;
+    let mut members = vec![0u32; fill[sorted.len()]];
+    for (n, &c) in node_class.iter().enumerate() {
+        if c != NO_CLASS {
+            members[fill[c as usize]] = n as u32;
+            fill[c as usize] += 1;
+        }
+    }
+    Aggregates {
+        classes: sorted,
+        members,
+        node_class,
+    }
+}
+
+/// DevTools' Statistics view (the pie chart), sizes in bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statistics {
+    /// Total: root retained size plus `extra_native_bytes`.
+    pub total: u64,
+    /// `code` nodes.
+    pub code: u64,
+    /// Strings (plain, concatenated, sliced).
+    pub strings: u64,
+    /// `Array` objects plus their `elements` store when not shared.
+    pub js_arrays: u64,
+    /// `system / JSArrayBufferData` (typed array backing stores).
+    pub typed_arrays: u64,
+    /// `hidden` nodes.
+    pub system: u64,
+    /// V8 heap objects not counted above.
+    #[serde(rename = "otherJSObjects")]
+    pub other_js_objects: u64,
+    /// Native objects other than typed arrays (plus extra native bytes).
+    #[serde(rename = "otherNonJSObjects")]
+    pub other_non_js_objects: u64,
+    /// V8 heap total (total minus native).
+    pub v8heap_total: u64,
+    /// Native total (native nodes plus `extra_native_bytes`).
+    pub native_total: u64,
+}
+
+/// Inputs of the statistics.
+pub(crate) struct StatisticsInputs<'a> {
+    pub meta: &'a Meta,
+    pub strings: &'a StringTable,
+    pub node_type: &'a [u8],
+    pub node_name: &'a [u32],
+    pub self_size: &'a [u32],
+    pub first_edge: &'a [u32],
+    pub edge_to: &'a [u32],
+    pub edge_type: &'a [u8],
+    pub edge_name: &'a [u32],
+    pub first_retainer: &'a [u32],
+    pub root_retained: u64,
+}
+
+/// DevTools' `calculateStatistics`.
+pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> Statistics {
+    let nt = inp.meta.nt;
+    let internal = inp.meta.et.internal;
+    let extra = inp.meta.extra_native_bytes;
+    let mut native = extra;
+    let (mut typed, mut code, mut strings, mut arrays, mut system) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for n in 0..inp.node_type.len() {
+        let size = u64::from(inp.self_size[n]);
+        let t = inp.node_type[n];
+        if t == nt.hidden {
+            system += size;
+        } else if t == nt.native {
+            native += size;
+            if inp.strings.get(inp.node_name[n]) == "system / JSArrayBufferData" {
+                typed += size;
+            }
+        } else if t == nt.code {
+            code += size;
+        } else if t == nt.cons_string || t == nt.sliced_string || t == nt.string {
+            strings += size;
+        } else if inp.strings.get(inp.node_name[n]) == "Array" {
+            let mut array_size = size;
+            for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
+                if inp.edge_type[e] != internal || inp.strings.get(inp.edge_name[e]) != "elements" {
+                    continue;
+                }
+                let el = inp.edge_to[e] as usize;
+                if inp.first_retainer[el + 1] - inp.first_retainer[el] == 1 {
+                    array_size += u64::from(inp.self_size[el]);
+                }
+                break;
+            }
+            arrays += array_size;
+        }
+    }
+    let total = inp.root_retained + extra;
+    let v8heap_total = total.saturating_sub(native);
+    Statistics {
+        total,
+        code,
+        strings,
+        js_arrays: arrays,
+        typed_arrays: typed,
+        system,
+        other_js_objects: v8heap_total
+            .saturating_sub(code)
+            .saturating_sub(strings)
+            .saturating_sub(arrays)
+            .saturating_sub(system),
+        other_non_js_objects: native - typed,
+        v8heap_total,
+        native_total: native,
+    }
+}

@@ -1,0 +1,270 @@
+//! The analysis pipeline: parsed columns in, a ready [`Snapshot`] out.
+//!
+//! Phases, in order (each announced through [`Progress`], cancel checked between them):
+//! validate → retainers → DOM state → page-owned flags and essential edges → then in
+//! parallel { dominators } and { shallow sizes → distances → class names } → retained sizes
+//! → dominated nodes → aggregates → statistics → id index.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::aggregate::{self, AggregateInputs, StatisticsInputs};
+use super::distance::{self, DistanceInputs};
+use super::dom::{self, DomInputs};
+use super::dominators::{self, EdgeView};
+use super::error::{ErrorKind, Result};
+use super::graph;
+use super::names::{self, NameInputs, WeakMapEdges};
+use super::parse::Parsed;
+use super::progress::Progress;
+use super::shallow::{self, ShallowInputs};
+use super::strings::StringsOverlay;
+use super::{Snapshot, Timings};
+
+fn check_cancel(progress: &Progress) -> Result<()> {
+    if progress.is_cancelled() {
+        Err(ErrorKind::Cancelled.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs every phase on a parsed snapshot.
+pub(crate) fn analyze(
+    parsed: Parsed,
+    path: Option<PathBuf>,
+    file_bytes: u64,
+    parse_secs: f64,
+    progress: &Progress,
+) -> Result<Snapshot> {
+    let started = Instant::now();
+    let Parsed {
+        meta,
+        cols,
+        mut strings,
+    } = parsed;
+    progress.set_phase("Checking the graph");
+    graph::validate(&meta, &cols, strings.len())?;
+    check_cancel(progress)?;
+
+    let node_count = cols.node_id.len();
+    let root = meta.root_ordinal;
+    let super::parse::RawColumns {
+        node_type,
+        mut node_name,
+        node_id,
+        mut node_self_size,
+        mut node_detachedness,
+        first_edge,
+        edge_type,
+        edge_name,
+        edge_to,
+        locations,
+    } = cols;
+
+    progress.set_phase("Building retainers");
+    let retainers = graph::build_retainers(&first_edge, &edge_to);
+    check_cancel(progress)?;
+
+    progress.set_phase("Propagating DOM state");
+    dom::propagate(
+        &DomInputs {
+            meta: &meta,
+            node_type: &node_type,
+            first_edge: &first_edge,
+            edge_to: &edge_to,
+            edge_type: &edge_type,
+        },
+        &mut strings,
+        &mut node_name,
+        &mut node_detachedness,
+    );
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating node flags");
+    let weak_maps = WeakMapEdges::build(&strings);
+    let edges = EdgeView {
+        first_edge: &first_edge,
+        edge_to: &edge_to,
+        edge_type: &edge_type,
+        edge_name: &edge_name,
+    };
+    let page_owned = dominators::page_owned_flags(&edges, &meta.et, root, |n| {
+        node_type[n as usize] == meta.nt.synthetic
+            && strings.get(node_name[n as usize]) == "(Document DOM trees)"
+    });
+    let essential =
+        dominators::essential_edges(&edges, &meta.et, root, &node_id, &page_owned, &weak_maps);
+    drop(page_owned);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating dominators, distances and names");
+    let is_user_root = {
+        let inp = DistanceInputs {
+            meta: &meta,
+            strings: &strings,
+            node_type: &node_type,
+            node_name: &node_name,
+            first_edge: &first_edge,
+            edge_to: &edge_to,
+            edge_type: &edge_type,
+            edge_name: &edge_name,
+            weak_maps: &weak_maps,
+        };
+        let r = root as usize;
+        (first_edge[r]..first_edge[r + 1]).any(|e| inp.is_user_root(edge_to[e as usize] as usize))
+    };
+    let cancelled = || progress.is_cancelled();
+    let (tree, (distance, class_index, interfaces, interface_names)) = rayon::join(
+        || {
+            dominators::dominators(
+                &edges,
+                &essential,
+                &retainers.first_retainer,
+                &retainers.retainer_edge,
+                &retainers.retainer_node,
+                root,
+                &cancelled,
+            )
+        },
+        || {
+            shallow::reattribute(
+                &ShallowInputs {
+                    meta: &meta,
+                    strings: &strings,
+                    node_type: &node_type,
+                    node_name: &node_name,
+                    first_edge: &first_edge,
+                    edge_to: &edge_to,
+                    edge_type: &edge_type,
+                    has_user_roots: is_user_root,
+                },
+                &mut node_self_size,
+            );
+            let distance = distance::distances(
+                &DistanceInputs {
+                    meta: &meta,
+                    strings: &strings,
+                    node_type: &node_type,
+                    node_name: &node_name,
+                    first_edge: &first_edge,
+                    edge_to: &edge_to,
+                    edge_type: &edge_type,
+                    edge_name: &edge_name,
+                    weak_maps: &weak_maps,
+                },
+                &HashSet::new(),
+            );
+            let name_inputs = NameInputs {
+                meta: &meta,
+                node_type: &node_type,
+                node_name: &node_name,
+                first_edge: &first_edge,
+                edge_type: &edge_type,
+                edge_name: &edge_name,
+            };
+            // Class names add strings: collect them in an overlay, merged below.
+            let mut added = StringsOverlay::new(&strings);
+            let mut class_index = names::class_indexes(&name_inputs, &mut added);
+            let interfaces = names::infer_interfaces(&name_inputs, &added);
+            let mut interface_names = HashMap::new();
+            names::apply_interfaces(
+                &name_inputs,
+                &mut added,
+                &interfaces,
+                &mut interface_names,
+                &mut class_index,
+            );
+            (distance, (class_index, added.into_added()), interfaces, interface_names)
+        },
+    );
+    let tree = tree.ok_or(ErrorKind::Cancelled)?;
+    let (class_index, added_strings) = class_index;
+    strings.append(&added_strings);
+    drop(essential);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating retained sizes");
+    let retained = dominators::retained_sizes(&tree, &node_self_size);
+    let unreachable_count = tree.unreachable_count;
+    let dominator = tree.dominator;
+    drop(tree.preorder);
+    let (first_dominated, dominated) = dominators::dominated_nodes(&dominator, root);
+    check_cancel(progress)?;
+
+    progress.set_phase("Building class aggregates");
+    let locations = aggregate::build_locations(&meta, &locations, node_count);
+    let aggregates = aggregate::aggregates(&AggregateInputs {
+        meta: &meta,
+        strings: &strings,
+        node_type: &node_type,
+        self_size: &node_self_size,
+        class_index: &class_index,
+        distance: &distance,
+        retained: &retained,
+        first_dominated: &first_dominated,
+        dominated: &dominated,
+        locations: &locations,
+    });
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating statistics");
+    let statistics = aggregate::statistics(&StatisticsInputs {
+        meta: &meta,
+        strings: &strings,
+        node_type: &node_type,
+        node_name: &node_name,
+        self_size: &node_self_size,
+        first_edge: &first_edge,
+        edge_to: &edge_to,
+        edge_type: &edge_type,
+        edge_name: &edge_name,
+        first_retainer: &retainers.first_retainer,
+        root_retained: retained[root as usize],
+    });
+    let mut by_id: Vec<u32> = (0..node_count as u32).collect();
+    by_id.sort_unstable_by_key(|&n| (node_id[n as usize], n));
+
+    let analyze_secs = started.elapsed().as_secs_f64();
+    log::info!(
+        "analyzed {node_count} nodes, {} edges in {analyze_secs:.2}s (parse {parse_secs:.2}s)",
+        edge_to.len()
+    );
+    Ok(Snapshot {
+        path,
+        file_bytes,
+        timings: Timings {
+            parse_secs,
+            analyze_secs,
+        },
+        meta,
+        strings,
+        node_type,
+        node_name,
+        node_id,
+        self_size: node_self_size,
+        detachedness: node_detachedness,
+        first_edge,
+        edge_type,
+        edge_name,
+        edge_to,
+        first_retainer: retainers.first_retainer,
+        retainer_edge: retainers.retainer_edge,
+        retainer_node: retainers.retainer_node,
+        distance,
+        dominator,
+        retained,
+        first_dominated,
+        dominated,
+        class_index,
+        aggregates,
+        statistics,
+        locations,
+        interfaces,
+        interface_names,
+        weak_maps,
+        by_id,
+        unreachable_count,
+    })
+}

@@ -1,0 +1,574 @@
+//! Dominator tree and retained sizes, computed exactly as DevTools does.
+//!
+//! - [`page_owned_flags`]: DevTools' `markPageOwnedNodes`: one bit per node, set for nodes
+//!   reachable from the root's shortcut edges (the global objects) and `(Document DOM
+//!   trees)` without crossing weak edges.
+//! - [`essential_edges`]: one bit per edge, DevTools' `computeIsEssentialEdge`: weak edges,
+//!   self edges, shortcut edges (except from the root), WeakMap table→value edges, and edges
+//!   from non-page-owned to page-owned nodes do not count for dominance.
+//! - [`dominators`]: Lengauer–Tarjan ("simple" eval/link with iterative path compression),
+//!   a line-by-line port of `calculateDominatorsAndRetainedSizes`, including its handling of
+//!   nodes unreachable from the root (attached to the root), so the tree is identical.
+//!   Result: `dominator[n]` = node ordinal of the immediate dominator (the root is its own),
+//!   and the DFS order used to accumulate retained sizes.
+//! - [`retained_sizes`]: self size plus the retained sizes of dominated nodes (`u64`).
+//! - [`dominated_nodes`]: children CSR of the dominator tree: `first_dominated` (length
+//!   node_count + 1) into `dominated` (node ordinals; length node_count - 1).
+//!
+//! Temporary memory of [`dominators`]: 8 `u32` arrays of node_count + 1 entries.
+
+use super::meta::EdgeTypes;
+use super::names::WeakMapEdges;
+
+/// A fixed-size bit vector.
+#[derive(Clone, Debug, Default)]
+pub struct BitVec {
+    words: Vec<u64>,
+}
+
+impl BitVec {
+    /// `len` bits, all zero.
+    pub fn new(len: usize) -> Self {
+        Self {
+            words: vec![0; len.div_ceil(64)],
+        }
+    }
+
+    /// Sets bit `i`.
+    #[inline]
+    pub fn set(&mut self, i: usize) {
+        self.words[i >> 6] |= 1 << (i & 63);
+    }
+
+    /// Reads bit `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        self.words[i >> 6] & (1 << (i & 63)) != 0
+    }
+}
+
+/// Inputs shared by the graph phases: the edge columns and the CSR offsets.
+pub(crate) struct EdgeView<'a> {
+    pub first_edge: &'a [u32],
+    pub edge_to: &'a [u32],
+    pub edge_type: &'a [u8],
+    pub edge_name: &'a [u32],
+}
+
+/// DevTools' `markPageOwnedNodes`.
+pub(crate) fn page_owned_flags(
+    g: &EdgeView<'_>,
+    et: &EdgeTypes,
+    root: u32,
+    is_document_dom_trees_root: impl Fn(u32) -> bool,
+) -> BitVec {
+    let node_count = g.first_edge.len() - 1;
+    let mut flags = BitVec::new(node_count);
+    let mut stack: Vec<u32> = Vec::new();
+    let r = root as usize;
+    for e in g.first_edge[r] as usize..g.first_edge[r + 1] as usize {
+        let t = g.edge_type[e];
+        let to = g.edge_to[e];
+        if t == et.element {
+            if !is_document_dom_trees_root(to) {
+                continue;
+            }
+        } else if t != et.shortcut {
+            continue;
+        }
+        stack.push(to);
+        flags.set(to as usize);
+    }
+    while let Some(n) = stack.pop() {
+        let n = n as usize;
+        for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
+            let to = g.edge_to[e];
+            if flags.get(to as usize) || g.edge_type[e] == et.weak {
+                continue;
+            }
+            stack.push(to);
+            flags.set(to as usize);
+        }
+    }
+    flags
+}
+
+/// DevTools' `initEssentialEdges`: which edges count when computing dominators.
+pub(crate) fn essential_edges(
+    g: &EdgeView<'_>,
+    et: &EdgeTypes,
+    root: u32,
+    node_id: &[u32],
+    page_owned: &BitVec,
+    weak_maps: &WeakMapEdges,
+) -> BitVec {
+    let node_count = g.first_edge.len() - 1;
+    let mut bits = BitVec::new(g.edge_to.len());
+    for n in 0..node_count {
+        let node_flag = page_owned.get(n);
+        for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
+            let t = g.edge_type[e];
+            if t == et.internal
+                && let Some(info) = weak_maps.get(g.edge_name[e])
+                && u64::from(node_id[n]) == info.table_id
+            {
+                continue;
+            }
+            if t == et.weak {
+                continue;
+            }
+            let to = g.edge_to[e] as usize;
+            if to == n {
+                continue;
+            }
+            if n != root as usize {
+                if t == et.shortcut {
+                    continue;
+                }
+                if page_owned.get(to) && !node_flag {
+                    continue;
+                }
+            }
+            bits.set(e);
+        }
+    }
+    bits
+}
+
+/// Result of [`dominators`].
+pub(crate) struct DominatorTree {
+    /// Immediate dominator of each node (node ordinal); the root's is itself.
+    pub dominator: Vec<u32>,
+    /// Nodes (1-based vertex numbers minus one = ordinals) in DFS preorder; retained sizes
+    /// are accumulated in reverse of this order.
+    pub preorder: Vec<u32>,
+    /// Number of nodes not reachable from the root through essential edges.
+    pub unreachable_count: usize,
+}
+
+/// Lengauer–Tarjan over the essential edges. See the module docs.
+pub(crate) fn dominators(
+    g: &EdgeView<'_>,
+    essential: &BitVec,
+    first_retainer: &[u32],
+    retainer_edge: &[u32],
+    retainer_node: &[u32],
+    root: u32,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<DominatorTree> {
+    let node_count = g.first_edge.len() - 1;
+    let len = node_count + 1;
+    // 1-based vertex numbers; 0 means "none".
+    let mut parent = vec![0u32; len];
+    let mut ancestor = vec![0u32; len];
+    let mut vertex = vec![0u32; len];
+    let mut label = vec![0u32; len];
+    let mut semi = vec![0u32; len];
+    let mut next_edge = vec![0u32; len];
+    let mut n: u32 = 0;
+
+    let has_only_weak_retainers = |ordinal: usize| {
+        (first_retainer[ordinal]..first_retainer[ordinal + 1])
+            .all(|ri| !essential.get(retainer_edge[ri as usize] as usize))
+    };
+
+    // Iterative DFS from `start` (a vertex number), as DevTools' `dfs`.
+    let dfs = |start: u32,
+               n: &mut u32,
+               parent: &mut [u32],
+               vertex: &mut [u32],
+               label: &mut [u32],
+               semi: &mut [u32],
+               next_edge: &mut [u32]| {
+        let start_ordinal = (start - 1) as usize;
+        next_edge[start_ordinal] = g.first_edge[start_ordinal];
+        let mut v = start;
+        while v != 0 {
+            let vu = v as usize;
+            if semi[vu] == 0 {
+                *n += 1;
+                semi[vu] = *n;
+                vertex[*n as usize] = v;
+                label[vu] = v;
+            }
+            let mut v_next = parent[vu];
+            let v_ordinal = vu - 1;
+            let end = g.first_edge[v_ordinal + 1];
+            while next_edge[v_ordinal] < end {
+                let e = next_edge[v_ordinal] as usize;
+                if essential.get(e) {
+                    let w_ordinal = g.edge_to[e] as usize;
+                    let w = w_ordinal + 1;
+                    if semi[w] == 0 {
+                        parent[w] = v;
+                        next_edge[w_ordinal] = g.first_edge[w_ordinal];
+                        v_next = w as u32;
+                        break;
+                    }
+                }
+                next_edge[v_ordinal] += 1;
+            }
+            v = v_next;
+        }
+    };
+
+    let r = root + 1;
+    dfs(
+        r,
+        &mut n,
+        &mut parent,
+        &mut vertex,
+        &mut label,
+        &mut semi,
+        &mut next_edge,
+    );
+    let reached_from_root = n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                parent[v] = r;
+                dfs(
+                    v as u32,
+                    &mut n,
+                    &mut parent,
+                    &mut vertex,
+                    &mut label,
+                    &mut semi,
+                    &mut next_edge,
+                );
+            }
+        }
+    }
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 {
+                parent[v] = r;
+                n += 1;
+                semi[v] = n;
+                vertex[n as usize] = v as u32;
+                label[v] = v as u32;
+            }
+        }
+    }
+    if cancelled() {
+        return None;
+    }
+
+    // Buckets as singly linked lists: `bucket_head[v]` and `bucket_next[w]` (vertex numbers).
+    let mut bucket_next = next_edge; // reuse: DFS is done
+    bucket_next.fill(0);
+    let mut bucket_head = vec![0u32; len];
+    let mut dom = vec![0u32; len];
+    let mut stack: Vec<u32> = Vec::new();
+
+    // eval(v) with iterative path compression.
+    let mut evaluate = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| -> u32 {
+        if ancestor[v as usize] == 0 {
+            return v;
+        }
+        stack.clear();
+        let mut x = v;
+        while ancestor[ancestor[x as usize] as usize] != 0 {
+            stack.push(x);
+            x = ancestor[x as usize];
+        }
+        while let Some(w) = stack.pop() {
+            let wu = w as usize;
+            let a = ancestor[wu] as usize;
+            if semi[label[a] as usize] < semi[label[wu] as usize] {
+                label[wu] = label[a];
+            }
+            ancestor[wu] = ancestor[a];
+        }
+        label[v as usize]
+    };
+
+    for i in (2..=n as usize).rev() {
+        if i & 0xFFFFF == 0 && cancelled() {
+            return None;
+        }
+        let w = vertex[i];
+        let wu = w as usize;
+        let w_ordinal = wu - 1;
+        let mut is_orphan = true;
+        for ri in first_retainer[w_ordinal]..first_retainer[w_ordinal + 1] {
+            let ri = ri as usize;
+            if !essential.get(retainer_edge[ri] as usize) {
+                continue;
+            }
+            is_orphan = false;
+            let v = retainer_node[ri] + 1;
+            let u = evaluate(v, &mut ancestor, &mut label, &semi);
+            if semi[u as usize] < semi[wu] {
+                semi[wu] = semi[u as usize];
+            }
+        }
+        if is_orphan {
+            semi[wu] = semi[r as usize];
+        }
+        let b = vertex[semi[wu] as usize] as usize;
+        bucket_next[wu] = bucket_head[b];
+        bucket_head[b] = w;
+        // link(parent[w], w)
+        let p = parent[wu];
+        ancestor[wu] = p;
+        let mut v = bucket_head[p as usize];
+        bucket_head[p as usize] = 0;
+        while v != 0 {
+            let u = evaluate(v, &mut ancestor, &mut label, &semi);
+            dom[v as usize] = if semi[u as usize] < semi[v as usize] {
+                u
+            } else {
+                p
+            };
+            v = bucket_next[v as usize];
+        }
+    }
+    dom[0] = r;
+    dom[r as usize] = r;
+    for i in 2..=n as usize {
+        let w = vertex[i] as usize;
+        if dom[w] != vertex[semi[w] as usize] {
+            dom[w] = dom[dom[w] as usize];
+        }
+    }
+    drop((parent, ancestor, label, semi, bucket_head, bucket_next));
+
+    let dominator: Vec<u32> = dom[1..].iter().map(|&d| d - 1).collect();
+    drop(dom);
+    let preorder: Vec<u32> = vertex[1..=n as usize].iter().map(|&v| v - 1).collect();
+    Some(DominatorTree {
+        dominator,
+        preorder,
+        unreachable_count: node_count - reached_from_root,
+    })
+}
+
+/// Retained size of every node: self size plus everything it dominates.
+pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> Vec<u64> {
+    let mut retained: Vec<u64> = self_size.iter().map(|&s| u64::from(s)).collect();
+    for &n in tree.preorder[1..].iter().rev() {
+        let d = tree.dominator[n as usize] as usize;
+        retained[d] += retained[n as usize];
+    }
+    retained
+}
+
+/// Children CSR of the dominator tree (see the module docs). Children of a node are listed
+/// in decreasing ordinal order, as DevTools fills them.
+pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
+    let node_count = dominator.len();
+    let mut first = vec![0u32; node_count + 1];
+    for (n, &d) in dominator.iter().enumerate() {
+        if n != root as usize {
+            first[d as usize] += 1;
+        }
+    }
+    let mut fill = vec![0u32; node_count];
+    let mut next = 0u32;
+    for n in 0..node_count {
+        let c = first[n];
+        first[n] = next;
+        fill[n] = c;
+        next += c;
+    }
+    first[node_count] = next;
+    let mut dominated = vec![0u32; next as usize];
+    for (n, &d) in dominator.iter().enumerate() {
+        if n == root as usize {
+            continue;
+        }
+        let d = d as usize;
+        fill[d] -= 1;
+        dominated[(first[d] + fill[d]) as usize] = n as u32;
+    }
+    (first, dominated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::graph::build_retainers;
+
+    /// Builds an all-essential graph from an adjacency list and returns idoms.
+    fn idoms(adj: &[&[u32]]) -> Vec<u32> {
+        let mut first_edge = vec![0u32];
+        let mut edge_to = Vec::new();
+        for targets in adj {
+            edge_to.extend_from_slice(targets);
+            first_edge.push(edge_to.len() as u32);
+        }
+        let edge_type = vec![0u8; edge_to.len()];
+        let edge_name = vec![0u32; edge_to.len()];
+        let g = EdgeView {
+            first_edge: &first_edge,
+            edge_to: &edge_to,
+            edge_type: &edge_type,
+            edge_name: &edge_name,
+        };
+        let mut essential = BitVec::new(edge_to.len());
+        for e in 0..edge_to.len() {
+            essential.set(e);
+        }
+        let r = build_retainers(&first_edge, &edge_to);
+        dominators(
+            &g,
+            &essential,
+            &r.first_retainer,
+            &r.retainer_edge,
+            &r.retainer_node,
+            0,
+            &|| false,
+        )
+        .expect("not cancelled")
+        .dominator
+    }
+
+    /// Naive reference: d dominates n iff n is unreachable from the root without d.
+    fn naive_idoms(adj: &[&[u32]]) -> Vec<u32> {
+        let count = adj.len();
+        let reach = |skip: Option<usize>| {
+            let mut seen = vec![false; count];
+            let mut stack = vec![0usize];
+            seen[0] = true;
+            while let Some(v) = stack.pop() {
+                for &w in adj[v] {
+                    let w = w as usize;
+                    if Some(w) != skip && !seen[w] {
+                        seen[w] = true;
+                        stack.push(w);
+                    }
+                }
+            }
+            seen
+        };
+        let all = reach(None);
+        let mut doms: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for d in 0..count {
+            let without = reach(Some(d));
+            for n in 0..count {
+                if n != d && all[n] && !without[n] {
+                    doms[n].push(d);
+                }
+            }
+        }
+        // The immediate dominator is the dominator dominated by all other dominators.
+        (0..count)
+            .map(|n| {
+                if n == 0 {
+                    return 0;
+                }
+                doms[n]
+                    .iter()
+                    .copied()
+                    .find(|&d| doms[n].iter().all(|&o| o == d || doms[d].contains(&o)))
+                    .unwrap_or(0) as u32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn diamond() {
+        // 0 -> 1, 2; 1 -> 3; 2 -> 3; 3 -> 4
+        let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
+        assert_eq!(idoms(adj), vec![0, 0, 0, 0, 3]);
+    }
+
+    #[test]
+    fn idom_is_not_a_retainer() {
+        // 0 -> 1; 1 -> 2, 3; 2 -> 4; 3 -> 4: idom(4) = 1, which does not retain 4 directly.
+        let adj: &[&[u32]] = &[&[1], &[2, 3], &[4], &[4], &[]];
+        assert_eq!(idoms(adj), vec![0, 0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn cycles_and_back_edges_match_naive() {
+        let adj: &[&[u32]] = &[
+            &[1, 5],
+            &[2, 3],
+            &[4, 1],
+            &[4],
+            &[1, 6],
+            &[6, 7],
+            &[2],
+            &[5, 0],
+        ];
+        assert_eq!(idoms(adj), naive_idoms(adj));
+    }
+
+    #[test]
+    fn random_graphs_match_naive() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rand = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..200 {
+            let count = 2 + rand(14) as usize;
+            let mut lists: Vec<Vec<u32>> = vec![Vec::new(); count];
+            // A spanning chain keeps everything reachable; extra random edges add joins.
+            for v in 1..count {
+                let from = rand(v as u64) as usize;
+                lists[from].push(v as u32);
+            }
+            for _ in 0..rand(3 * count as u64) {
+                let a = rand(count as u64) as usize;
+                let b = rand(count as u64) as u32;
+                lists[a].push(b);
+            }
+            let adj: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+            assert_eq!(idoms(&adj), naive_idoms(&adj), "graph {lists:?}");
+        }
+    }
+
+    #[test]
+    fn unreachable_nodes_hang_off_the_root() {
+        // 0 -> 1; 2 <-> 3 form a clique nobody reaches; 4 -> 1 (4 unreachable).
+        let adj: &[&[u32]] = &[&[1], &[], &[3], &[2], &[1]];
+        let d = idoms(adj);
+        assert_eq!(d[1], 0);
+        assert_eq!(d[2], 0);
+        assert_eq!(d[3], 0);
+        assert_eq!(d[4], 0);
+    }
+
+    #[test]
+    fn retained_sizes_sum_dominated_subtrees() {
+        let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
+        let mut first_edge = vec![0u32];
+        let mut edge_to = Vec::new();
+        for t in adj {
+            edge_to.extend_from_slice(t);
+            first_edge.push(edge_to.len() as u32);
+        }
+        let edge_type = vec![0u8; edge_to.len()];
+        let edge_name = vec![0u32; edge_to.len()];
+        let g = EdgeView {
+            first_edge: &first_edge,
+            edge_to: &edge_to,
+            edge_type: &edge_type,
+            edge_name: &edge_name,
+        };
+        let mut essential = BitVec::new(edge_to.len());
+        (0..edge_to.len()).for_each(|e| essential.set(e));
+        let r = build_retainers(&first_edge, &edge_to);
+        let tree = dominators(
+            &g,
+            &essential,
+            &r.first_retainer,
+            &r.retainer_edge,
+            &r.retainer_node,
+            0,
+            &|| false,
+        )
+        .expect("not cancelled");
+        let retained = retained_sizes(&tree, &[0, 10, 20, 30, 40]);
+        assert_eq!(retained, vec![100, 10, 20, 70, 40]);
+        let (first, dominated) = dominated_nodes(&tree.dominator, 0);
+        assert_eq!(first, vec![0, 3, 3, 3, 4, 4]);
+        assert_eq!(&dominated[0..3], &[3, 2, 1]);
+        assert_eq!(dominated[3], 4);
+    }
+}

@@ -1,0 +1,690 @@
+//! The GUI-free core: load a V8 heap snapshot and answer questions about it exactly as
+//! Chrome DevTools' Memory panel would.
+//!
+//! ```no_run
+//! use heapsight::snapshot::{self, Progress};
+//! let snap = snapshot::load_path("app.heapsnapshot".as_ref(), &Progress::new()).unwrap();
+//! for class in snap.classes().iter().take(10) {
+//!     println!("{} x{} retained {}", class.name, class.count, class.retained_size_bytes);
+//! }
+//! ```
+//!
+//! # Memory layout
+//! Everything is a flat column indexed by node ordinal ([`NodeIdx`]) or edge ordinal
+//! ([`EdgeIdx`]). Bytes per node: type 1, detachedness 1, name 4, id 4, self size 4,
+//! first edge 4, first retainer 4, distance 4, dominator 4, first dominated 4, dominated 4,
+//! class name 4, Summary row 4, id index 4, retained size 8 = **62 bytes per node**.
+//! Bytes per edge: type 1, name 4, target 4, retainer edge 4, retainer node 4 = **17 bytes
+//! per edge**. Plus the string table (the file's strings, UTF-8, once) and per-class member
+//! lists (4 bytes per counted node). The file itself is never held in memory.
+
+mod aggregate;
+mod analyze;
+mod distance;
+mod dom;
+mod dominators;
+mod error;
+mod graph;
+mod meta;
+mod names;
+mod parse;
+mod progress;
+pub mod report;
+mod shallow;
+mod strings;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use aggregate::{ClassAggregate, Location, NO_CLASS, Statistics};
+pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
+pub use error::{Error, ErrorKind, Result};
+pub use meta::Meta;
+pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
+pub use progress::Progress;
+pub use strings::StringTable;
+
+use names::WeakMapEdges;
+
+/// A node ordinal (0-based position in the snapshot's node list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct NodeIdx(pub u32);
+
+/// An edge ordinal (0-based position in the snapshot's edge list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct EdgeIdx(pub u32);
+
+/// How long loading took.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Reading and tokenizing the file.
+    pub parse_secs: f64,
+    /// All analysis phases.
+    pub analyze_secs: f64,
+}
+
+impl Timings {
+    /// Parse plus analysis.
+    pub fn total_secs(&self) -> f64 {
+        self.parse_secs + self.analyze_secs
+    }
+}
+
+/// DevTools' node types, for matching in code (names come from the snapshot's meta).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A variable in a closure context (`->name`).
+    Context,
+    /// An array element (`[i]`).
+    Element,
+    /// A named property (`.name`).
+    Property,
+    /// A V8-internal field (`{name}`).
+    Internal,
+    /// A hidden link (`{i}`).
+    Hidden,
+    /// A shortcut (e.g. root → global object).
+    Shortcut,
+    /// A weak reference (`[[name]]`); never retains.
+    Weak,
+    /// DevTools' synthetic type (never in files).
+    Invisible,
+    /// A type this version does not know.
+    Other,
+}
+
+/// A loaded, fully analyzed heap snapshot. Immutable; share it as `Arc<Snapshot>`.
+pub struct Snapshot {
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) file_bytes: u64,
+    pub(crate) timings: Timings,
+    pub(crate) meta: Meta,
+    pub(crate) strings: StringTable,
+    pub(crate) node_type: Vec<u8>,
+    pub(crate) node_name: Vec<u32>,
+    pub(crate) node_id: Vec<u32>,
+    pub(crate) self_size: Vec<u32>,
+    pub(crate) detachedness: Vec<u8>,
+    pub(crate) first_edge: Vec<u32>,
+    pub(crate) edge_type: Vec<u8>,
+    pub(crate) edge_name: Vec<u32>,
+    pub(crate) edge_to: Vec<u32>,
+    pub(crate) first_retainer: Vec<u32>,
+    pub(crate) retainer_edge: Vec<u32>,
+    pub(crate) retainer_node: Vec<u32>,
+    pub(crate) distance: Vec<i32>,
+    pub(crate) dominator: Vec<u32>,
+    pub(crate) retained: Vec<u64>,
+    pub(crate) first_dominated: Vec<u32>,
+    pub(crate) dominated: Vec<u32>,
+    pub(crate) class_index: Vec<u32>,
+    pub(crate) aggregates: aggregate::Aggregates,
+    pub(crate) statistics: Statistics,
+    pub(crate) locations: Vec<(u32, Location)>,
+    pub(crate) interfaces: Vec<InterfaceDefinition>,
+    #[allow(dead_code)]
+    pub(crate) interface_names: HashMap<String, u32>,
+    pub(crate) weak_maps: WeakMapEdges,
+    /// Node ordinals sorted by id.
+    pub(crate) by_id: Vec<u32>,
+    pub(crate) unreachable_count: usize,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("path", &self.path)
+            .field("nodes", &self.node_count())
+            .field("edges", &self.edge_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens `path` as a (possibly gzip-compressed) byte stream, with byte progress.
+fn open_reader<'p>(
+    path: &Path,
+    progress: &'p Progress,
+) -> Result<(Box<dyn Read + Send + 'p>, u64, bool)> {
+    let file = File::open(path).map_err(|e| Error::new(ErrorKind::Io(e)).with_path(path))?;
+    let file_bytes = file
+        .metadata()
+        .map_err(|e| Error::new(ErrorKind::Io(e)).with_path(path))?
+        .len();
+    progress.set_bytes_total(file_bytes);
+    let mut buffered = BufReader::with_capacity(1 << 20, CountingReader::new(file, progress));
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| Error::new(ErrorKind::Io(e)).with_path(path))?;
+    let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+    let reader: Box<dyn Read + Send + 'p> = if gzip {
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    Ok((reader, file_bytes, gzip))
+}
+
+/// Counts bytes read from the file into the shared progress.
+struct CountingReader<'p, R> {
+    inner: R,
+    read: u64,
+    progress: &'p Progress,
+}
+
+impl<'p, R> CountingReader<'p, R> {
+    fn new(inner: R, progress: &'p Progress) -> Self {
+        Self {
+            inner,
+            read: 0,
+            progress,
+        }
+    }
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.progress.set_bytes_read(self.read);
+        Ok(n)
+    }
+}
+
+/// Loads and analyzes a `.heapsnapshot` or `.heapsnapshot.gz` file.
+///
+/// Progress (bytes read, phase) is reported through `progress`; calling
+/// [`Progress::cancel`] from another thread stops the load with [`ErrorKind::Cancelled`].
+/// Uses the current rayon pool for parallel phases.
+pub fn load_path(path: &Path, progress: &Progress) -> Result<Snapshot> {
+    load_path_inner(path, progress).map_err(|e| e.with_path(path))
+}
+
+fn load_path_inner(path: &Path, progress: &Progress) -> Result<Snapshot> {
+    let started = Instant::now();
+    let (reader, file_bytes, gzip) = open_reader(path, progress)?;
+    let parsed = parse::parse(reader, (!gzip).then_some(file_bytes), progress)?;
+    let parse_secs = started.elapsed().as_secs_f64();
+    analyze::analyze(
+        parsed,
+        Some(path.to_path_buf()),
+        file_bytes,
+        parse_secs,
+        progress,
+    )
+}
+
+/// Loads a snapshot from bytes in memory (plain JSON or gzip).
+pub fn load_bytes(bytes: &[u8], progress: &Progress) -> Result<Snapshot> {
+    let started = Instant::now();
+    let gzip = bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+    let owned = bytes.to_vec();
+    let reader: Box<dyn Read + Send> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(owned)))
+    } else {
+        Box::new(std::io::Cursor::new(owned))
+    };
+    let parsed = parse::parse(reader, (!gzip).then_some(bytes.len() as u64), progress)?;
+    let parse_secs = started.elapsed().as_secs_f64();
+    analyze::analyze(parsed, None, bytes.len() as u64, parse_secs, progress)
+}
+
+impl Snapshot {
+    /// The file this snapshot was loaded from (None for in-memory loads).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The file's base name, e.g. `final.heapsnapshot.gz` (empty for in-memory loads).
+    pub fn file_name(&self) -> String {
+        self.path
+            .as_deref()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Size of the input on disk, in bytes (compressed size for `.gz`).
+    pub fn file_bytes(&self) -> u64 {
+        self.file_bytes
+    }
+
+    /// How long parsing and analysis took.
+    pub fn timings(&self) -> Timings {
+        self.timings
+    }
+
+    /// The snapshot's field layout and type tables.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The string table (file strings plus the class names analysis added).
+    pub fn strings(&self) -> &StringTable {
+        &self.strings
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.node_id.len()
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.edge_to.len()
+    }
+
+    /// Number of nodes the dominator pass could not reach from the root (attached to it).
+    pub fn unreachable_count(&self) -> usize {
+        self.unreachable_count
+    }
+
+    /// The synthetic root node.
+    pub fn root(&self) -> NodeIdx {
+        NodeIdx(self.meta.root_ordinal)
+    }
+
+    /// The node's snapshot object id (shown as `@id`).
+    pub fn node_id(&self, n: NodeIdx) -> u32 {
+        self.node_id[n.0 as usize]
+    }
+
+    /// The node's type name (`object`, `closure`, `string`, `hidden`, …).
+    pub fn node_type_name(&self, n: NodeIdx) -> &str {
+        self.meta
+            .node_types
+            .get(usize::from(self.node_type[n.0 as usize]))
+            .map_or("", String::as_str)
+    }
+
+    /// The node's type code (index into [`Meta::node_types`]).
+    pub fn node_type_code(&self, n: NodeIdx) -> u8 {
+        self.node_type[n.0 as usize]
+    }
+
+    /// The node's name as stored (after DevTools' `Detached ` renaming).
+    pub fn raw_name(&self, n: NodeIdx) -> &str {
+        self.strings.get(self.node_name[n.0 as usize])
+    }
+
+    /// The node's name as DevTools shows it: concatenated strings are joined (first 1024
+    /// characters), plain objects are named by their properties (`{a, b, …, z}`).
+    pub fn node_name(&self, n: NodeIdx) -> std::borrow::Cow<'_, str> {
+        let t = self.node_type[n.0 as usize];
+        if t == self.meta.nt.cons_string {
+            return std::borrow::Cow::Owned(self.cons_string_name(n));
+        }
+        if t == self.meta.nt.object && self.raw_name(n) == "Object" {
+            return std::borrow::Cow::Owned(self.plain_object_name(n));
+        }
+        std::borrow::Cow::Borrowed(self.raw_name(n))
+    }
+
+    fn cons_string_name(&self, n: NodeIdx) -> String {
+        let cons = self.meta.nt.cons_string;
+        let internal = self.meta.et.internal;
+        let mut stack = vec![n.0];
+        let mut name = String::new();
+        let mut name_len = 0usize;
+        while name_len < 1024 {
+            let Some(node) = stack.pop() else { break };
+            let node = node as usize;
+            if self.node_type[node] != cons {
+                let part = self.strings.get(self.node_name[node]);
+                name.push_str(part);
+                name_len += utf16_len(part);
+                continue;
+            }
+            let (mut first, mut second) = (0u32, 0u32);
+            for e in self.first_edge[node] as usize..self.first_edge[node + 1] as usize {
+                if first != 0 && second != 0 {
+                    break;
+                }
+                if self.edge_type[e] == internal {
+                    match self.strings.get(self.edge_name[e]) {
+                        "first" => first = self.edge_to[e],
+                        "second" => second = self.edge_to[e],
+                        _ => {}
+                    }
+                }
+            }
+            stack.push(second);
+            stack.push(first);
+        }
+        name
+    }
+
+    fn plain_object_name(&self, n: NodeIdx) -> String {
+        let property = self.meta.et.property;
+        let n = n.0 as usize;
+        let mut start = String::from("{");
+        let mut start_len = 1usize;
+        let mut end = String::from("}");
+        let mut end_len = 1usize;
+        // Edge positions as signed so `from_end` may pass below `from_start`.
+        let mut from_start = self.first_edge[n] as i64;
+        let mut from_end = self.first_edge[n + 1] as i64 - 1;
+        let mut next_from_end = false;
+        while from_start <= from_end {
+            let e = if next_from_end { from_end } else { from_start } as usize;
+            let name = self.strings.get(self.edge_name[e]);
+            if self.edge_type[e] != property || name == "__proto__" {
+                if next_from_end {
+                    from_end -= 1;
+                } else {
+                    from_start += 1;
+                }
+                continue;
+            }
+            let formatted = format_property_name(name);
+            let formatted_len = utf16_len(&formatted);
+            if start_len > 1 && start_len + end_len + formatted_len > 100 {
+                break;
+            }
+            if next_from_end {
+                from_end -= 1;
+                if end_len > 1 {
+                    end.insert_str(0, ", ");
+                    end_len += 2;
+                }
+                end.insert_str(0, &formatted);
+                end_len += formatted_len;
+            } else {
+                from_start += 1;
+                if start_len > 1 {
+                    start.push_str(", ");
+                    start_len += 2;
+                }
+                start.push_str(&formatted);
+                start_len += formatted_len;
+            }
+            next_from_end = !next_from_end;
+        }
+        if from_start <= from_end {
+            start.push_str(", …");
+        }
+        if end_len > 1 {
+            start.push_str(", ");
+        }
+        start.push_str(&end);
+        start
+    }
+
+    /// The node's class name as shown in the Summary's Constructor column.
+    pub fn class_name(&self, n: NodeIdx) -> &str {
+        self.strings.get(self.class_index[n.0 as usize])
+    }
+
+    /// Shallow size in bytes, after DevTools' re-attribution of owned internal arrays.
+    pub fn self_size(&self, n: NodeIdx) -> u64 {
+        u64::from(self.self_size[n.0 as usize])
+    }
+
+    /// Retained size in bytes.
+    pub fn retained_size(&self, n: NodeIdx) -> u64 {
+        self.retained[n.0 as usize]
+    }
+
+    /// Distance from the GC roots as DevTools computes it ([`NO_DISTANCE`] when
+    /// unreachable, `>= BASE_SYSTEM_DISTANCE` when only reachable via system roots).
+    pub fn distance(&self, n: NodeIdx) -> i32 {
+        self.distance[n.0 as usize]
+    }
+
+    /// The immediate dominator (the root dominates itself).
+    pub fn dominator(&self, n: NodeIdx) -> NodeIdx {
+        NodeIdx(self.dominator[n.0 as usize])
+    }
+
+    /// The nodes `n` immediately dominates (children in the dominator tree).
+    pub fn dominated(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = NodeIdx> + '_ {
+        let range = self.first_dominated[n.0 as usize] as usize..self.first_dominated[n.0 as usize + 1] as usize;
+        self.dominated[range].iter().map(|&d| NodeIdx(d))
+    }
+
+    /// Ids from the immediate dominator of `n` up to the root (inclusive).
+    pub fn dominator_chain(&self, n: NodeIdx) -> Vec<NodeIdx> {
+        let mut chain = Vec::new();
+        let mut cur = n;
+        while cur != self.root() {
+            cur = self.dominator(cur);
+            chain.push(cur);
+            if chain.len() > self.node_count() {
+                break;
+            }
+        }
+        chain
+    }
+
+    /// True for native nodes DevTools considers detached from the DOM.
+    pub fn is_detached(&self, n: NodeIdx) -> bool {
+        self.detachedness.get(n.0 as usize) == Some(&dom::DETACHED)
+    }
+
+    /// The allocation location of the node, when the snapshot records one.
+    pub fn location(&self, n: NodeIdx) -> Option<Location> {
+        self.locations
+            .binary_search_by_key(&n.0, |&(o, _)| o)
+            .ok()
+            .map(|i| self.locations[i].1)
+    }
+
+    /// The node's outgoing edges, in snapshot order.
+    pub fn edges(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = EdgeIdx> + use<> {
+        (self.first_edge[n.0 as usize]..self.first_edge[n.0 as usize + 1]).map(EdgeIdx)
+    }
+
+    /// Number of outgoing edges.
+    pub fn edge_count_of(&self, n: NodeIdx) -> usize {
+        (self.first_edge[n.0 as usize + 1] - self.first_edge[n.0 as usize]) as usize
+    }
+
+    /// The node an edge points to.
+    pub fn edge_target(&self, e: EdgeIdx) -> NodeIdx {
+        NodeIdx(self.edge_to[e.0 as usize])
+    }
+
+    /// The node an edge starts from (binary search over the edge offsets).
+    pub fn edge_source(&self, e: EdgeIdx) -> NodeIdx {
+        let i = self.first_edge.partition_point(|&f| f <= e.0);
+        NodeIdx(i.saturating_sub(1) as u32)
+    }
+
+    /// The edge's type name (`property`, `element`, `context`, `internal`, …).
+    pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
+        self.meta
+            .edge_types
+            .get(usize::from(self.edge_type[e.0 as usize]))
+            .map_or("", String::as_str)
+    }
+
+    /// The edge's type as an enum.
+    pub fn edge_kind(&self, e: EdgeIdx) -> EdgeKind {
+        let t = self.edge_type[e.0 as usize];
+        let et = self.meta.et;
+        match t {
+            _ if t == et.context => EdgeKind::Context,
+            _ if t == et.element => EdgeKind::Element,
+            _ if t == et.property => EdgeKind::Property,
+            _ if t == et.internal => EdgeKind::Internal,
+            _ if t == et.hidden => EdgeKind::Hidden,
+            _ if t == et.shortcut => EdgeKind::Shortcut,
+            _ if t == et.weak => EdgeKind::Weak,
+            _ if t == et.invisible => EdgeKind::Invisible,
+            _ => EdgeKind::Other,
+        }
+    }
+
+    /// True for weak edges and for the WeakMap table→value half of an ephemeron pair:
+    /// edges that never make a path retaining.
+    pub fn is_weak_edge(&self, e: EdgeIdx) -> bool {
+        match self.edge_kind(e) {
+            EdgeKind::Weak => true,
+            EdgeKind::Internal => self
+                .weak_maps
+                .get(self.edge_name[e.0 as usize])
+                .is_some_and(|w| u64::from(self.node_id(self.edge_source(e))) == w.table_id),
+            _ => false,
+        }
+    }
+
+    /// The edge's name as DevTools' `name()` returns it: the index for elements and hidden
+    /// edges, a number for numeric shortcut names, otherwise the string.
+    pub fn edge_name(&self, e: EdgeIdx) -> std::borrow::Cow<'_, str> {
+        let raw = self.edge_name[e.0 as usize];
+        match self.edge_kind(e) {
+            EdgeKind::Element | EdgeKind::Hidden => std::borrow::Cow::Owned(raw.to_string()),
+            EdgeKind::Shortcut => {
+                let s = self.strings.get(raw);
+                match distance::js_parse_int(s) {
+                    Some(v) => std::borrow::Cow::Owned(v.to_string()),
+                    None => std::borrow::Cow::Borrowed(s),
+                }
+            }
+            _ => std::borrow::Cow::Borrowed(self.strings.get(raw)),
+        }
+    }
+
+    /// The edge as DevTools renders it: `.name`, `["a b"]`, `[0]`, `->name`, `{name}`,
+    /// `[[name]]`.
+    pub fn edge_label(&self, e: EdgeIdx) -> String {
+        let name = self.edge_name(e);
+        match self.edge_kind(e) {
+            EdgeKind::Context => format!("->{name}"),
+            EdgeKind::Element => format!("[{name}]"),
+            EdgeKind::Weak => format!("[[{name}]]"),
+            EdgeKind::Property | EdgeKind::Shortcut => {
+                if name.contains(' ') {
+                    format!("[\"{name}\"]")
+                } else {
+                    format!(".{name}")
+                }
+            }
+            EdgeKind::Internal | EdgeKind::Hidden | EdgeKind::Invisible => format!("{{{name}}}"),
+            EdgeKind::Other => format!("?{name}?"),
+        }
+    }
+
+    /// All retainers of `n` as (retaining node, edge), in DevTools' order.
+    pub fn retainers(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = (NodeIdx, EdgeIdx)> + '_ {
+        let range =
+            self.first_retainer[n.0 as usize] as usize..self.first_retainer[n.0 as usize + 1] as usize;
+        range.map(|i| (NodeIdx(self.retainer_node[i]), EdgeIdx(self.retainer_edge[i])))
+    }
+
+    /// Number of retaining edges (unfiltered).
+    pub fn retainer_count(&self, n: NodeIdx) -> usize {
+        (self.first_retainer[n.0 as usize + 1] - self.first_retainer[n.0 as usize]) as usize
+    }
+
+    /// The retainers DevTools' Retainers view shows: no weak or invisible edges and none
+    /// from the root.
+    pub fn visible_retainers(&self, n: NodeIdx) -> impl Iterator<Item = (NodeIdx, EdgeIdx)> + '_ {
+        let root = self.root();
+        self.retainers(n).filter(move |&(from, e)| {
+            from != root && !matches!(self.edge_kind(e), EdgeKind::Weak | EdgeKind::Invisible)
+        })
+    }
+
+    /// The Summary rows, sorted by retained size descending.
+    pub fn classes(&self) -> &[ClassAggregate] {
+        &self.aggregates.classes
+    }
+
+    /// Instances of Summary row `class` (node ordinals in snapshot order).
+    pub fn class_members(&self, class: usize) -> &[u32] {
+        self.aggregates
+            .classes
+            .get(class)
+            .map_or(&[], |c| &self.aggregates.members[c.members.clone()])
+    }
+
+    /// The Summary row `n` belongs to (None for nodes with zero shallow size).
+    pub fn node_class(&self, n: NodeIdx) -> Option<usize> {
+        let c = self.aggregates.node_class[n.0 as usize];
+        (c != NO_CLASS).then_some(c as usize)
+    }
+
+    /// DevTools' Statistics.
+    pub fn statistics(&self) -> &Statistics {
+        &self.statistics
+    }
+
+    /// The plain-object interface definitions inferred for this snapshot (`{a, b}` names).
+    pub fn interfaces(&self) -> &[InterfaceDefinition] {
+        &self.interfaces
+    }
+
+    /// The node with snapshot object id `id`.
+    pub fn find_by_id(&self, id: u32) -> Option<NodeIdx> {
+        let i = self
+            .by_id
+            .partition_point(|&n| self.node_id[n as usize] < id);
+        self.by_id
+            .get(i)
+            .filter(|&&n| self.node_id[n as usize] == id)
+            .map(|&n| NodeIdx(n))
+    }
+
+    /// Sum of all shallow sizes.
+    pub fn total_shallow_size(&self) -> u64 {
+        self.self_size.iter().map(|&s| u64::from(s)).sum()
+    }
+
+    /// Root retained size plus the header's `extra_native_bytes` (DevTools' total size).
+    pub fn total_size(&self) -> u64 {
+        self.retained_size(self.root()) + self.meta.extra_native_bytes
+    }
+}
+
+/// Memory held by a loaded snapshot (capacities of its columns).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryUsage {
+    /// All columns, strings and aggregates.
+    pub total_bytes: u64,
+    /// Bytes of per-node columns divided by the node count.
+    pub bytes_per_node: f64,
+    /// Bytes of per-edge columns divided by the edge count.
+    pub bytes_per_edge: f64,
+    /// The string table.
+    pub string_bytes: u64,
+}
+
+impl Snapshot {
+    /// Measures the memory of the loaded snapshot.
+    pub fn memory_usage(&self) -> MemoryUsage {
+        fn cap<T>(v: &Vec<T>) -> u64 {
+            (v.capacity() * std::mem::size_of::<T>()) as u64
+        }
+        let per_node = cap(&self.node_type)
+            + cap(&self.node_name)
+            + cap(&self.node_id)
+            + cap(&self.self_size)
+            + cap(&self.detachedness)
+            + cap(&self.first_edge)
+            + cap(&self.first_retainer)
+            + cap(&self.distance)
+            + cap(&self.dominator)
+            + cap(&self.retained)
+            + cap(&self.first_dominated)
+            + cap(&self.dominated)
+            + cap(&self.class_index)
+            + cap(&self.aggregates.node_class)
+            + cap(&self.aggregates.members)
+            + cap(&self.by_id);
+        let per_edge = cap(&self.edge_type)
+            + cap(&self.edge_name)
+            + cap(&self.edge_to)
+            + cap(&self.retainer_edge)
+            + cap(&self.retainer_node);
+        let string_bytes = self.strings.heap_bytes() as u64;
+        MemoryUsage {
+            total_bytes: per_node + per_edge + string_bytes + cap(&self.locations),
+            bytes_per_node: per_node as f64 / self.node_count().max(1) as f64,
+            bytes_per_edge: per_edge as f64 / self.edge_count().max(1) as f64,
+            string_bytes,
+        }
+    }
+}

@@ -1,0 +1,857 @@
+//! Streaming parser for `.heapsnapshot` JSON (plain or gzip).
+//!
+//! No JSON DOM is built: a reader thread reads (and, for `.gz`, inflates) the file in 4 MiB
+//! chunks and hands them over a bounded channel, while this thread tokenizes the bytes and
+//! writes numbers straight into column vectors. Only the small `snapshot` header goes
+//! through `serde_json`. Peak memory is the columns plus a few chunks; the file itself is
+//! never held in memory.
+
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::error::{Error, ErrorKind, Result, meta_err};
+use super::meta::{Meta, RawHeader};
+use super::progress::Progress;
+use super::strings::StringTable;
+
+/// Size of one chunk handed from the reader thread to the parser.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Columns read from the file, before any analysis. Lengths: `node_*` = node count,
+/// `first_edge` = node count + 1, `edge_*` = edge count.
+#[derive(Debug, Default)]
+pub(crate) struct RawColumns {
+    pub node_type: Vec<u8>,
+    pub node_name: Vec<u32>,
+    pub node_id: Vec<u32>,
+    pub node_self_size: Vec<u32>,
+    pub node_detachedness: Vec<u8>,
+    /// Prefix sums of `edge_count` (edge ordinals, not multiplied by the edge field count).
+    pub first_edge: Vec<u32>,
+    pub edge_type: Vec<u8>,
+    pub edge_name: Vec<u32>,
+    /// Target node ordinal (the file's `to_node` divided by the node field count).
+    pub edge_to: Vec<u32>,
+    /// The raw `locations` array (flat, `location_field_count` values per entry).
+    pub locations: Vec<u32>,
+}
+
+/// Everything read from a file: layout, columns, strings.
+pub(crate) struct Parsed {
+    pub meta: Meta,
+    pub cols: RawColumns,
+    pub strings: StringTable,
+}
+
+/// A source of input bytes: the reader thread's channel plus the current chunk.
+struct Input<'p> {
+    rx: Receiver<std::io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+    pos: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    progress: &'p Progress,
+    /// Where we are, for "unexpected end of input ..." messages.
+    context: &'static str,
+}
+
+impl Input<'_> {
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Replaces the exhausted chunk with the next one. Returns false at end of input.
+    #[cold]
+    fn refill(&mut self) -> Result<bool> {
+        if self.progress.is_cancelled() {
+            return Err(ErrorKind::Cancelled.into());
+        }
+        self.base += self.buf.len() as u64;
+        self.pos = 0;
+        self.buf.clear();
+        loop {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => continue,
+                Ok(Ok(chunk)) => {
+                    self.buf = chunk;
+                    return Ok(true);
+                }
+                Ok(Err(err)) => return Err(read_error(err)),
+                Err(_) => return Ok(false),
+            }
+        }
+    }
+
+    fn truncated(&self) -> Error {
+        ErrorKind::Truncated {
+            context: self.context.to_owned(),
+            offset: self.offset(),
+        }
+        .into()
+    }
+
+    fn json_err(&self, message: impl Into<String>) -> Error {
+        ErrorKind::Json {
+            offset: self.offset().saturating_sub(1),
+            message: message.into(),
+        }
+        .into()
+    }
+
+    /// Next byte, or None at end of input.
+    #[inline]
+    fn next_byte_opt(&mut self) -> Result<Option<u8>> {
+        if self.pos == self.buf.len() && !self.refill()? {
+            return Ok(None);
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(Some(b))
+    }
+
+    /// Next byte; end of input is a truncation error.
+    #[inline]
+    fn next_byte(&mut self) -> Result<u8> {
+        match self.next_byte_opt()? {
+            Some(b) => Ok(b),
+            None => Err(self.truncated()),
+        }
+    }
+
+    /// Next byte that is not JSON whitespace.
+    #[inline]
+    fn next_non_ws(&mut self) -> Result<u8> {
+        loop {
+            while self.pos < self.buf.len() {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                    return Ok(b);
+                }
+            }
+            if !self.refill()? {
+                return Err(self.truncated());
+            }
+        }
+    }
+
+    fn expect(&mut self, want: u8) -> Result<()> {
+        let b = self.next_non_ws()?;
+        if b == want {
+            Ok(())
+        } else {
+            Err(self.json_err(format!(
+                "expected '{}' but found {}",
+                want as char,
+                describe(b)
+            )))
+        }
+    }
+
+    /// Parses the body of a JSON string (after the opening quote), appending UTF-8 to `out`.
+    fn string_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let start_len = out.len();
+        loop {
+            // Fast path: copy a run of plain bytes from the current chunk.
+            let rest = &self.buf[self.pos..];
+            if let Some(i) = memchr::memchr2(b'"', b'\\', rest) {
+                if rest[..i].iter().any(|&b| b < 0x20) {
+                    return Err(self.json_err("control character inside a string"));
+                }
+                out.extend_from_slice(&rest[..i]);
+                self.pos += i + 1;
+                if rest[i] == b'"' {
+                    break;
+                }
+                self.escape_into(out)?;
+            } else {
+                if rest.iter().any(|&b| b < 0x20) {
+                    return Err(self.json_err("control character inside a string"));
+                }
+                out.extend_from_slice(rest);
+                self.pos = self.buf.len();
+                if !self.refill()? {
+                    return Err(self.truncated());
+                }
+            }
+        }
+        let added = &out[start_len..];
+        if std::str::from_utf8(added).is_err() {
+            let fixed = String::from_utf8_lossy(added).into_owned();
+            out.truncate(start_len);
+            out.extend_from_slice(fixed.as_bytes());
+        }
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let b = self.next_byte()?;
+            let d = (b as char)
+                .to_digit(16)
+                .ok_or_else(|| self.json_err("invalid \\u escape"))?;
+            v = v * 16 + d;
+        }
+        Ok(v)
+    }
+
+    fn escape_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let b = self.next_byte()?;
+        let c = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = self.hex4()?;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate: combine with a following low surrogate if there is one.
+                    if self.peek_is(b'\\')? {
+                        self.pos += 1;
+                        if self.next_byte()? != b'u' {
+                            return Err(self.json_err("invalid escape after a surrogate"));
+                        }
+                        let lo = self.hex4()?;
+                        if (0xDC00..0xE000).contains(&lo) {
+                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            char::from_u32(cp).unwrap_or('\u{FFFD}')
+                        } else {
+                            push_char(out, '\u{FFFD}');
+                            char::from_u32(lo).unwrap_or('\u{FFFD}')
+                        }
+                    } else {
+                        '\u{FFFD}'
+                    }
+                } else {
+                    char::from_u32(hi).unwrap_or('\u{FFFD}')
+                }
+            }
+            other => {
+                return Err(self.json_err(format!("invalid escape '\\{}'", other as char)));
+            }
+        };
+        push_char(out, c);
+        Ok(())
+    }
+
+    fn peek_is(&mut self, want: u8) -> Result<bool> {
+        if self.pos == self.buf.len() && !self.refill()? {
+            return Ok(false);
+        }
+        Ok(self.buf[self.pos] == want)
+    }
+
+    /// Parses a JSON array of non-negative integers (each < 2^32), calling `sink` for each.
+    /// The opening `[` must be next (after whitespace).
+    fn u32_array(&mut self, mut sink: impl FnMut(u32) -> Result<()>) -> Result<()> {
+        self.expect(b'[')?;
+        let mut first = true;
+        loop {
+            let b = self.next_non_ws()?;
+            if b == b']' && first {
+                return Ok(());
+            }
+            first = false;
+            if !b.is_ascii_digit() {
+                return Err(if b == b'-' {
+                    self.json_err("negative number where a count or index was expected")
+                } else {
+                    self.json_err(format!("expected a number but found {}", describe(b)))
+                });
+            }
+            let mut value = u64::from(b - b'0');
+            loop {
+                let buf = &self.buf[self.pos..];
+                let mut i = 0;
+                while i < buf.len() && buf[i].is_ascii_digit() {
+                    value = value * 10 + u64::from(buf[i] - b'0');
+                    if value > u64::from(u32::MAX) {
+                        self.pos += i;
+                        return Err(self.json_err("number too large (over 2^32-1)"));
+                    }
+                    i += 1;
+                }
+                self.pos += i;
+                if i < buf.len() || !self.refill()? {
+                    break;
+                }
+            }
+            sink(value as u32)?;
+            match self.next_non_ws()? {
+                b',' => {}
+                b']' => return Ok(()),
+                b'.' | b'e' | b'E' => {
+                    return Err(self.json_err("fractional number where an integer was expected"));
+                }
+                other => {
+                    return Err(self.json_err(format!(
+                        "expected ',' or ']' but found {}",
+                        describe(other)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Skips one JSON value (any type, any depth, no recursion), optionally copying its bytes.
+    fn skip_value(&mut self, mut capture: Option<&mut Vec<u8>>) -> Result<()> {
+        // Stack of open containers: b'{' or b'['.
+        let mut stack: Vec<u8> = Vec::new();
+        // Whether the current object expects a key next.
+        let mut b = self.next_non_ws()?;
+        loop {
+            if let Some(c) = capture.as_deref_mut() {
+                c.push(b);
+            }
+            match b {
+                b'{' | b'[' => {
+                    stack.push(b);
+                    let n = self.next_non_ws()?;
+                    let close = if b == b'{' { b'}' } else { b']' };
+                    if n == close {
+                        stack.pop();
+                        if let Some(c) = capture.as_deref_mut() {
+                            c.push(n);
+                        }
+                    } else {
+                        b = n;
+                        if stack.last() == Some(&b'{') && b != b'"' {
+                            return Err(self.json_err("expected a string key"));
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    let mut tmp = Vec::new();
+                    self.string_into(&mut tmp)?;
+                    if let Some(c) = capture.as_deref_mut() {
+                        // Re-escape minimally: the captured text is re-parsed by serde_json.
+                        for ch in String::from_utf8_lossy(&tmp).chars() {
+                            match ch {
+                                '"' => c.extend_from_slice(b"\\\""),
+                                '\\' => c.extend_from_slice(b"\\\\"),
+                                ch if (ch as u32) < 0x20 => {
+                                    c.extend_from_slice(format!("\\u{:04x}", ch as u32).as_bytes())
+                                }
+                                ch => push_char(c, ch),
+                            }
+                        }
+                        c.push(b'"');
+                    }
+                }
+                b'-' | b'0'..=b'9' => loop {
+                    if self.pos == self.buf.len() && !self.refill()? {
+                        break;
+                    }
+                    let n = self.buf[self.pos];
+                    if n.is_ascii_digit() || matches!(n, b'.' | b'e' | b'E' | b'+' | b'-') {
+                        self.pos += 1;
+                        if let Some(c) = capture.as_deref_mut() {
+                            c.push(n);
+                        }
+                    } else {
+                        break;
+                    }
+                },
+                b't' | b'f' | b'n' => {
+                    let word: &[u8] = match b {
+                        b't' => b"rue",
+                        b'f' => b"alse",
+                        _ => b"ull",
+                    };
+                    for &w in word {
+                        let n = self.next_byte()?;
+                        if n != w {
+                            return Err(self.json_err(format!("unexpected {}", describe(n))));
+                        }
+                        if let Some(c) = capture.as_deref_mut() {
+                            c.push(n);
+                        }
+                    }
+                }
+                other => {
+                    return Err(self.json_err(format!("unexpected {}", describe(other))));
+                }
+            }
+            // After a value: inside an object after a key we need ':', else ',' or close.
+            let Some(&top) = stack.last() else {
+                return Ok(());
+            };
+            let n = self.next_non_ws()?;
+            if let Some(c) = capture.as_deref_mut() {
+                c.push(n);
+            }
+            match (top, n) {
+                (b'{', b':') | (b'{', b',') | (b'[', b',') => {
+                    b = self.next_non_ws()?;
+                }
+                (b'{', b'}') | (b'[', b']') => {
+                    stack.pop();
+                    // Closing a container is itself the end of a value: check what follows.
+                    loop {
+                        let Some(&top) = stack.last() else {
+                            return Ok(());
+                        };
+                        let n = self.next_non_ws()?;
+                        if let Some(c) = capture.as_deref_mut() {
+                            c.push(n);
+                        }
+                        match (top, n) {
+                            (b'{', b',') | (b'[', b',') | (b'{', b':') => {
+                                b = self.next_non_ws()?;
+                                break;
+                            }
+                            (b'{', b'}') | (b'[', b']') => {
+                                stack.pop();
+                            }
+                            _ => return Err(self.json_err(format!("unexpected {}", describe(n)))),
+                        }
+                    }
+                }
+                _ => return Err(self.json_err(format!("unexpected {}", describe(n)))),
+            }
+        }
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut tmp = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+}
+
+fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+fn read_error(err: std::io::Error) -> Error {
+    if err.kind() == std::io::ErrorKind::InvalidInput || err.kind() == std::io::ErrorKind::InvalidData
+    {
+        ErrorKind::Gzip(err.to_string()).into()
+    } else {
+        ErrorKind::Io(err).into()
+    }
+}
+
+/// Which column a node field goes to.
+#[derive(Clone, Copy)]
+enum NodeField {
+    Type,
+    Name,
+    Id,
+    SelfSize,
+    EdgeCount,
+    Detachedness,
+    Ignore,
+}
+
+/// Which column an edge field goes to.
+#[derive(Clone, Copy)]
+enum EdgeField {
+    Type,
+    Name,
+    ToNode,
+    Ignore,
+}
+
+/// Parses a whole snapshot from `reader` (already decompressed or not: gzip is detected
+/// from the magic bytes). `size_hint` is the uncompressed size when known, used only to
+/// bound preallocation.
+pub(crate) fn parse<'a>(
+    reader: Box<dyn Read + Send + 'a>,
+    size_hint: Option<u64>,
+    progress: &Progress,
+) -> Result<Parsed> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<std::io::Result<Vec<u8>>>(4);
+        let reader_thread = std::thread::Builder::new()
+            .name("heapsight-reader".into())
+            .spawn_scoped(scope, move || read_chunks(reader, &tx))
+            .map_err(|e| Error::new(ErrorKind::Io(e)))?;
+        let mut input = Input {
+            rx,
+            buf: Vec::new(),
+            pos: 0,
+            base: 0,
+            progress,
+            context: "before the snapshot",
+        };
+        let result = parse_document(&mut input, size_hint);
+        // Dropping the receiver stops the reader thread at its next send.
+        drop(input);
+        reader_thread.join().ok();
+        result
+    })
+}
+
+/// The reader thread: fills chunks and sends them until end of input, error, or hang-up.
+fn read_chunks(mut reader: Box<dyn Read + Send + '_>, tx: &SyncSender<std::io::Result<Vec<u8>>>) {
+    loop {
+        let mut chunk = vec![0u8; CHUNK_BYTES];
+        let mut filled = 0;
+        // Fill the chunk (gzip readers return short reads).
+        let result = loop {
+            match reader.read(&mut chunk[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    filled += n;
+                    if filled == chunk.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        chunk.truncate(filled);
+        let at_end = filled < CHUNK_BYTES;
+        if filled > 0 && tx.send(Ok(chunk)).is_err() {
+            return;
+        }
+        if let Err(e) = result {
+            tx.send(Err(e)).ok();
+            return;
+        }
+        if at_end {
+            return;
+        }
+    }
+}
+
+fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parsed> {
+    input.progress.set_phase("Reading snapshot header");
+    let first = match input.next_byte_opt()? {
+        None => return Err(ErrorKind::Empty.into()),
+        Some(b) => b,
+    };
+    let first = if matches!(first, b' ' | b'\n' | b'\r' | b'\t') {
+        input.next_non_ws()?
+    } else {
+        first
+    };
+    if first != b'{' {
+        return Err(if first == b'[' || first == b'"' || first.is_ascii_digit() {
+            ErrorKind::NotASnapshot("the JSON document is not an object".into()).into()
+        } else {
+            input.json_err(format!(
+                "expected '{{' at the start of a heap snapshot but found {}",
+                describe(first)
+            ))
+        });
+    }
+
+    let mut meta: Option<Meta> = None;
+    let mut cols = RawColumns::default();
+    let mut strings: Option<StringTable> = None;
+    let mut seen_nodes = false;
+    let mut seen_edges = false;
+    let mut key = Vec::new();
+    let mut first_key = true;
+    loop {
+        let b = input.next_non_ws()?;
+        if b == b'}' && first_key {
+            break;
+        }
+        first_key = false;
+        if b != b'"' {
+            return Err(input.json_err(format!("expected a key but found {}", describe(b))));
+        }
+        key.clear();
+        input.string_into(&mut key)?;
+        input.expect(b':')?;
+        match key.as_slice() {
+            b"snapshot" => {
+                input.context = "inside the \"snapshot\" header";
+                let mut raw = Vec::new();
+                input.skip_value(Some(&mut raw))?;
+                let header: RawHeader = serde_json::from_slice(&raw).map_err(|e| {
+                    Error::new(ErrorKind::NotASnapshot(format!(
+                        "the \"snapshot\" header is not a heap snapshot header ({e})"
+                    )))
+                })?;
+                meta = Some(Meta::from_raw(header)?);
+            }
+            b"nodes" => {
+                let m = meta.as_ref().ok_or_else(|| {
+                    Error::new(ErrorKind::NotASnapshot(
+                        "\"nodes\" comes before the \"snapshot\" header".into(),
+                    ))
+                })?;
+                input.context = "inside the \"nodes\" array";
+                input.progress.set_phase("Reading nodes");
+                parse_nodes(input, m, &mut cols, size_hint)?;
+                seen_nodes = true;
+            }
+            b"edges" => {
+                let m = meta.as_ref().ok_or_else(|| {
+                    Error::new(ErrorKind::NotASnapshot(
+                        "\"edges\" comes before the \"snapshot\" header".into(),
+                    ))
+                })?;
+                input.context = "inside the \"edges\" array";
+                input.progress.set_phase("Reading edges");
+                parse_edges(input, m, &mut cols, size_hint)?;
+                seen_edges = true;
+            }
+            b"strings" => {
+                input.context = "inside the \"strings\" array";
+                input.progress.set_phase("Reading strings");
+                strings = Some(parse_strings(input)?);
+            }
+            b"locations" => {
+                input.context = "inside the \"locations\" array";
+                input.progress.set_phase("Reading locations");
+                let locations = &mut cols.locations;
+                input.u32_array(|v| {
+                    locations.push(v);
+                    Ok(())
+                })?;
+            }
+            _ => {
+                input.context = "inside a top-level value";
+                input.skip_value(None)?;
+            }
+        }
+        input.context = "between top-level fields";
+        match input.next_non_ws()? {
+            b',' => {}
+            b'}' => break,
+            other => {
+                return Err(input.json_err(format!(
+                    "expected ',' or '}}' but found {}",
+                    describe(other)
+                )));
+            }
+        }
+    }
+    // Only whitespace may follow.
+    while let Some(b) = input.next_byte_opt()? {
+        if !matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0) {
+            return Err(input.json_err(format!(
+                "unexpected {} after the end of the snapshot",
+                describe(b)
+            )));
+        }
+    }
+    let meta = meta.ok_or_else(|| {
+        Error::new(ErrorKind::NotASnapshot(
+            "the JSON object has no \"snapshot\" header".into(),
+        ))
+    })?;
+    if !seen_nodes {
+        return Err(ErrorKind::NotASnapshot("there is no \"nodes\" array".into()).into());
+    }
+    if !seen_edges {
+        return Err(ErrorKind::NotASnapshot("there is no \"edges\" array".into()).into());
+    }
+    let strings = strings.ok_or_else(|| {
+        Error::new(ErrorKind::NotASnapshot(
+            "there is no \"strings\" array".into(),
+        ))
+    })?;
+    Ok(Parsed {
+        meta,
+        cols,
+        strings,
+    })
+}
+
+/// Preallocation bound: the header's count, but never more than the input could hold.
+fn capacity(header_count: u64, min_bytes_per_item: u64, size_hint: Option<u64>) -> usize {
+    let bound = size_hint.map_or(1 << 22, |s| s / min_bytes_per_item.max(1) + 1);
+    header_count.min(bound) as usize
+}
+
+fn parse_nodes(
+    input: &mut Input<'_>,
+    m: &Meta,
+    cols: &mut RawColumns,
+    size_hint: Option<u64>,
+) -> Result<()> {
+    let nf = m.node_field_count;
+    let fields: Vec<NodeField> = (0..nf)
+        .map(|i| match i {
+            _ if i == m.node_type_offset => NodeField::Type,
+            _ if i == m.node_name_offset => NodeField::Name,
+            _ if i == m.node_id_offset => NodeField::Id,
+            _ if i == m.node_self_size_offset => NodeField::SelfSize,
+            _ if i == m.node_edge_count_offset => NodeField::EdgeCount,
+            _ if Some(i) == m.node_detachedness_offset => NodeField::Detachedness,
+            _ => NodeField::Ignore,
+        })
+        .collect();
+    let cap = capacity(m.header_node_count, 2 * nf as u64, size_hint);
+    cols.node_type.reserve(cap);
+    cols.node_name.reserve(cap);
+    cols.node_id.reserve(cap);
+    cols.node_self_size.reserve(cap);
+    cols.first_edge.reserve(cap + 1);
+    if m.node_detachedness_offset.is_some() {
+        cols.node_detachedness.reserve(cap);
+    }
+    let type_count = m.node_types.len() as u32;
+    let header_nodes = m.header_node_count.max(1) as f64;
+    let progress = input.progress;
+    let mut field = 0usize;
+    let mut edge_total: u64 = 0;
+    let mut count: u64 = 0;
+    let c = cols;
+    let mut bad: Option<String> = None;
+    input.u32_array(|v| {
+        match fields[field] {
+            NodeField::Type => {
+                if v >= type_count {
+                    bad.get_or_insert_with(|| {
+                        format!("node {} has type {v}, but there are only {type_count} node types", c.node_type.len())
+                    });
+                }
+                c.node_type.push(v as u8);
+            }
+            NodeField::Name => c.node_name.push(v),
+            NodeField::Id => c.node_id.push(v),
+            NodeField::SelfSize => c.node_self_size.push(v),
+            NodeField::EdgeCount => {
+                c.first_edge.push(edge_total as u32);
+                edge_total += u64::from(v);
+            }
+            NodeField::Detachedness => c.node_detachedness.push((v & 3) as u8),
+            NodeField::Ignore => {}
+        }
+        field += 1;
+        if field == nf {
+            field = 0;
+            count += 1;
+            if count & 0xFFFF == 0 {
+                progress.set_fraction(count as f64 / header_nodes);
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(message) = bad {
+        return Err(ErrorKind::Graph(message).into());
+    }
+    if field != 0 {
+        return Err(meta_err(format!(
+            "the \"nodes\" array length is not a multiple of the {nf} node fields"
+        )));
+    }
+    if edge_total > u64::from(u32::MAX) {
+        return Err(meta_err("more than 2^32 edges are not supported"));
+    }
+    c.first_edge.push(edge_total as u32);
+    Ok(())
+}
+
+fn parse_edges(
+    input: &mut Input<'_>,
+    m: &Meta,
+    cols: &mut RawColumns,
+    size_hint: Option<u64>,
+) -> Result<()> {
+    let ef = m.edge_field_count;
+    let nf = m.node_field_count as u32;
+    let fields: Vec<EdgeField> = (0..ef)
+        .map(|i| match i {
+            _ if i == m.edge_type_offset => EdgeField::Type,
+            _ if i == m.edge_name_offset => EdgeField::Name,
+            _ if i == m.edge_to_node_offset => EdgeField::ToNode,
+            _ => EdgeField::Ignore,
+        })
+        .collect();
+    let cap = capacity(m.header_edge_count, 2 * ef as u64, size_hint);
+    cols.edge_type.reserve(cap);
+    cols.edge_name.reserve(cap);
+    cols.edge_to.reserve(cap);
+    // DevTools' synthetic "invisible" type is not a valid type in a file.
+    let type_count = (m.edge_types.len() - 1) as u32;
+    let header_edges = m.header_edge_count.max(1) as f64;
+    let progress = input.progress;
+    let mut field = 0usize;
+    let mut count: u64 = 0;
+    let c = cols;
+    let mut bad: Option<String> = None;
+    input.u32_array(|v| {
+        match fields[field] {
+            EdgeField::Type => {
+                if v >= type_count {
+                    bad.get_or_insert_with(|| {
+                        format!("edge {} has type {v}, but there are only {type_count} edge types", c.edge_type.len())
+                    });
+                }
+                c.edge_type.push(v as u8);
+            }
+            EdgeField::Name => c.edge_name.push(v),
+            EdgeField::ToNode => {
+                if v % nf != 0 {
+                    bad.get_or_insert_with(|| {
+                        format!(
+                            "edge {} points to node index {v}, which is not a multiple of the {nf} node fields",
+                            c.edge_to.len()
+                        )
+                    });
+                }
+                c.edge_to.push(v / nf);
+            }
+            EdgeField::Ignore => {}
+        }
+        field += 1;
+        if field == ef {
+            field = 0;
+            count += 1;
+            if count & 0xFFFF == 0 {
+                progress.set_fraction(count as f64 / header_edges);
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(message) = bad {
+        return Err(ErrorKind::Graph(message).into());
+    }
+    if field != 0 {
+        return Err(meta_err(format!(
+            "the \"edges\" array length is not a multiple of the {ef} edge fields"
+        )));
+    }
+    Ok(())
+}
+
+fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
+    let mut table = StringTable::with_capacity(1 << 16);
+    input.expect(b'[')?;
+    let mut first = true;
+    loop {
+        let b = input.next_non_ws()?;
+        if b == b']' && first {
+            break;
+        }
+        first = false;
+        if b != b'"' {
+            return Err(input.json_err(format!(
+                "expected a string in \"strings\" but found {}",
+                describe(b)
+            )));
+        }
+        input.string_into(table.buffer_mut())?;
+        table.finish_push();
+        match input.next_non_ws()? {
+            b',' => {}
+            b']' => break,
+            other => {
+                return Err(input.json_err(format!(
+                    "expected ',' or ']' but found {}",
+                    describe(other)
+                )));
+            }
+        }
+    }
+    table.shrink_to_fit();
+    Ok(table)
+}

@@ -1,0 +1,83 @@
+//! Progress reporting and cancellation for long-running loads.
+//!
+//! A [`Progress`] is shared (usually as `Arc<Progress>`) between the worker that loads and
+//! analyzes a snapshot and whoever watches it (the GUI's status bar, the CLI). Everything is
+//! atomics: the watcher never blocks the worker and vice versa.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Shared progress state of one load: phase name, bytes read, fraction of the current phase,
+/// and a cancel flag the worker checks between (and inside) phases.
+#[derive(Debug, Default)]
+pub struct Progress {
+    cancelled: AtomicBool,
+    bytes_read: AtomicU64,
+    bytes_total: AtomicU64,
+    /// Fraction of the current phase done, as `f64::to_bits`.
+    phase_fraction_bits: AtomicU64,
+    phase: Mutex<&'static str>,
+}
+
+impl Progress {
+    /// A fresh progress tracker, not cancelled, at phase "Starting".
+    pub fn new() -> Self {
+        Self {
+            phase: Mutex::new("Starting"),
+            ..Self::default()
+        }
+    }
+
+    /// Asks the worker to stop as soon as it can. Safe from any thread.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// True once [`Progress::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Starts a new named phase (fraction resets to 0).
+    pub fn set_phase(&self, phase: &'static str) {
+        if let Ok(mut p) = self.phase.lock() {
+            *p = phase;
+        }
+        self.set_fraction(0.0);
+        log::debug!("phase: {phase}");
+    }
+
+    /// The current phase name, e.g. "Reading nodes" or "Computing dominators".
+    pub fn phase(&self) -> &'static str {
+        self.phase.lock().map(|p| *p).unwrap_or("")
+    }
+
+    /// Sets the fraction (0..=1) of the current phase that is done.
+    pub fn set_fraction(&self, fraction: f64) {
+        self.phase_fraction_bits
+            .store(fraction.clamp(0.0, 1.0).to_bits(), Ordering::Relaxed);
+    }
+
+    /// Fraction (0..=1) of the current phase that is done.
+    pub fn fraction(&self) -> f64 {
+        f64::from_bits(self.phase_fraction_bits.load(Ordering::Relaxed))
+    }
+
+    /// Records the size of the input in bytes (compressed size for `.gz`), when known.
+    pub fn set_bytes_total(&self, bytes: u64) {
+        self.bytes_total.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Records how many input bytes have been read so far.
+    pub fn set_bytes_read(&self, bytes: u64) {
+        self.bytes_read.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Input bytes read so far and the total (0 when unknown).
+    pub fn bytes(&self) -> (u64, u64) {
+        (
+            self.bytes_read.load(Ordering::Relaxed),
+            self.bytes_total.load(Ordering::Relaxed),
+        )
+    }
+}

@@ -1,0 +1,82 @@
+//! DevTools' shallow-size re-attribution (`JSHeapSnapshot.calculateShallowSizes`).
+//!
+//! `hidden` and `array` nodes (and native `system / ExternalStringData`) that are reachable
+//! through non-weak edges from exactly one "owner" (a node of any other type) hand their self
+//! size to that owner, so `{a, b}` objects include their `(object properties)[]` backing
+//! store. Skipped when the root has no user roots (snapshots taken with "expose internals").
+//! Works in place on the `self_size` column.
+
+use super::meta::Meta;
+use super::strings::StringTable;
+
+const UNVISITED: u32 = u32::MAX;
+const MULTIPLE_OWNERS: u32 = u32::MAX - 1;
+
+/// Inputs of the re-attribution.
+pub(crate) struct ShallowInputs<'a> {
+    pub meta: &'a Meta,
+    pub strings: &'a StringTable,
+    pub node_type: &'a [u8],
+    pub node_name: &'a [u32],
+    pub first_edge: &'a [u32],
+    pub edge_to: &'a [u32],
+    pub edge_type: &'a [u8],
+    pub has_user_roots: bool,
+}
+
+/// Moves owned hidden/array sizes into their owners' `self_size`.
+pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
+    if !inp.has_user_roots {
+        return;
+    }
+    let nt = inp.meta.nt;
+    let weak = inp.meta.et.weak;
+    let node_count = inp.node_type.len();
+    let mut owners = vec![0u32; node_count];
+    let mut worklist: Vec<u32> = Vec::new();
+    for (i, owner) in owners.iter_mut().enumerate() {
+        let t = inp.node_type[i];
+        if t == nt.hidden
+            || t == nt.array
+            || (t == nt.native && inp.strings.get(inp.node_name[i]) == "system / ExternalStringData")
+        {
+            *owner = UNVISITED;
+        } else {
+            *owner = i as u32;
+            worklist.push(i as u32);
+        }
+    }
+    while let Some(id) = worklist.pop() {
+        let owner = owners[id as usize];
+        let n = id as usize;
+        for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
+            if inp.edge_type[e] == weak {
+                continue;
+            }
+            let target = inp.edge_to[e];
+            let current = owners[target as usize];
+            if current == UNVISITED {
+                owners[target as usize] = owner;
+                worklist.push(target);
+            } else if current == target || current == owner || current == MULTIPLE_OWNERS {
+                // Owned by itself, by the same owner, or already shared: nothing changes.
+            } else {
+                owners[target as usize] = MULTIPLE_OWNERS;
+                worklist.push(target);
+            }
+        }
+    }
+    let root = inp.meta.root_ordinal;
+    for i in 0..node_count {
+        let owner = owners[i];
+        if owner == UNVISITED || owner == MULTIPLE_OWNERS || owner == i as u32 {
+            continue;
+        }
+        if inp.node_type[owner as usize] == nt.synthetic || owner == root {
+            continue;
+        }
+        let size = self_size[i];
+        self_size[i] = 0;
+        self_size[owner as usize] = self_size[owner as usize].wrapping_add(size);
+    }
+}

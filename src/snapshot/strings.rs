@@ -1,0 +1,122 @@
+//! The string table: every string of the snapshot stored once in one byte buffer.
+//!
+//! Layout: `bytes` holds all strings back to back (UTF-8); `ends[i]` is the end offset of
+//! string `i`, so string `i` is `bytes[ends[i-1]..ends[i]]` (with `ends[-1] = 0`). A string
+//! index is a `u32` as in the file. Strings added during analysis (class names such as
+//! `(system)`, `Detached <div>`, `{a, b}`) are appended after the file's strings, exactly as
+//! DevTools appends them to its `strings` array.
+
+/// Interned strings addressed by `u32` index.
+#[derive(Default, Debug, Clone)]
+pub struct StringTable {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+}
+
+impl StringTable {
+    /// An empty table with room for `count` strings.
+    pub fn with_capacity(count: usize) -> Self {
+        Self {
+            bytes: Vec::new(),
+            ends: Vec::with_capacity(count),
+        }
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no strings.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends a string and returns its index.
+    pub fn push(&mut self, s: &str) -> u32 {
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.finish_push()
+    }
+
+    /// Appends raw bytes that are known to be valid UTF-8 (used by the parser, which decodes
+    /// JSON escapes into the buffer directly).
+    pub(crate) fn buffer_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Ends the string written through [`StringTable::buffer_mut`] since the last push.
+    pub(crate) fn finish_push(&mut self) -> u32 {
+        let index = self.ends.len() as u32;
+        self.ends.push(self.bytes.len() as u64);
+        index
+    }
+
+    /// The string at `index`, or `""` when out of range.
+    pub fn get(&self, index: u32) -> &str {
+        let i = index as usize;
+        let Some(&end) = self.ends.get(i) else {
+            return "";
+        };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        // The parser only stores valid UTF-8 (it checks raw bytes and encodes escapes).
+        std::str::from_utf8(&self.bytes[start as usize..end as usize]).unwrap_or("")
+    }
+
+    /// Bytes used by the table (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 8
+    }
+
+    /// Releases spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+/// A read-only string table plus strings added on top, so a phase running in parallel with
+/// others can add strings without copying or locking the main table. Indexes of added
+/// strings continue after the base's; [`StringTable::append`] merges them afterwards.
+pub struct StringsOverlay<'a> {
+    base: &'a StringTable,
+    extra: StringTable,
+}
+
+impl<'a> StringsOverlay<'a> {
+    /// An overlay with nothing added yet.
+    pub fn new(base: &'a StringTable) -> Self {
+        Self {
+            base,
+            extra: StringTable::default(),
+        }
+    }
+
+    /// The string at `index` (base or added).
+    pub fn get(&self, index: u32) -> &str {
+        let base_len = self.base.len() as u32;
+        if index < base_len {
+            self.base.get(index)
+        } else {
+            self.extra.get(index - base_len)
+        }
+    }
+
+    /// Adds a string; returns its index in the merged table.
+    pub fn push(&mut self, s: &str) -> u32 {
+        self.base.len() as u32 + self.extra.push(s)
+    }
+
+    /// The added strings, to pass to [`StringTable::append`].
+    pub fn into_added(self) -> StringTable {
+        self.extra
+    }
+}
+
+impl StringTable {
+    /// Appends all strings of `other` (indexes continue after this table's).
+    pub fn append(&mut self, other: &StringTable) {
+        for i in 0..other.len() as u32 {
+            self.push(other.get(i));
+        }
+    }
+}
