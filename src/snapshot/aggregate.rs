@@ -130,7 +130,8 @@ struct Internal {
 pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
     let node_count = inp.node_type.len();
     let object = inp.meta.nt.object;
-    let mut by_index: HashMap<u32, u32> = HashMap::new();
+    // Internal id by class string index (u32::MAX = none yet).
+    let mut by_index: Vec<u32> = vec![u32::MAX; inp.strings.len()];
     let mut by_location: HashMap<LocatedKey<'_>, u32> = HashMap::new();
     let mut internals: Vec<Internal> = Vec::new();
     // Internal class id of every node (u32::MAX when the node has no self size).
@@ -156,7 +157,13 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         };
         let new_id = internals.len() as u32;
         let id = match location {
-            None => *by_index.entry(class).or_insert(new_id),
+            None => {
+                let slot = &mut by_index[class as usize];
+                if *slot == u32::MAX {
+                    *slot = new_id;
+                }
+                *slot
+            }
             Some(loc) => *by_location
                 .entry((loc, inp.strings.get(class)))
                 .or_insert(new_id),
@@ -279,7 +286,11 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
                 return NO_CLASS;
             }
             let w = winner_of_internal[id as usize];
-            if w == u32::MAX { NO_CLASS } else { rank[w as usize] }
+            if w == u32::MAX {
+                NO_CLASS
+            } else {
+                rank[w as usize]
+            }
         })
         .collect();
     drop(internal_of);

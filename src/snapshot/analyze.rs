@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use rayon::slice::ParallelSliceMut as _;
+
 use super::aggregate::{self, AggregateInputs, StatisticsInputs};
 use super::distance::{self, DistanceInputs};
 use super::dom::{self, DomInputs};
@@ -27,6 +29,32 @@ fn check_cancel(progress: &Progress) -> Result<()> {
         Err(ErrorKind::Cancelled.into())
     } else {
         Ok(())
+    }
+}
+
+/// Logs how long a scope took (for phases running in parallel, where [`Progress`] phases
+/// would interleave).
+struct PhaseTimer {
+    name: &'static str,
+    started: Instant,
+}
+
+impl PhaseTimer {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for PhaseTimer {
+    fn drop(&mut self) {
+        log::debug!(
+            "  {}: {:.3} s",
+            self.name,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }
 
@@ -63,10 +91,6 @@ pub(crate) fn analyze(
         locations,
     } = cols;
 
-    progress.set_phase("Building retainers");
-    let retainers = graph::build_retainers(&first_edge, &edge_to);
-    check_cancel(progress)?;
-
     progress.set_phase("Propagating DOM state");
     dom::propagate(
         &DomInputs {
@@ -82,21 +106,36 @@ pub(crate) fn analyze(
     );
     check_cancel(progress)?;
 
-    progress.set_phase("Calculating node flags");
-    let weak_maps = WeakMapEdges::build(&strings);
+    progress.set_phase("Building retainers and node flags");
     let edges = EdgeView {
         first_edge: &first_edge,
         edge_to: &edge_to,
         edge_type: &edge_type,
         edge_name: &edge_name,
     };
-    let page_owned = dominators::page_owned_flags(&edges, &meta.et, root, |n| {
-        node_type[n as usize] == meta.nt.synthetic
-            && strings.get(node_name[n as usize]) == "(Document DOM trees)"
-    });
-    let essential =
-        dominators::essential_edges(&edges, &meta.et, root, &node_id, &page_owned, &weak_maps);
-    drop(page_owned);
+    let (retainers, (weak_maps, essential)) = rayon::join(
+        || {
+            let _timer = PhaseTimer::new("retainers");
+            graph::build_retainers(&first_edge, &edge_to)
+        },
+        || {
+            let _timer = PhaseTimer::new("page-owned flags and essential edges");
+            let weak_maps = WeakMapEdges::build(&strings);
+            let page_owned = dominators::page_owned_flags(&edges, &meta.et, root, |n| {
+                node_type[n as usize] == meta.nt.synthetic
+                    && strings.get(node_name[n as usize]) == "(Document DOM trees)"
+            });
+            let essential = dominators::essential_edges(
+                &edges,
+                &meta.et,
+                root,
+                &node_id,
+                &page_owned,
+                &weak_maps,
+            );
+            (weak_maps, essential)
+        },
+    );
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");
@@ -118,6 +157,7 @@ pub(crate) fn analyze(
     let cancelled = || progress.is_cancelled();
     let (tree, (distance, class_index, interfaces, interface_names)) = rayon::join(
         || {
+            let _timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
             dominators::dominators(
                 &edges,
                 &essential,
@@ -129,6 +169,7 @@ pub(crate) fn analyze(
             )
         },
         || {
+            let timer = PhaseTimer::new("shallow sizes");
             shallow::reattribute(
                 &ShallowInputs {
                     meta: &meta,
@@ -142,6 +183,8 @@ pub(crate) fn analyze(
                 },
                 &mut node_self_size,
             );
+            drop(timer);
+            let timer = PhaseTimer::new("distances");
             let distance = distance::distances(
                 &DistanceInputs {
                     meta: &meta,
@@ -156,6 +199,8 @@ pub(crate) fn analyze(
                 },
                 &HashSet::new(),
             );
+            drop(timer);
+            let _timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {
                 meta: &meta,
                 node_type: &node_type,
@@ -176,7 +221,12 @@ pub(crate) fn analyze(
                 &mut interface_names,
                 &mut class_index,
             );
-            (distance, (class_index, added.into_added()), interfaces, interface_names)
+            (
+                distance,
+                (class_index, added.into_added()),
+                interfaces,
+                interface_names,
+            )
         },
     );
     let tree = tree.ok_or(ErrorKind::Cancelled)?;
@@ -193,39 +243,53 @@ pub(crate) fn analyze(
     let (first_dominated, dominated) = dominators::dominated_nodes(&dominator, root);
     check_cancel(progress)?;
 
-    progress.set_phase("Building class aggregates");
+    progress.set_phase("Building class aggregates and statistics");
     let locations = aggregate::build_locations(&meta, &locations, node_count);
-    let aggregates = aggregate::aggregates(&AggregateInputs {
-        meta: &meta,
-        strings: &strings,
-        node_type: &node_type,
-        self_size: &node_self_size,
-        class_index: &class_index,
-        distance: &distance,
-        retained: &retained,
-        first_dominated: &first_dominated,
-        dominated: &dominated,
-        locations: &locations,
-    });
-    check_cancel(progress)?;
+    let ((aggregates, statistics), by_id) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    let _timer = PhaseTimer::new("aggregates");
+                    aggregate::aggregates(&AggregateInputs {
+                        meta: &meta,
+                        strings: &strings,
+                        node_type: &node_type,
+                        self_size: &node_self_size,
+                        class_index: &class_index,
+                        distance: &distance,
+                        retained: &retained,
+                        first_dominated: &first_dominated,
+                        dominated: &dominated,
+                        locations: &locations,
+                    })
+                },
+                || {
+                    let _timer = PhaseTimer::new("statistics");
+                    aggregate::statistics(&StatisticsInputs {
+                        meta: &meta,
+                        strings: &strings,
+                        node_type: &node_type,
+                        node_name: &node_name,
+                        self_size: &node_self_size,
+                        first_edge: &first_edge,
+                        edge_to: &edge_to,
+                        edge_type: &edge_type,
+                        edge_name: &edge_name,
+                        first_retainer: &retainers.first_retainer,
+                        root_retained: retained[root as usize],
+                    })
+                },
+            )
+        },
+        || {
+            let _timer = PhaseTimer::new("id index");
+            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
+            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
+            by_id
+        },
+    );
 
-    progress.set_phase("Calculating statistics");
-    let statistics = aggregate::statistics(&StatisticsInputs {
-        meta: &meta,
-        strings: &strings,
-        node_type: &node_type,
-        node_name: &node_name,
-        self_size: &node_self_size,
-        first_edge: &first_edge,
-        edge_to: &edge_to,
-        edge_type: &edge_type,
-        edge_name: &edge_name,
-        first_retainer: &retainers.first_retainer,
-        root_retained: retained[root as usize],
-    });
-    let mut by_id: Vec<u32> = (0..node_count as u32).collect();
-    by_id.sort_unstable_by_key(|&n| (node_id[n as usize], n));
-
+    progress.set_phase("Ready");
     let analyze_secs = started.elapsed().as_secs_f64();
     log::info!(
         "analyzed {node_count} nodes, {} edges in {analyze_secs:.2}s (parse {parse_secs:.2}s)",

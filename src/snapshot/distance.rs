@@ -56,10 +56,12 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec
     let et = inp.meta.et;
     // Special nodes for the filter, resolved once.
     let sloppy_name = |n: usize| {
-        inp.node_type[n] == nt.hidden && inp.strings.get(inp.node_name[n]) == "system / NativeContext"
+        inp.node_type[n] == nt.hidden
+            && inp.strings.get(inp.node_name[n]) == "system / NativeContext"
     };
-    let map_descriptors =
-        |n: usize| inp.node_type[n] == nt.array && inp.strings.get(inp.node_name[n]) == "(map descriptors)";
+    let map_descriptors = |n: usize| {
+        inp.node_type[n] == nt.array && inp.strings.get(inp.node_name[n]) == "(map descriptors)"
+    };
 
     for e in inp.first_edge[root] as usize..inp.first_edge[root + 1] as usize {
         let to = inp.edge_to[e] as usize;
@@ -129,7 +131,11 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec
         head
     };
     bfs(&mut queue, &mut dist, 0);
-    dist[root] = if has_user_roots { BASE_SYSTEM_DISTANCE } else { 0 };
+    dist[root] = if has_user_roots {
+        BASE_SYSTEM_DISTANCE
+    } else {
+        0
+    };
     queue.clear();
     queue.push(root as u32);
     bfs(&mut queue, &mut dist, 0);

@@ -89,7 +89,15 @@ pub(crate) fn propagate(
         if state == UNKNOWN {
             continue;
         }
-        process(n, state, detachedness, node_name, strings, &mut attached, &mut detached);
+        process(
+            n,
+            state,
+            detachedness,
+            node_name,
+            strings,
+            &mut attached,
+            &mut detached,
+        );
     }
     let children = |n: usize| {
         (inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize).filter_map(move |e| {
@@ -99,7 +107,15 @@ pub(crate) fn propagate(
     };
     while let Some(n) = attached.pop() {
         for c in children(n as usize) {
-            process(c, ATTACHED, detachedness, node_name, strings, &mut attached, &mut detached);
+            process(
+                c,
+                ATTACHED,
+                detachedness,
+                node_name,
+                strings,
+                &mut attached,
+                &mut detached,
+            );
         }
     }
     while let Some(n) = detached.pop() {
@@ -107,7 +123,15 @@ pub(crate) fn propagate(
             continue;
         }
         for c in children(n as usize) {
-            process(c, DETACHED, detachedness, node_name, strings, &mut attached, &mut detached);
+            process(
+                c,
+                DETACHED,
+                detachedness,
+                node_name,
+                strings,
+                &mut attached,
+                &mut detached,
+            );
         }
     }
 }

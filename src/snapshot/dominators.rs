@@ -173,8 +173,11 @@ pub(crate) fn dominators(
     };
 
     // Iterative DFS from `start` (a vertex number), as DevTools' `dfs`.
+    // `visited` mirrors `semi[v] != 0` in a bit vector that stays in cache.
+    let mut visited = BitVec::new(len);
     let dfs = |start: u32,
                n: &mut u32,
+               visited: &mut BitVec,
                parent: &mut [u32],
                vertex: &mut [u32],
                label: &mut [u32],
@@ -185,7 +188,8 @@ pub(crate) fn dominators(
         let mut v = start;
         while v != 0 {
             let vu = v as usize;
-            if semi[vu] == 0 {
+            if !visited.get(vu) {
+                visited.set(vu);
                 *n += 1;
                 semi[vu] = *n;
                 vertex[*n as usize] = v;
@@ -199,7 +203,7 @@ pub(crate) fn dominators(
                 if essential.get(e) {
                     let w_ordinal = g.edge_to[e] as usize;
                     let w = w_ordinal + 1;
-                    if semi[w] == 0 {
+                    if !visited.get(w) {
                         parent[w] = v;
                         next_edge[w_ordinal] = g.first_edge[w_ordinal];
                         v_next = w as u32;
@@ -212,47 +216,71 @@ pub(crate) fn dominators(
         }
     };
 
+    let dfs_started = std::time::Instant::now();
     let r = root + 1;
-    dfs(
-        r,
-        &mut n,
-        &mut parent,
-        &mut vertex,
-        &mut label,
-        &mut semi,
-        &mut next_edge,
+    // Essential bit of each retainer slot, so the main loop reads it sequentially; computed
+    // on the other core while the DFS runs.
+    let (essential_retainer, reached_from_root) = rayon::join(
+        || {
+            let mut bits = BitVec::new(retainer_edge.len());
+            for (slot, &e) in retainer_edge.iter().enumerate() {
+                if essential.get(e as usize) {
+                    bits.set(slot);
+                }
+            }
+            bits
+        },
+        || {
+            dfs(
+                r,
+                &mut n,
+                &mut visited,
+                &mut parent,
+                &mut vertex,
+                &mut label,
+                &mut semi,
+                &mut next_edge,
+            );
+            let reached_from_root = n as usize;
+            if (n as usize) < node_count {
+                for v in 1..=node_count {
+                    if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                        parent[v] = r;
+                        dfs(
+                            v as u32,
+                            &mut n,
+                            &mut visited,
+                            &mut parent,
+                            &mut vertex,
+                            &mut label,
+                            &mut semi,
+                            &mut next_edge,
+                        );
+                    }
+                }
+            }
+            if (n as usize) < node_count {
+                for v in 1..=node_count {
+                    if semi[v] == 0 {
+                        parent[v] = r;
+                        n += 1;
+                        semi[v] = n;
+                        vertex[n as usize] = v as u32;
+                        label[v] = v as u32;
+                    }
+                }
+            }
+            reached_from_root
+        },
     );
-    let reached_from_root = n as usize;
-    if (n as usize) < node_count {
-        for v in 1..=node_count {
-            if semi[v] == 0 && has_only_weak_retainers(v - 1) {
-                parent[v] = r;
-                dfs(
-                    v as u32,
-                    &mut n,
-                    &mut parent,
-                    &mut vertex,
-                    &mut label,
-                    &mut semi,
-                    &mut next_edge,
-                );
-            }
-        }
-    }
-    if (n as usize) < node_count {
-        for v in 1..=node_count {
-            if semi[v] == 0 {
-                parent[v] = r;
-                n += 1;
-                semi[v] = n;
-                vertex[n as usize] = v as u32;
-                label[v] = v as u32;
-            }
-        }
-    }
     if cancelled() {
         return None;
     }
+    log::debug!(
+        "    dominators DFS: {:.3} s",
+        dfs_started.elapsed().as_secs_f64()
+    );
+    let main_started = std::time::Instant::now();
 
     // Buckets as singly linked lists: `bucket_head[v]` and `bucket_next[w]` (vertex numbers).
     let mut bucket_next = next_edge; // reuse: DFS is done
@@ -293,7 +321,7 @@ pub(crate) fn dominators(
         let mut is_orphan = true;
         for ri in first_retainer[w_ordinal]..first_retainer[w_ordinal + 1] {
             let ri = ri as usize;
-            if !essential.get(retainer_edge[ri] as usize) {
+            if !essential_retainer.get(ri) {
                 continue;
             }
             is_orphan = false;
@@ -333,6 +361,10 @@ pub(crate) fn dominators(
         }
     }
     drop((parent, ancestor, label, semi, bucket_head, bucket_next));
+    log::debug!(
+        "    dominators main loop: {:.3} s",
+        main_started.elapsed().as_secs_f64()
+    );
 
     let dominator: Vec<u32> = dom[1..].iter().map(|&d| d - 1).collect();
     drop(dom);

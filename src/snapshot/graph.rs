@@ -51,7 +51,11 @@ pub(crate) fn validate(meta: &Meta, cols: &RawColumns, string_count: usize) -> R
     if node_count >= u32::MAX as usize - 1 {
         return Err(graph_err("more than 2^32-2 nodes are not supported"));
     }
-    if let Some(i) = cols.edge_to.par_iter().position_any(|&to| to as usize >= node_count) {
+    if let Some(i) = cols
+        .edge_to
+        .par_iter()
+        .position_any(|&to| to as usize >= node_count)
+    {
         return Err(graph_err(format!(
             "edge {i} points to node index {} but there are only {node_count} nodes",
             u64::from(cols.edge_to[i]) * meta.node_field_count as u64

@@ -127,7 +127,10 @@ fn type_names(value: Option<&serde_json::Value>, what: &str) -> Result<Vec<Strin
         .collect::<Option<_>>()
         .ok_or_else(|| meta_err(format!("meta.{what}[type] contains a non-string")))?;
     if names.len() >= usize::from(NO_TYPE) {
-        return Err(meta_err(format!("meta.{what} has too many types ({})", names.len())));
+        return Err(meta_err(format!(
+            "meta.{what} has too many types ({})",
+            names.len()
+        )));
     }
     Ok(names)
 }
@@ -167,6 +170,12 @@ impl Meta {
             ])
         };
         let node_field_count = m.node_fields.len();
+        if !(1..=32).contains(&node_field_count) || !(1..=32).contains(&m.edge_fields.len()) {
+            return Err(meta_err(format!(
+                "unsupported field counts: {node_field_count} node fields, {} edge fields",
+                m.edge_fields.len()
+            )));
+        }
         let root_index = raw.root_index.unwrap_or(0);
         if root_index % node_field_count as u64 != 0 {
             return Err(meta_err(format!(

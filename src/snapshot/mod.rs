@@ -222,7 +222,9 @@ pub fn load_bytes(bytes: &[u8], progress: &Progress) -> Result<Snapshot> {
     let gzip = bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
     let owned = bytes.to_vec();
     let reader: Box<dyn Read + Send> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(owned)))
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(
+            owned,
+        )))
     } else {
         Box::new(std::io::Cursor::new(owned))
     };
@@ -440,7 +442,8 @@ impl Snapshot {
 
     /// The nodes `n` immediately dominates (children in the dominator tree).
     pub fn dominated(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = NodeIdx> + '_ {
-        let range = self.first_dominated[n.0 as usize] as usize..self.first_dominated[n.0 as usize + 1] as usize;
+        let range = self.first_dominated[n.0 as usize] as usize
+            ..self.first_dominated[n.0 as usize + 1] as usize;
         self.dominated[range].iter().map(|&d| NodeIdx(d))
     }
 
@@ -569,9 +572,14 @@ impl Snapshot {
 
     /// All retainers of `n` as (retaining node, edge), in DevTools' order.
     pub fn retainers(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = (NodeIdx, EdgeIdx)> + '_ {
-        let range =
-            self.first_retainer[n.0 as usize] as usize..self.first_retainer[n.0 as usize + 1] as usize;
-        range.map(|i| (NodeIdx(self.retainer_node[i]), EdgeIdx(self.retainer_edge[i])))
+        let range = self.first_retainer[n.0 as usize] as usize
+            ..self.first_retainer[n.0 as usize + 1] as usize;
+        range.map(|i| {
+            (
+                NodeIdx(self.retainer_node[i]),
+                EdgeIdx(self.retainer_edge[i]),
+            )
+        })
     }
 
     /// Number of retaining edges (unfiltered).

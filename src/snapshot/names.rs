@@ -168,6 +168,8 @@ pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'
     let code = index_for("(compiled code)", strings);
     let function = index_for("Function", strings);
     let regexp = index_for("RegExp", strings);
+    // `(type)` class of each other node type, added on first use.
+    let mut by_type = [u32::MAX; 256];
     let mut out = Vec::with_capacity(inp.node_type.len());
     for (n, &t) in inp.node_type.iter().enumerate() {
         let class = if t == nt.hidden {
@@ -197,13 +199,16 @@ pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'
         } else if t == nt.regexp {
             regexp
         } else {
-            let type_name = inp
-                .meta
-                .node_types
-                .get(usize::from(t))
-                .map_or("unknown", String::as_str);
-            let name = format!("({type_name})");
-            index_for(&name, strings)
+            let slot = &mut by_type[usize::from(t)];
+            if *slot == u32::MAX {
+                let type_name = inp
+                    .meta
+                    .node_types
+                    .get(usize::from(t))
+                    .map_or("unknown", String::as_str);
+                *slot = index_for(&format!("({type_name})"), strings);
+            }
+            *slot
         };
         out.push(class);
     }
@@ -292,7 +297,8 @@ pub(crate) fn infer_interfaces(
     let mut sorted: Vec<Candidate> = candidates.into_values().collect();
     // JS: Map insertion order, then a stable sort by count descending.
     sorted.sort_by(|a, b| b.count.cmp(&a.count).then(a.order.cmp(&b.order)));
-    let min_count = MIN_OBJECT_COUNT_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+    let min_count =
+        MIN_OBJECT_COUNT_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION_PER_INTERFACE);
     sorted
         .into_iter()
         .take_while(|c| c.count as f64 >= min_count)

@@ -246,54 +246,112 @@ impl Input<'_> {
         Ok(self.buf[self.pos] == want)
     }
 
-    /// Parses a JSON array of non-negative integers (each < 2^32), calling `sink` for each.
-    /// The opening `[` must be next (after whitespace).
-    fn u32_array(&mut self, mut sink: impl FnMut(u32) -> Result<()>) -> Result<()> {
+    /// Parses a JSON array of non-negative integers (each < 2^32) in records of `width`
+    /// values, calling `sink` with each complete record. The opening `[` must be next
+    /// (after whitespace). Returns the number of values left over in an incomplete last
+    /// record (0 when the length is a multiple of `width`).
+    ///
+    /// This is the hot loop of loading. Each chunk is cut after a `,` into pieces that are
+    /// decoded on both cores ([`decode_piece`]); the values are then handed to `sink` in
+    /// order. The few bytes of a number cut by a chunk boundary are carried over.
+    fn u32_records(&mut self, width: usize, mut sink: impl FnMut(&[u32])) -> Result<usize> {
+        debug_assert!(width > 0 && width <= 32);
         self.expect(b'[')?;
-        let mut first = true;
+        let mut record = [0u32; 32];
+        let mut field = 0usize;
+        let mut emit = |values: &[u32]| {
+            for &v in values {
+                record[field] = v;
+                field += 1;
+                if field == width {
+                    sink(&record[..width]);
+                    field = 0;
+                }
+            }
+        };
+        let mut carry: Vec<u8> = Vec::new();
+        let mut carry_offset = self.offset();
+        let mut start_state = EXPECT_FIRST;
         loop {
-            let b = self.next_non_ws()?;
-            if b == b']' && first {
-                return Ok(());
+            if self.pos == self.buf.len() && !self.refill()? {
+                return Err(self.truncated());
             }
-            first = false;
-            if !b.is_ascii_digit() {
-                return Err(if b == b'-' {
-                    self.json_err("negative number where a count or index was expected")
-                } else {
-                    self.json_err(format!("expected a number but found {}", describe(b)))
-                });
-            }
-            let mut value = u64::from(b - b'0');
-            loop {
-                let buf = &self.buf[self.pos..];
-                let mut i = 0;
-                while i < buf.len() && buf[i].is_ascii_digit() {
-                    value = value * 10 + u64::from(buf[i] - b'0');
-                    if value > u64::from(u32::MAX) {
-                        self.pos += i;
-                        return Err(self.json_err("number too large (over 2^32-1)"));
+            let chunk_offset = self.offset();
+            let avail = &self.buf[self.pos..];
+            let mut body_start = 0;
+            let mut done = false;
+            if !carry.is_empty() || start_state == EXPECT_FIRST {
+                // Complete the value cut by the previous chunk boundary.
+                let Some(j) = memchr::memchr2(b',', b']', avail) else {
+                    if carry.is_empty() {
+                        carry_offset = chunk_offset;
                     }
-                    i += 1;
+                    carry.extend_from_slice(avail);
+                    self.pos = self.buf.len();
+                    continue;
+                };
+                if carry.is_empty() {
+                    carry_offset = chunk_offset;
                 }
-                self.pos += i;
-                if i < buf.len() || !self.refill()? {
-                    break;
-                }
+                carry.extend_from_slice(&avail[..=j]);
+                let (values, end) = decode_piece(&carry, start_state)
+                    .map_err(|(at, msg)| json_error_at(carry_offset + at as u64, msg))?;
+                emit(&values);
+                carry.clear();
+                body_start = j + 1;
+                start_state = EXPECT_VALUE;
+                done = end == PieceEnd::Closed;
             }
-            sink(value as u32)?;
-            match self.next_non_ws()? {
-                b',' => {}
-                b']' => return Ok(()),
-                b'.' | b'e' | b'E' => {
-                    return Err(self.json_err("fractional number where an integer was expected"));
+            if !done {
+                let body = &avail[body_start..];
+                let (end, closed) = match memchr::memchr(b']', body) {
+                    Some(k) => (k + 1, true),
+                    None => (memchr::memrchr(b',', body).map_or(0, |k| k + 1), false),
+                };
+                let piece = &body[..end];
+                // Split in two at a ',' near the middle so both cores decode.
+                let mid = if piece.len() > 1 << 16 {
+                    memchr::memchr(b',', &piece[piece.len() / 2..])
+                        .map_or(piece.len(), |k| piece.len() / 2 + k + 1)
+                } else {
+                    piece.len()
+                };
+                let base = chunk_offset + body_start as u64;
+                let (first, second) = rayon::join(
+                    || decode_piece(&piece[..mid], start_state),
+                    || {
+                        if mid < piece.len() {
+                            decode_piece(&piece[mid..], EXPECT_VALUE)
+                        } else {
+                            Ok((Vec::new(), PieceEnd::Open))
+                        }
+                    },
+                );
+                let (a, a_end) = first.map_err(|(at, msg)| json_error_at(base + at as u64, msg))?;
+                let (b, b_end) =
+                    second.map_err(|(at, msg)| json_error_at(base + (mid + at) as u64, msg))?;
+                if a_end == PieceEnd::Closed && mid < piece.len() {
+                    return Err(json_error_at(
+                        base + mid as u64,
+                        "unexpected data after ']'",
+                    ));
                 }
-                other => {
-                    return Err(self.json_err(format!(
-                        "expected ',' or ']' but found {}",
-                        describe(other)
-                    )));
+                emit(&a);
+                emit(&b);
+                done = closed || a_end == PieceEnd::Closed || b_end == PieceEnd::Closed;
+                if !piece.is_empty() {
+                    start_state = EXPECT_VALUE;
                 }
+                if done {
+                    self.pos += body_start + end;
+                    return Ok(field);
+                }
+                carry_offset = base + end as u64;
+                carry.extend_from_slice(&body[end..]);
+                self.pos = self.buf.len();
+            } else {
+                self.pos += body_start;
+                return Ok(field);
             }
         }
     }
@@ -419,6 +477,101 @@ impl Input<'_> {
     }
 }
 
+const EXPECT_FIRST: u8 = 0; // after '[': a value or ']'
+const EXPECT_VALUE: u8 = 1; // after ',': a value
+const IN_NUMBER: u8 = 2;
+const AFTER_NUMBER: u8 = 3; // after a number and whitespace: ',' or ']'
+
+/// How a decoded piece of a number array ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PieceEnd {
+    /// After a `,` (more values follow in the next piece).
+    Open,
+    /// At the closing `]` (which must be the piece's last byte).
+    Closed,
+}
+
+fn json_error_at(offset: u64, message: impl Into<String>) -> Error {
+    ErrorKind::Json {
+        offset,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Decodes a piece of a JSON array of u32s. The piece starts in `state` (just after `[`
+/// or after a `,`) and must end just after a `,` (more to come) or at the closing `]`.
+/// Errors carry the offset within the piece.
+fn decode_piece(
+    piece: &[u8],
+    state: u8,
+) -> std::result::Result<(Vec<u32>, PieceEnd), (usize, String)> {
+    let mut values = Vec::with_capacity(piece.len() / 3);
+    let mut state = state;
+    let mut value: u64 = 0;
+    let mut digits = 0u32;
+    for (i, &b) in piece.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            if state == AFTER_NUMBER {
+                return Err((i, "expected ',' or ']' between numbers".into()));
+            }
+            value = value * 10 + u64::from(d);
+            digits += 1;
+            state = IN_NUMBER;
+            if digits > 10 {
+                return Err((i, "number too large (over 2^32-1)".into()));
+            }
+            continue;
+        }
+        match b {
+            b',' | b']' => {
+                if state == IN_NUMBER || state == AFTER_NUMBER {
+                    if value > u64::from(u32::MAX) {
+                        return Err((i, "number too large (over 2^32-1)".into()));
+                    }
+                    values.push(value as u32);
+                    value = 0;
+                    digits = 0;
+                } else if !(b == b']' && state == EXPECT_FIRST) {
+                    return Err((i, format!("expected a number but found {}", describe(b))));
+                }
+                if b == b']' {
+                    if i + 1 != piece.len() {
+                        return Err((i + 1, "unexpected data after ']'".into()));
+                    }
+                    return Ok((values, PieceEnd::Closed));
+                }
+                state = EXPECT_VALUE;
+            }
+            b' ' | b'\n' | b'\r' | b'\t' => {
+                if state == IN_NUMBER {
+                    state = AFTER_NUMBER;
+                }
+            }
+            _ => {
+                return Err((
+                    i,
+                    match b {
+                        b'-' => "negative number where a count or index was expected".to_owned(),
+                        b'.' | b'e' | b'E' => {
+                            "fractional number where an integer was expected".to_owned()
+                        }
+                        _ => format!("unexpected {} in a number array", describe(b)),
+                    },
+                ));
+            }
+        }
+    }
+    if state == IN_NUMBER || state == AFTER_NUMBER {
+        return Err((
+            piece.len(),
+            "a number array piece ended inside a number".into(),
+        ));
+    }
+    Ok((values, PieceEnd::Open))
+}
+
 fn push_char(out: &mut Vec<u8>, c: char) {
     let mut tmp = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
@@ -433,33 +586,13 @@ fn describe(b: u8) -> String {
 }
 
 fn read_error(err: std::io::Error) -> Error {
-    if err.kind() == std::io::ErrorKind::InvalidInput || err.kind() == std::io::ErrorKind::InvalidData
+    if err.kind() == std::io::ErrorKind::InvalidInput
+        || err.kind() == std::io::ErrorKind::InvalidData
     {
         ErrorKind::Gzip(err.to_string()).into()
     } else {
         ErrorKind::Io(err).into()
     }
-}
-
-/// Which column a node field goes to.
-#[derive(Clone, Copy)]
-enum NodeField {
-    Type,
-    Name,
-    Id,
-    SelfSize,
-    EdgeCount,
-    Detachedness,
-    Ignore,
-}
-
-/// Which column an edge field goes to.
-#[derive(Clone, Copy)]
-enum EdgeField {
-    Type,
-    Name,
-    ToNode,
-    Ignore,
 }
 
 /// Parses a whole snapshot from `reader` (already decompressed or not: gzip is detected
@@ -538,14 +671,16 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
         first
     };
     if first != b'{' {
-        return Err(if first == b'[' || first == b'"' || first.is_ascii_digit() {
-            ErrorKind::NotASnapshot("the JSON document is not an object".into()).into()
-        } else {
-            input.json_err(format!(
-                "expected '{{' at the start of a heap snapshot but found {}",
-                describe(first)
-            ))
-        });
+        return Err(
+            if first == b'[' || first == b'"' || first.is_ascii_digit() {
+                ErrorKind::NotASnapshot("the JSON document is not an object".into()).into()
+            } else {
+                input.json_err(format!(
+                    "expected '{{' at the start of a heap snapshot but found {}",
+                    describe(first)
+                ))
+            },
+        );
     }
 
     let mut meta: Option<Meta> = None;
@@ -610,10 +745,7 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 input.context = "inside the \"locations\" array";
                 input.progress.set_phase("Reading locations");
                 let locations = &mut cols.locations;
-                input.u32_array(|v| {
-                    locations.push(v);
-                    Ok(())
-                })?;
+                input.u32_records(1, |r| locations.push(r[0]))?;
             }
             _ => {
                 input.context = "inside a top-level value";
@@ -677,17 +809,6 @@ fn parse_nodes(
     size_hint: Option<u64>,
 ) -> Result<()> {
     let nf = m.node_field_count;
-    let fields: Vec<NodeField> = (0..nf)
-        .map(|i| match i {
-            _ if i == m.node_type_offset => NodeField::Type,
-            _ if i == m.node_name_offset => NodeField::Name,
-            _ if i == m.node_id_offset => NodeField::Id,
-            _ if i == m.node_self_size_offset => NodeField::SelfSize,
-            _ if i == m.node_edge_count_offset => NodeField::EdgeCount,
-            _ if Some(i) == m.node_detachedness_offset => NodeField::Detachedness,
-            _ => NodeField::Ignore,
-        })
-        .collect();
     let cap = capacity(m.header_node_count, 2 * nf as u64, size_hint);
     cols.node_type.reserve(cap);
     cols.node_name.reserve(cap);
@@ -700,45 +821,42 @@ fn parse_nodes(
     let type_count = m.node_types.len() as u32;
     let header_nodes = m.header_node_count.max(1) as f64;
     let progress = input.progress;
-    let mut field = 0usize;
+    let (o_type, o_name, o_id, o_size, o_edges) = (
+        m.node_type_offset,
+        m.node_name_offset,
+        m.node_id_offset,
+        m.node_self_size_offset,
+        m.node_edge_count_offset,
+    );
+    let o_detached = m.node_detachedness_offset;
     let mut edge_total: u64 = 0;
-    let mut count: u64 = 0;
+    let mut bad_type: Option<(usize, u32)> = None;
     let c = cols;
-    let mut bad: Option<String> = None;
-    input.u32_array(|v| {
-        match fields[field] {
-            NodeField::Type => {
-                if v >= type_count {
-                    bad.get_or_insert_with(|| {
-                        format!("node {} has type {v}, but there are only {type_count} node types", c.node_type.len())
-                    });
-                }
-                c.node_type.push(v as u8);
-            }
-            NodeField::Name => c.node_name.push(v),
-            NodeField::Id => c.node_id.push(v),
-            NodeField::SelfSize => c.node_self_size.push(v),
-            NodeField::EdgeCount => {
-                c.first_edge.push(edge_total as u32);
-                edge_total += u64::from(v);
-            }
-            NodeField::Detachedness => c.node_detachedness.push((v & 3) as u8),
-            NodeField::Ignore => {}
+    let left = input.u32_records(nf, |r| {
+        let t = r[o_type];
+        if t >= type_count && bad_type.is_none() {
+            bad_type = Some((c.node_type.len(), t));
         }
-        field += 1;
-        if field == nf {
-            field = 0;
-            count += 1;
-            if count & 0xFFFF == 0 {
-                progress.set_fraction(count as f64 / header_nodes);
-            }
+        c.node_type.push(t as u8);
+        c.node_name.push(r[o_name]);
+        c.node_id.push(r[o_id]);
+        c.node_self_size.push(r[o_size]);
+        c.first_edge.push(edge_total as u32);
+        edge_total += u64::from(r[o_edges]);
+        if let Some(o) = o_detached {
+            c.node_detachedness.push((r[o] & 3) as u8);
         }
-        Ok(())
+        if c.node_id.len() & 0xFFFF == 0 {
+            progress.set_fraction(c.node_id.len() as f64 / header_nodes);
+        }
     })?;
-    if let Some(message) = bad {
-        return Err(ErrorKind::Graph(message).into());
+    if let Some((node, t)) = bad_type {
+        return Err(ErrorKind::Graph(format!(
+            "node {node} has type {t}, but there are only {type_count} node types"
+        ))
+        .into());
     }
-    if field != 0 {
+    if left != 0 {
         return Err(meta_err(format!(
             "the \"nodes\" array length is not a multiple of the {nf} node fields"
         )));
@@ -758,14 +876,6 @@ fn parse_edges(
 ) -> Result<()> {
     let ef = m.edge_field_count;
     let nf = m.node_field_count as u32;
-    let fields: Vec<EdgeField> = (0..ef)
-        .map(|i| match i {
-            _ if i == m.edge_type_offset => EdgeField::Type,
-            _ if i == m.edge_name_offset => EdgeField::Name,
-            _ if i == m.edge_to_node_offset => EdgeField::ToNode,
-            _ => EdgeField::Ignore,
-        })
-        .collect();
     let cap = capacity(m.header_edge_count, 2 * ef as u64, size_hint);
     cols.edge_type.reserve(cap);
     cols.edge_name.reserve(cap);
@@ -774,48 +884,36 @@ fn parse_edges(
     let type_count = (m.edge_types.len() - 1) as u32;
     let header_edges = m.header_edge_count.max(1) as f64;
     let progress = input.progress;
-    let mut field = 0usize;
-    let mut count: u64 = 0;
-    let c = cols;
+    let (o_type, o_name, o_to) = (
+        m.edge_type_offset,
+        m.edge_name_offset,
+        m.edge_to_node_offset,
+    );
     let mut bad: Option<String> = None;
-    input.u32_array(|v| {
-        match fields[field] {
-            EdgeField::Type => {
-                if v >= type_count {
-                    bad.get_or_insert_with(|| {
-                        format!("edge {} has type {v}, but there are only {type_count} edge types", c.edge_type.len())
-                    });
-                }
-                c.edge_type.push(v as u8);
-            }
-            EdgeField::Name => c.edge_name.push(v),
-            EdgeField::ToNode => {
-                if v % nf != 0 {
-                    bad.get_or_insert_with(|| {
-                        format!(
-                            "edge {} points to node index {v}, which is not a multiple of the {nf} node fields",
-                            c.edge_to.len()
-                        )
-                    });
-                }
-                c.edge_to.push(v / nf);
-            }
-            EdgeField::Ignore => {}
+    let c = cols;
+    let left = input.u32_records(ef, |r| {
+        let (t, to) = (r[o_type], r[o_to]);
+        if (t >= type_count || to % nf != 0) && bad.is_none() {
+            let edge = c.edge_to.len();
+            bad = Some(if t >= type_count {
+                format!("edge {edge} has type {t}, but there are only {type_count} edge types")
+            } else {
+                format!(
+                    "edge {edge} points to node index {to}, which is not a multiple of the {nf} node fields"
+                )
+            });
         }
-        field += 1;
-        if field == ef {
-            field = 0;
-            count += 1;
-            if count & 0xFFFF == 0 {
-                progress.set_fraction(count as f64 / header_edges);
-            }
+        c.edge_type.push(t as u8);
+        c.edge_name.push(r[o_name]);
+        c.edge_to.push(to / nf);
+        if c.edge_to.len() & 0xFFFF == 0 {
+            progress.set_fraction(c.edge_to.len() as f64 / header_edges);
         }
-        Ok(())
     })?;
     if let Some(message) = bad {
         return Err(ErrorKind::Graph(message).into());
     }
-    if field != 0 {
+    if left != 0 {
         return Err(meta_err(format!(
             "the \"edges\" array length is not a multiple of the {ef} edge fields"
         )));
@@ -825,6 +923,7 @@ fn parse_edges(
 
 fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
     let mut table = StringTable::with_capacity(1 << 16);
+    let mut scratch: Vec<u8> = Vec::new();
     input.expect(b'[')?;
     let mut first = true;
     loop {
@@ -839,16 +938,17 @@ fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
                 describe(b)
             )));
         }
-        input.string_into(table.buffer_mut())?;
-        table.finish_push();
+        scratch.clear();
+        input.string_into(&mut scratch)?;
+        // `string_into` leaves valid UTF-8 (invalid input is replaced with U+FFFD).
+        table.push(std::str::from_utf8(&scratch).unwrap_or("\u{FFFD}"));
         match input.next_non_ws()? {
             b',' => {}
             b']' => break,
             other => {
-                return Err(input.json_err(format!(
-                    "expected ',' or ']' but found {}",
-                    describe(other)
-                )));
+                return Err(
+                    input.json_err(format!("expected ',' or ']' but found {}", describe(other)))
+                );
             }
         }
     }

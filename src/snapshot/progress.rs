@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 
 /// Shared progress state of one load: phase name, bytes read, fraction of the current phase,
 /// and a cancel flag the worker checks between (and inside) phases.
@@ -16,14 +17,14 @@ pub struct Progress {
     bytes_total: AtomicU64,
     /// Fraction of the current phase done, as `f64::to_bits`.
     phase_fraction_bits: AtomicU64,
-    phase: Mutex<&'static str>,
+    phase: Mutex<(&'static str, Option<Instant>)>,
 }
 
 impl Progress {
     /// A fresh progress tracker, not cancelled, at phase "Starting".
     pub fn new() -> Self {
         Self {
-            phase: Mutex::new("Starting"),
+            phase: Mutex::new(("Starting", None)),
             ..Self::default()
         }
     }
@@ -41,15 +42,17 @@ impl Progress {
     /// Starts a new named phase (fraction resets to 0).
     pub fn set_phase(&self, phase: &'static str) {
         if let Ok(mut p) = self.phase.lock() {
-            *p = phase;
+            if let (prev, Some(started)) = *p {
+                log::debug!("{prev}: {:.3} s", started.elapsed().as_secs_f64());
+            }
+            *p = (phase, Some(Instant::now()));
         }
         self.set_fraction(0.0);
-        log::debug!("phase: {phase}");
     }
 
     /// The current phase name, e.g. "Reading nodes" or "Computing dominators".
     pub fn phase(&self) -> &'static str {
-        self.phase.lock().map(|p| *p).unwrap_or("")
+        self.phase.lock().map(|p| p.0).unwrap_or("")
     }
 
     /// Sets the fraction (0..=1) of the current phase that is done.

@@ -132,7 +132,9 @@ impl Snapshot {
             .iter()
             .zip(&self.self_size)
             .filter(|(d, _)| **d >= 0)
-            .fold((0usize, 0u64), |(c, s), (_, &size)| (c + 1, s + u64::from(size)));
+            .fold((0usize, 0u64), |(c, s), (_, &size)| {
+                (c + 1, s + u64::from(size))
+            });
         Totals {
             node_count: self.node_count(),
             edge_count: self.edge_count(),
@@ -168,8 +170,12 @@ impl Snapshot {
             dominator_id: self.node_id(self.dominator(n)),
             retainer_count: count,
             retainers,
-            dominator_chain: with_chain
-                .then(|| self.dominator_chain(n).into_iter().map(|d| self.node_id(d)).collect()),
+            dominator_chain: with_chain.then(|| {
+                self.dominator_chain(n)
+                    .into_iter()
+                    .map(|d| self.node_id(d))
+                    .collect()
+            }),
         }
     }
 

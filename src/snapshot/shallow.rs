@@ -38,7 +38,8 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
         let t = inp.node_type[i];
         if t == nt.hidden
             || t == nt.array
-            || (t == nt.native && inp.strings.get(inp.node_name[i]) == "system / ExternalStringData")
+            || (t == nt.native
+                && inp.strings.get(inp.node_name[i]) == "system / ExternalStringData")
         {
             *owner = UNVISITED;
         } else {

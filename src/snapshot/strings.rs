@@ -9,7 +9,8 @@
 /// Interned strings addressed by `u32` index.
 #[derive(Default, Debug, Clone)]
 pub struct StringTable {
-    bytes: Vec<u8>,
+    /// All strings back to back; valid UTF-8, so slicing at recorded ends is O(1).
+    text: String,
     ends: Vec<u64>,
 }
 
@@ -17,7 +18,7 @@ impl StringTable {
     /// An empty table with room for `count` strings.
     pub fn with_capacity(count: usize) -> Self {
         Self {
-            bytes: Vec::new(),
+            text: String::new(),
             ends: Vec::with_capacity(count),
         }
     }
@@ -34,20 +35,9 @@ impl StringTable {
 
     /// Appends a string and returns its index.
     pub fn push(&mut self, s: &str) -> u32 {
-        self.bytes.extend_from_slice(s.as_bytes());
-        self.finish_push()
-    }
-
-    /// Appends raw bytes that are known to be valid UTF-8 (used by the parser, which decodes
-    /// JSON escapes into the buffer directly).
-    pub(crate) fn buffer_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.bytes
-    }
-
-    /// Ends the string written through [`StringTable::buffer_mut`] since the last push.
-    pub(crate) fn finish_push(&mut self) -> u32 {
+        self.text.push_str(s);
         let index = self.ends.len() as u32;
-        self.ends.push(self.bytes.len() as u64);
+        self.ends.push(self.text.len() as u64);
         index
     }
 
@@ -58,18 +48,17 @@ impl StringTable {
             return "";
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        // The parser only stores valid UTF-8 (it checks raw bytes and encodes escapes).
-        std::str::from_utf8(&self.bytes[start as usize..end as usize]).unwrap_or("")
+        self.text.get(start as usize..end as usize).unwrap_or("")
     }
 
     /// Bytes used by the table (for memory accounting).
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 8
+        self.text.capacity() + self.ends.capacity() * 8
     }
 
     /// Releases spare capacity.
     pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
+        self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
 }
