@@ -49,6 +49,14 @@ pub enum Command {
     Summary(SummaryArgs),
     /// One object by id: sizes, distance, every retainer and its dominator chain.
     Node(NodeArgs),
+    /// Compare two snapshots of one process (DevTools' Comparison view).
+    ///
+    /// With --json the output matches `node oracle.js TARGET --base BASE --sections
+    /// comparison` field for field, except devtoolsFrontendVersion.
+    Diff(DiffArgs),
+    /// Leak candidates by the three-snapshot method: objects allocated between BASELINE
+    /// and TARGET that are still alive in FINAL, by class and retainer path.
+    Leaks(LeaksArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
 }
@@ -84,6 +92,45 @@ pub struct NodeArgs {
     pub json: bool,
 }
 
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (baseline).
+    pub base: PathBuf,
+    /// The later snapshot (target).
+    pub target: PathBuf,
+    /// Print JSON (the oracle's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Show only the first N classes in the table (JSON always has all).
+    #[arg(long, default_value_t = 40)]
+    pub top_classes: usize,
+}
+
+/// Arguments of `leaks`.
+#[derive(Debug, Args)]
+pub struct LeaksArgs {
+    /// Snapshot after warm-up.
+    pub baseline: PathBuf,
+    /// Snapshot after exercising the suspected leak.
+    pub target: PathBuf,
+    /// Snapshot after exercising it again.
+    #[arg(name = "FINAL")]
+    pub last: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Include built-in classes such as (string) and system / Context in the table.
+    #[arg(long)]
+    pub all: bool,
+    /// Retainer-path groups listed per class.
+    #[arg(long, default_value_t = 3)]
+    pub groups: usize,
+    /// Classes listed in the table.
+    #[arg(long, default_value_t = 15)]
+    pub top_classes: usize,
+}
+
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -99,6 +146,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Summary(args) => summary(&args),
         Command::Node(args) => node(&args),
+        Command::Diff(args) => diff(&args),
+        Command::Leaks(args) => leaks(&args),
         Command::Bench(args) => bench(&args),
     }
 }
@@ -255,6 +304,109 @@ fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads two snapshots in parallel.
+fn load_pair(a: &Path, b: &Path) -> anyhow::Result<(Snapshot, Snapshot)> {
+    let (a, b) = rayon::join(|| load(a), || load(b));
+    Ok((a?, b?))
+}
+
+fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
+    let (base, target) = load_pair(&args.base, &args.target)?;
+    let diff = snapshot::diff(&base, &target);
+    if args.json {
+        print(&report::to_json_string(&report::comparison_report(
+            &base, &target, &diff,
+        )))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!(
+        "{} -> {}: {} classes changed, {} objects in both snapshots\n",
+        args.base.display(),
+        args.target.display(),
+        diff.classes.len(),
+        format::count(diff.common_ids as u64),
+    );
+    if diff.common_ids == 0 {
+        out.push_str(
+            "note: no object ids in common: these snapshots seem to come from different processes\n",
+        );
+    }
+    out.push_str(&format!(
+        "\n{:<44} {:>9} {:>9} {:>9} {:>11} {:>11} {:>11}\n",
+        "Constructor", "# New", "# Deleted", "# Delta", "Alloc. Size", "Freed Size", "Size Delta"
+    ));
+    for c in diff.classes.iter().take(args.top_classes) {
+        out.push_str(&format!(
+            "{:<44} {:>9} {:>9} {:>+9} {:>11} {:>11} {:>11}\n",
+            truncate(&c.name, 44),
+            c.added_count,
+            c.removed_count,
+            c.count_delta,
+            format::bytes(c.added_size_bytes),
+            format::bytes(c.removed_size_bytes),
+            signed_bytes(c.size_delta_bytes),
+        ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn leaks(args: &LeaksArgs) -> anyhow::Result<ExitCode> {
+    let (pair, last) = rayon::join(
+        || load_pair(&args.baseline, &args.target),
+        || load(&args.last),
+    );
+    let ((baseline, target), last) = (pair?, last?);
+    let classes = snapshot::leak_candidates(&baseline, &target, &last);
+    if args.json {
+        print(&report::to_json_string(&report::leaks_report(
+            [&baseline, &target, &last],
+            &classes,
+            args.groups,
+        )))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::from(
+        "Objects allocated between baseline and target that are still alive in final:\n\n",
+    );
+    for c in classes
+        .iter()
+        .filter(|c| args.all || !c.builtin)
+        .take(args.top_classes)
+    {
+        out.push_str(&format!(
+            "{} x{}  shallow {}, retained {}\n",
+            c.class_name,
+            c.count,
+            format::bytes(c.shallow_size_bytes),
+            format::bytes(c.retained_size_bytes)
+        ));
+        for g in c.groups.iter().take(args.groups) {
+            let path: Vec<String> = g
+                .path
+                .iter()
+                .map(|h| format!("{} {}", h.class_name, h.edge))
+                .collect();
+            out.push_str(&format!(
+                "    x{:<6} e.g. @{:<10} via {}\n",
+                g.count,
+                last.node_id(g.representative),
+                path.join(" \u{2190} ")
+            ));
+        }
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn signed_bytes(n: i64) -> String {
+    if n < 0 {
+        format!("\u{2212}{}", format::bytes(n.unsigned_abs()))
+    } else {
+        format!("+{}", format::bytes(n as u64))
+    }
 }
 
 /// Peak resident set size of this process in bytes (Linux `VmHWM`), if known.

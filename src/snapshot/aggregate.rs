@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use super::meta::Meta;
 use super::names::js_cmp;
-use super::strings::StringTable;
+use super::strings::{StringTable, Strings};
 
 /// `node_class` value of nodes that belong to no Summary row (zero shallow size).
 pub const NO_CLASS: u32 = u32::MAX;
@@ -116,25 +116,39 @@ pub(crate) struct AggregateInputs<'a> {
 /// Key of an object class with a location: DevTools compares `script,line,col,Name` text.
 type LocatedKey<'s> = (Location, &'s str);
 
-struct Internal {
-    key_class: u32,
-    location: Option<Location>,
-    name_index: u32,
-    count: u32,
-    self_size: u64,
-    max_ret: u64,
-    distance: i32,
+/// Inputs of [`group_classes`].
+pub(crate) struct GroupInputs<'a, S: Strings> {
+    pub meta: &'a Meta,
+    pub strings: &'a S,
+    pub node_type: &'a [u8],
+    pub self_size: &'a [u32],
+    pub class_index: &'a [u32],
+    pub locations: &'a [(u32, Location)],
 }
 
-/// Builds the Summary aggregates.
-pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
+/// Nodes grouped by DevTools' class keys (see the module docs).
+pub(crate) struct Grouping {
+    /// Internal class of each node (u32::MAX for nodes with zero self size).
+    pub internal_of: Vec<u32>,
+    /// Class-name string index of each internal class.
+    pub internal_class: Vec<u32>,
+    /// Public class of each internal class (u32::MAX when replaced by a later one).
+    pub public_of: Vec<u32>,
+    /// Public keys, in first-seen order.
+    pub public_keys: Vec<String>,
+    /// The internal class each public key ended up with.
+    pub public_internal: Vec<u32>,
+}
+
+/// Assigns every node with a non-zero self size to its DevTools class key.
+pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
     let node_count = inp.node_type.len();
     let object = inp.meta.nt.object;
     // Internal id by class string index (u32::MAX = none yet).
-    let mut by_index: Vec<u32> = vec![u32::MAX; inp.strings.len()];
+    let mut by_index: Vec<u32> = vec![u32::MAX; inp.strings.count()];
     let mut by_location: HashMap<LocatedKey<'_>, u32> = HashMap::new();
-    let mut internals: Vec<Internal> = Vec::new();
-    // Internal class id of every node (u32::MAX when the node has no self size).
+    let mut internal_class: Vec<u32> = Vec::new();
+    let mut internal_location: Vec<Option<Location>> = Vec::new();
     let mut internal_of = vec![u32::MAX; node_count];
     let mut loc_iter = inp.locations.iter().peekable();
     for n in 0..node_count {
@@ -142,8 +156,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         while loc_iter.peek().is_some_and(|(o, _)| (*o as usize) < n) {
             loc_iter.next();
         }
-        let size = inp.self_size[n];
-        if size == 0 {
+        if inp.self_size[n] == 0 {
             continue;
         }
         let class = inp.class_index[n];
@@ -155,7 +168,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         } else {
             None
         };
-        let new_id = internals.len() as u32;
+        let new_id = internal_class.len() as u32;
         let id = match location {
             None => {
                 let slot = &mut by_index[class as usize];
@@ -165,28 +178,82 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
                 *slot
             }
             Some(loc) => *by_location
-                .entry((loc, inp.strings.get(class)))
+                .entry((loc, inp.strings.get_str(class)))
                 .or_insert(new_id),
         };
         if id == new_id {
-            internals.push(Internal {
-                key_class: class,
-                location,
-                name_index: class,
-                count: 0,
-                self_size: 0,
-                max_ret: 0,
-                distance: inp.distance[n],
-            });
+            internal_class.push(class);
+            internal_location.push(location);
+        }
+        internal_of[n] = id;
+    }
+    // Public keys; a later internal key with the same public key replaces the earlier one.
+    let mut by_key: HashMap<String, u32> = HashMap::new();
+    let mut public_keys: Vec<String> = Vec::new();
+    let mut public_internal: Vec<u32> = Vec::new();
+    for (i, (&class, location)) in internal_class.iter().zip(&internal_location).enumerate() {
+        let name = inp.strings.get_str(class);
+        let key = match location {
+            None => format!(",{name}"),
+            Some(l) => format!("{},{},{},{name}", l.script_id, l.line, l.column),
+        };
+        match by_key.get(&key) {
+            Some(&slot) => public_internal[slot as usize] = i as u32,
+            None => {
+                by_key.insert(key.clone(), public_keys.len() as u32);
+                public_keys.push(key);
+                public_internal.push(i as u32);
+            }
+        }
+    }
+    let mut public_of = vec![u32::MAX; internal_class.len()];
+    for (p, &i) in public_internal.iter().enumerate() {
+        public_of[i as usize] = p as u32;
+    }
+    Grouping {
+        internal_of,
+        internal_class,
+        public_of,
+        public_keys,
+        public_internal,
+    }
+}
+
+struct Internal {
+    count: u32,
+    self_size: u64,
+    max_ret: u64,
+    distance: i32,
+}
+
+/// Builds the Summary aggregates.
+pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
+    let grouping = group_classes(&GroupInputs {
+        meta: inp.meta,
+        strings: inp.strings,
+        node_type: inp.node_type,
+        self_size: inp.self_size,
+        class_index: inp.class_index,
+        locations: inp.locations,
+    });
+    let internal_of = &grouping.internal_of;
+    let mut internals: Vec<Internal> = (0..grouping.internal_class.len())
+        .map(|_| Internal {
+            count: 0,
+            self_size: 0,
+            max_ret: 0,
+            distance: i32::MAX,
+        })
+        .collect();
+    for (n, &id) in internal_of.iter().enumerate() {
+        if id == u32::MAX {
+            continue;
         }
         let agg = &mut internals[id as usize];
         agg.count += 1;
-        agg.self_size += u64::from(size);
+        agg.self_size += u64::from(inp.self_size[n]);
         agg.distance = agg.distance.min(inp.distance[n]);
-        internal_of[n] = id;
     }
-    drop(by_index);
-    drop(by_location);
 
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
@@ -220,36 +287,15 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         }
     }
 
-    // Public keys; a later internal key with the same public key replaces the earlier one.
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let mut winner_of_internal = vec![u32::MAX; internals.len()];
-    let mut slots: Vec<Option<usize>> = Vec::new(); // public slot -> internal id
-    for (i, agg) in internals.iter().enumerate() {
-        let name = inp.strings.get(agg.key_class);
-        let key = match agg.location {
-            None => format!(",{name}"),
-            Some(l) => format!("{},{},{},{name}", l.script_id, l.line, l.column),
-        };
-        match by_key.get(&key) {
-            Some(&slot) => slots[slot] = Some(i),
-            None => {
-                by_key.insert(key, slots.len());
-                slots.push(Some(i));
-            }
-        }
-    }
-    let mut keys: Vec<String> = vec![String::new(); slots.len()];
-    for (key, slot) in by_key {
-        keys[slot] = key;
-    }
-    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(slots.len());
-    for (slot, internal) in slots.iter().enumerate() {
-        let Some(i) = *internal else { continue };
-        let agg = &internals[i];
-        winner_of_internal[i] = classes.len() as u32;
+    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(grouping.public_keys.len());
+    for (key, &i) in grouping.public_keys.iter().zip(&grouping.public_internal) {
+        let agg = &internals[i as usize];
         classes.push(ClassAggregate {
-            key: std::mem::take(&mut keys[slot]),
-            name: inp.strings.get(agg.name_index).to_owned(),
+            key: key.clone(),
+            name: inp
+                .strings
+                .get(grouping.internal_class[i as usize])
+                .to_owned(),
             count: agg.count,
             shallow_size_bytes: agg.self_size,
             retained_size_bytes: agg.max_ret,
@@ -257,6 +303,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
             members: 0..0,
         });
     }
+    let winner_of_internal = &grouping.public_of;
 
     // Sort rows, then remap node -> row.
     let mut order: Vec<u32> = (0..classes.len() as u32).collect();
@@ -293,7 +340,6 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
             }
         })
         .collect();
-    drop(internal_of);
 
     // Members CSR, node order within a class.
     let mut counts = vec![0usize; sorted.len() + 1];

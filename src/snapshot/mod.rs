@@ -20,11 +20,13 @@
 
 mod aggregate;
 mod analyze;
+pub mod diff;
 mod distance;
 mod dom;
 mod dominators;
 mod error;
 mod graph;
+pub mod leaks;
 mod meta;
 mod names;
 mod parse;
@@ -40,8 +42,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use aggregate::{ClassAggregate, Location, NO_CLASS, Statistics};
+pub use diff::{ClassDiff, Diff, diff};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
+pub use leaks::{LeakClass, leak_candidates};
 pub use meta::Meta;
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
 pub use progress::Progress;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{EdgeIdx, NodeIdx, Snapshot, Statistics};
+use super::{Diff, EdgeIdx, LeakClass, NodeIdx, Snapshot, Statistics};
 
 /// The whole `summary --json` report.
 #[derive(Debug, Serialize)]
@@ -237,6 +237,162 @@ impl Snapshot {
                 .map(|n| self.node_report(n, retainer_limit, false))
                 .collect(),
         }
+    }
+}
+
+/// The `diff --json` report (the oracle's `--sections comparison` output).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComparisonReport {
+    /// Base name of the target file.
+    pub file: String,
+    /// Size of the target file on disk.
+    pub file_bytes: u64,
+    /// The comparison.
+    pub comparison: ComparisonSection,
+}
+
+/// The `comparison` section.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComparisonSection {
+    /// Base name of the base file.
+    pub base: String,
+    /// Number of changed classes.
+    pub class_count: usize,
+    /// Changed classes, by # Delta descending.
+    pub classes: Vec<DiffRow>,
+}
+
+/// One Comparison row.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffRow {
+    /// DevTools' class key.
+    pub class_key: String,
+    /// Constructor name.
+    pub name: String,
+    /// # New.
+    pub added_count: u32,
+    /// # Deleted.
+    pub removed_count: u32,
+    /// # Delta.
+    pub count_delta: i64,
+    /// Alloc. Size.
+    pub added_size: u64,
+    /// Freed Size.
+    pub removed_size: u64,
+    /// Size Delta.
+    pub size_delta: i64,
+}
+
+/// Builds the `diff --json` report of `target` compared with `base`.
+pub fn comparison_report(base: &Snapshot, target: &Snapshot, diff: &Diff) -> ComparisonReport {
+    let classes: Vec<DiffRow> = diff
+        .classes
+        .iter()
+        .map(|c| DiffRow {
+            class_key: c.key.clone(),
+            name: c.name.clone(),
+            added_count: c.added_count,
+            removed_count: c.removed_count,
+            count_delta: c.count_delta,
+            added_size: c.added_size_bytes,
+            removed_size: c.removed_size_bytes,
+            size_delta: c.size_delta_bytes,
+        })
+        .collect();
+    ComparisonReport {
+        file: target.file_name(),
+        file_bytes: target.file_bytes(),
+        comparison: ComparisonSection {
+            base: base.file_name(),
+            class_count: classes.len(),
+            classes,
+        },
+    }
+}
+
+/// The `leaks --json` report.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaksReport {
+    /// Base name of the baseline file.
+    pub baseline: String,
+    /// Base name of the target file.
+    pub target: String,
+    /// Base name of the final file.
+    #[serde(rename = "final")]
+    pub last: String,
+    /// Candidate classes, user classes first, by count.
+    pub classes: Vec<LeakClassRow>,
+}
+
+/// One leak candidate class.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeakClassRow {
+    /// Class name.
+    pub class_name: String,
+    /// DevTools built-in row (`(string)`, `system / …`).
+    pub builtin: bool,
+    /// Objects allocated between baseline and target, alive in final.
+    pub count: u32,
+    /// Their shallow sizes.
+    pub shallow_size: u64,
+    /// Their retained size (without double counting).
+    pub retained_size: u64,
+    /// Groups by retainer path.
+    pub groups: Vec<LeakGroupRow>,
+}
+
+/// One retainer-path group.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeakGroupRow {
+    /// Objects in the group.
+    pub count: u32,
+    /// Id of a representative object (in the final snapshot).
+    pub representative_id: u32,
+    /// Retainer path from the object toward the roots: `Class edge` hops.
+    pub path: Vec<String>,
+}
+
+/// Builds the `leaks --json` report.
+pub fn leaks_report(
+    files: [&Snapshot; 3],
+    classes: &[LeakClass],
+    groups_per_class: usize,
+) -> LeaksReport {
+    let last = files[2];
+    LeaksReport {
+        baseline: files[0].file_name(),
+        target: files[1].file_name(),
+        last: last.file_name(),
+        classes: classes
+            .iter()
+            .map(|c| LeakClassRow {
+                class_name: c.class_name.clone(),
+                builtin: c.builtin,
+                count: c.count,
+                shallow_size: c.shallow_size_bytes,
+                retained_size: c.retained_size_bytes,
+                groups: c
+                    .groups
+                    .iter()
+                    .take(groups_per_class)
+                    .map(|g| LeakGroupRow {
+                        count: g.count,
+                        representative_id: last.node_id(g.representative),
+                        path: g
+                            .path
+                            .iter()
+                            .map(|h| format!("{} {}", h.class_name, h.edge))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 

@@ -109,3 +109,29 @@ impl StringTable {
         }
     }
 }
+
+/// Read access shared by [`StringTable`] and [`StringsOverlay`].
+pub trait Strings {
+    /// The string at `index` (`""` when out of range).
+    fn get_str(&self, index: u32) -> &str;
+    /// Number of strings.
+    fn count(&self) -> usize;
+}
+
+impl Strings for StringTable {
+    fn get_str(&self, index: u32) -> &str {
+        self.get(index)
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Strings for StringsOverlay<'_> {
+    fn get_str(&self, index: u32) -> &str {
+        self.get(index)
+    }
+    fn count(&self) -> usize {
+        self.base.len() + self.extra.len()
+    }
+}
