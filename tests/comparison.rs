@@ -1,0 +1,135 @@
+//! Comparison (diff) goldens against the DevTools oracle, and the three-snapshot leak
+//! candidates against the scenarios' known leaking classes.
+
+use std::path::PathBuf;
+
+use heapsight::snapshot::{self, Progress, Snapshot, report};
+use rayon::prelude::*;
+
+const SCENARIOS: [&str; 7] = [
+    "all",
+    "bufferpool",
+    "cache",
+    "closure",
+    "emitter",
+    "global",
+    "interval",
+];
+
+fn golden_dir(scenario: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/goldens")
+        .join(scenario)
+}
+
+fn load(scenario: &str, which: &str) -> Snapshot {
+    let path = golden_dir(scenario).join(format!("{which}.heapsnapshot.gz"));
+    snapshot::load_path(&path, &Progress::new()).expect("golden input loads")
+}
+
+/// The stored oracle output without the line we do not reproduce.
+fn expected(scenario: &str, file: &str) -> String {
+    let text = std::fs::read_to_string(golden_dir(scenario).join(file)).expect("golden exists");
+    text.lines()
+        .filter(|l| !l.contains("\"devtoolsFrontendVersion\""))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn comparison_matches_oracle_for_every_scenario() {
+    let failures: Vec<String> = SCENARIOS
+        .par_iter()
+        .flat_map_iter(|&scenario| {
+            let base = load(scenario, "baseline");
+            [
+                ("target", "comparison-target.json"),
+                ("final", "comparison.json"),
+            ]
+            .into_iter()
+            .filter_map(|(which, golden)| {
+                let target = load(scenario, which);
+                let diff = snapshot::diff(&base, &target);
+                let got = report::to_json_string(&report::comparison_report(&base, &target, &diff));
+                let want = expected(scenario, golden);
+                (got != want).then(|| {
+                    let line = got
+                        .lines()
+                        .zip(want.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    format!(
+                        "{scenario}/{golden}: first difference at line {}: got {:?}, want {:?}",
+                        line + 1,
+                        got.lines().nth(line),
+                        want.lines().nth(line)
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Leaking classes of each scenario (the oracle's goldens/SANITY.txt), and whether the
+/// count may exceed the iteration count (Timeout and Buffer have other instances).
+fn leaking_classes(scenario: &str) -> Vec<(&'static str, bool)> {
+    match scenario {
+        "cache" => vec![("CachedApiResponse", false), ("RouteStatsEntry", false)],
+        "emitter" => vec![("LeakyRequestContext", false)],
+        "interval" => vec![("TelemetrySocket", false), ("Timeout", true)],
+        "closure" => vec![("ReplacedThing", false), ("LargeBlob", false)],
+        "global" => vec![("AccidentalGlobalEntry", false)],
+        "bufferpool" => vec![("PooledBuffer", false), ("Buffer", true)],
+        "all" => [
+            "cache",
+            "emitter",
+            "interval",
+            "closure",
+            "global",
+            "bufferpool",
+        ]
+        .into_iter()
+        .flat_map(leaking_classes)
+        .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn leak_candidates_find_every_leaking_class_with_the_iteration_count() {
+    const ITERATIONS: u32 = 100;
+    let failures: Vec<String> = SCENARIOS
+        .par_iter()
+        .flat_map_iter(|&scenario| {
+            let (baseline, (target, last)) = rayon::join(
+                || load(scenario, "baseline"),
+                || rayon::join(|| load(scenario, "target"), || load(scenario, "final")),
+            );
+            let candidates = snapshot::leak_candidates(&baseline, &target, &last);
+            leaking_classes(scenario)
+                .into_iter()
+                .filter_map(|(class, at_least)| {
+                    let found = candidates.iter().find(|c| c.class_name == class);
+                    let ok = match found {
+                        Some(c) if at_least => c.count >= ITERATIONS,
+                        Some(c) => c.count == ITERATIONS,
+                        None => false,
+                    };
+                    (!ok).then(|| format!("{scenario}: {class}: got {:?}", found.map(|c| c.count)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn unrelated_snapshots_compare_with_no_common_ids() {
+    // The same file against itself shares every id and has no changes.
+    let a = load("cache", "baseline");
+    let same = snapshot::diff(&a, &a);
+    assert!(same.classes.is_empty());
+    assert_eq!(same.common_ids, a.node_count());
+}

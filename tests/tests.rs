@@ -1,0 +1,12 @@
+//! The single integration-test binary (one link for all integration tests).
+
+mod util;
+
+mod bad_input;
+mod cli;
+mod comparison;
+mod core;
+mod golden;
+
+#[cfg(feature = "gui")]
+mod ui;
