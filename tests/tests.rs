@@ -7,6 +7,7 @@ mod cli;
 mod comparison;
 mod core;
 mod golden;
+mod paths;
 
 #[cfg(feature = "gui")]
 mod ui;

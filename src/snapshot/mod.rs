@@ -30,7 +30,9 @@ pub mod leaks;
 mod meta;
 mod names;
 mod parse;
+pub mod paths;
 mod progress;
+pub mod query;
 pub mod report;
 mod shallow;
 mod strings;
@@ -48,7 +50,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use leaks::{LeakClass, leak_candidates};
 pub use meta::Meta;
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
+pub use paths::{PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths};
 pub use progress::Progress;
+pub use query::{SearchQuery, SearchScope, search};
 pub use strings::StringTable;
 
 use names::WeakMapEdges;
@@ -334,7 +338,12 @@ impl Snapshot {
         let mut stack = vec![n.0];
         let mut name = String::new();
         let mut name_len = 0usize;
-        while name_len < 1024 {
+        // DevTools' loop has no other bound: a cons string that contains itself, or a DAG
+        // of empty parts, would never reach 1024 characters and loop forever. Real parts
+        // are non-empty, so real names are done long before this many steps.
+        let mut steps_left = 1u32 << 16;
+        while name_len < 1024 && steps_left > 0 {
+            steps_left -= 1;
             let Some(node) = stack.pop() else { break };
             let node = node as usize;
             if self.node_type[node] != cons {
