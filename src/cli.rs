@@ -59,6 +59,9 @@ pub enum Command {
     Leaks(LeaksArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
+    /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
+    /// streams, so multi-gigabyte files need no memory).
+    Synth(SynthArgs),
 }
 
 /// Arguments of `summary`.
@@ -141,6 +144,18 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+/// Arguments of `synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Approximate size of the file, in MB (10^6 bytes).
+    pub size_mb: u64,
+    /// Where to write the .heapsnapshot.
+    pub out: PathBuf,
+    /// Seed of the generator (same seed, same bytes).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
 /// Runs a headless command.
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
@@ -149,6 +164,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Diff(args) => diff(&args),
         Command::Leaks(args) => leaks(&args),
         Command::Bench(args) => bench(&args),
+        Command::Synth(args) => synth(&args),
     }
 }
 
@@ -407,6 +423,30 @@ fn signed_bytes(n: i64) -> String {
     } else {
         format!("+{}", format::bytes(n as u64))
     }
+}
+
+fn synth(args: &SynthArgs) -> anyhow::Result<ExitCode> {
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let started = std::time::Instant::now();
+    let stats = crate::synth::write_synthetic(
+        &crate::synth::SynthOptions {
+            target_bytes: args.size_mb * 1_000_000,
+            seed: args.seed,
+        },
+        std::io::BufWriter::with_capacity(1 << 20, file),
+    )
+    .with_context(|| format!("while writing {}", args.out.display()))?;
+    print(&format!(
+        "wrote {} ({} bytes, {} nodes, {} edges, {} strings) in {:.1} s\n",
+        args.out.display(),
+        stats.bytes,
+        stats.nodes,
+        stats.edges,
+        stats.strings,
+        started.elapsed().as_secs_f64()
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Peak resident set size of this process in bytes (Linux `VmHWM`), if known.
