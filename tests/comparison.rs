@@ -133,3 +133,49 @@ fn unrelated_snapshots_compare_with_no_common_ids() {
     assert!(same.classes.is_empty());
     assert_eq!(same.common_ids, a.node_count());
 }
+
+/// DevTools' "Objects allocated between Snapshot 1 and Snapshot 2" Summary filter, against
+/// rows the DevTools worker computed (`tests/fixtures/filters/oracle-filter.js`).
+#[test]
+fn allocated_between_filter_matches_oracle() {
+    for scenario in ["cache", "all"] {
+        let (base, target) =
+            rayon::join(|| load(scenario, "baseline"), || load(scenario, "target"));
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "tests/fixtures/filters/{scenario}-target-between-baseline-and-target.json"
+        ));
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("json");
+        assert_eq!(
+            want["maxJsNodeId"].as_u64(),
+            Some(u64::from(target.max_js_node_id()))
+        );
+        let agg = target.aggregates_in_id_range(base.max_js_node_id(), target.max_js_node_id());
+        let got: Vec<serde_json::Value> = agg
+            .classes()
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "classKey": c.key,
+                    "name": c.name,
+                    "count": c.count,
+                    "shallowSize": c.shallow_size_bytes,
+                    "retainedSize": c.retained_size_bytes,
+                    "distance": c.distance,
+                })
+            })
+            .collect();
+        assert_eq!(
+            serde_json::Value::Array(got),
+            want["rows"],
+            "{scenario}: filtered Summary differs from DevTools"
+        );
+        // Every member passes the filter.
+        for (c, _) in agg.classes().iter().enumerate() {
+            for &n in agg.class_members(c) {
+                let id = target.node_id(heapsight::snapshot::NodeIdx(n));
+                assert!(id > base.max_js_node_id() && id <= target.max_js_node_id());
+            }
+        }
+    }
+}

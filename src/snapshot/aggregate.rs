@@ -44,7 +44,7 @@ pub struct ClassAggregate {
     pub members: Range<usize>,
 }
 
-/// The Summary view's data.
+/// The Summary view's data (all objects, or those passing a filter).
 #[derive(Clone, Debug, Default)]
 pub struct Aggregates {
     /// Rows, sorted by retained size descending.
@@ -111,6 +111,8 @@ pub(crate) struct AggregateInputs<'a> {
     pub first_dominated: &'a [u32],
     pub dominated: &'a [u32],
     pub locations: &'a [(u32, Location)],
+    /// Only nodes passing this filter are counted (DevTools' node filters).
+    pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
 }
 
 /// Key of an object class with a location: DevTools compares `script,line,col,Name` text.
@@ -124,6 +126,7 @@ pub(crate) struct GroupInputs<'a, S: Strings> {
     pub self_size: &'a [u32],
     pub class_index: &'a [u32],
     pub locations: &'a [(u32, Location)],
+    pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
 }
 
 /// Nodes grouped by DevTools' class keys (see the module docs).
@@ -156,7 +159,7 @@ pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
         while loc_iter.peek().is_some_and(|(o, _)| (*o as usize) < n) {
             loc_iter.next();
         }
-        if inp.self_size[n] == 0 {
+        if inp.self_size[n] == 0 || inp.include.is_some_and(|f| !f(n)) {
             continue;
         }
         let class = inp.class_index[n];
@@ -235,6 +238,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         self_size: inp.self_size,
         class_index: inp.class_index,
         locations: inp.locations,
+        include: inp.include,
     });
     let internal_of = &grouping.internal_of;
     let mut internals: Vec<Internal> = (0..grouping.internal_class.len())
@@ -465,5 +469,25 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> Statistics {
         other_non_js_objects: native - typed,
         v8heap_total,
         native_total: native,
+    }
+}
+
+impl Aggregates {
+    /// Rows, sorted by retained size descending.
+    pub fn classes(&self) -> &[ClassAggregate] {
+        &self.classes
+    }
+
+    /// Instances of row `class` (node ordinals in snapshot order).
+    pub fn class_members(&self, class: usize) -> &[u32] {
+        self.classes
+            .get(class)
+            .map_or(&[], |c| &self.members[c.members.clone()])
+    }
+
+    /// The row node `n` (an ordinal) belongs to, if any.
+    pub fn node_class(&self, n: u32) -> Option<usize> {
+        let c = *self.node_class.get(n as usize)?;
+        (c != NO_CLASS).then_some(c as usize)
     }
 }

@@ -261,6 +261,7 @@ pub(crate) fn analyze(
                         first_dominated: &first_dominated,
                         dominated: &dominated,
                         locations: &locations,
+                        include: None,
                     })
                 },
                 || {

@@ -194,6 +194,7 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         self_size: &base.self_size,
         class_index: &class_index,
         locations: &base.locations,
+        include: None,
     });
     let mut members: Vec<Members> = vec![Vec::new(); grouping.public_keys.len()];
     for (n, &internal) in grouping.internal_of.iter().enumerate() {

@@ -43,7 +43,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use aggregate::{ClassAggregate, Location, NO_CLASS, Statistics};
+pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
 pub use diff::{ClassDiff, Diff, diff};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
@@ -631,6 +631,43 @@ impl Snapshot {
     /// DevTools' Statistics.
     pub fn statistics(&self) -> &Statistics {
         &self.statistics
+    }
+
+    /// The Summary rows and members (all objects).
+    pub fn aggregates(&self) -> &Aggregates {
+        &self.aggregates
+    }
+
+    /// The largest odd (JavaScript object) id: ids above another snapshot's value were
+    /// allocated after it (DevTools' `maxJsNodeId`).
+    pub fn max_js_node_id(&self) -> u32 {
+        self.node_id
+            .iter()
+            .copied()
+            .filter(|id| id % 2 == 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Summary aggregates of the objects with `min_exclusive < id <= max_inclusive`: DevTools'
+    /// "Objects allocated between Snapshot 1 and Snapshot 2" (pass the two snapshots'
+    /// [`Snapshot::max_js_node_id`]). Walks the whole graph: run it on a worker.
+    pub fn aggregates_in_id_range(&self, min_exclusive: u32, max_inclusive: u32) -> Aggregates {
+        let ids = &self.node_id;
+        let include = move |n: usize| ids[n] > min_exclusive && ids[n] <= max_inclusive;
+        aggregate::aggregates(&aggregate::AggregateInputs {
+            meta: &self.meta,
+            strings: &self.strings,
+            node_type: &self.node_type,
+            self_size: &self.self_size,
+            class_index: &self.class_index,
+            distance: &self.distance,
+            retained: &self.retained,
+            first_dominated: &self.first_dominated,
+            dominated: &self.dominated,
+            locations: &self.locations,
+            include: Some(&include),
+        })
     }
 
     /// The plain-object interface definitions inferred for this snapshot (`{a, b}` names).

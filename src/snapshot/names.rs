@@ -67,7 +67,9 @@ pub fn parse_weak_map_edge_name(name: &str) -> Option<WeakMapEdge> {
         return None;
     }
     let rest = dup.strip_prefix(" / part of key (")?;
-    let rest = rest.strip_suffix("))")?;
+    // The name ends with `(table @7)`: one closing parenthesis (the regex's last `)`
+    // closes its group).
+    let rest = rest.strip_suffix(')')?;
     let table_digits = rest.bytes().rev().take_while(u8::is_ascii_digit).count();
     if table_digits == 0 {
         return None;
