@@ -590,6 +590,9 @@ fn read_error(err: std::io::Error) -> Error {
         || err.kind() == std::io::ErrorKind::InvalidData
     {
         ErrorKind::Gzip(err.to_string()).into()
+    } else if err.kind() == std::io::ErrorKind::UnexpectedEof {
+        // Only the gzip decoder reports this (files just end): a truncated `.gz`.
+        ErrorKind::Gzip(format!("{err}; the compressed file is truncated")).into()
     } else {
         ErrorKind::Io(err).into()
     }

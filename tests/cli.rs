@@ -1,0 +1,267 @@
+//! The `heapsight` binary's headless commands, run as a user would run them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use clap::CommandFactory as _;
+use heapsight::cli::Cli;
+use serde_json::Value;
+
+use crate::util::{self, scratch_dir};
+
+/// Runs the binary with `args` (no GUI is ever started: every call has a subcommand or
+/// `--help`).
+fn heapsight(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run heapsight")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs and requires success.
+fn heapsight_ok(args: &[&str]) -> String {
+    let out = heapsight(args);
+    assert!(
+        out.status.success(),
+        "heapsight {args:?} failed ({}): {}",
+        out.status,
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// `tests/fixtures/goldens/cache/final.heapsnapshot.gz` and its oracle output.
+fn cache_final() -> (String, Value) {
+    let input = util::golden_input("cache", "final");
+    let golden = util::fixture("goldens/cache/summary.json");
+    let text = std::fs::read_to_string(&golden).expect("golden");
+    (
+        input.display().to_string(),
+        serde_json::from_str(&text).expect("golden JSON"),
+    )
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let help = heapsight_ok(&["--help"]);
+    let subcommands: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for expected in ["summary", "node", "diff", "leaks", "bench"] {
+        assert!(
+            subcommands.iter().any(|s| s == expected),
+            "no `{expected}` subcommand in {subcommands:?}"
+        );
+    }
+    for name in &subcommands {
+        let listed = help.lines().any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|word| word == name)
+        });
+        assert!(listed, "`{name}` is not listed in --help:\n{help}");
+        // And each documents itself.
+        let sub_help = heapsight_ok(&[name, "--help"]);
+        assert!(
+            sub_help.contains("Usage:") && sub_help.contains(name.as_str()),
+            "`{name} --help`:\n{sub_help}"
+        );
+    }
+}
+
+#[test]
+fn summary_table_shows_the_leaking_class() {
+    let (input, golden) = cache_final();
+    let table = heapsight_ok(&["summary", &input]);
+    assert!(table.contains("Constructor"), "{table}");
+    assert!(table.contains("Retained"), "{table}");
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("CachedApiResponse "))
+        .unwrap_or_else(|| panic!("no CachedApiResponse row:\n{table}"));
+    // Its count and distance, as the oracle has them.
+    let class = golden["summary"]["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .find(|c| c["name"] == "CachedApiResponse")
+        .expect("CachedApiResponse in the golden");
+    let words: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(words[1], class["distance"].to_string(), "{row}");
+    assert_eq!(words[2], class["count"].to_string(), "{row}");
+    // Totals line names the file and the node count.
+    let first = table.lines().next().expect("a first line");
+    assert!(first.contains("final.heapsnapshot.gz"), "{first}");
+    // The node count comes before " nodes", with digits grouped by some separator.
+    let before = &first[..first.find(" nodes").expect("a node count")];
+    let count: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || !c.is_alphanumeric() && *c != ':')
+        .filter(char::is_ascii_digit)
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert_eq!(count, golden["totals"]["nodeCount"].to_string(), "{first}");
+}
+
+#[test]
+fn node_json_is_a_top_node_with_all_retainers_and_the_dominator_chain() {
+    let (input, golden) = cache_final();
+    let top_nodes = golden["topNodes"].as_array().expect("topNodes");
+    // @6197 (a Module) has 19 retainers; the oracle lists 5 of them.
+    let expected = top_nodes
+        .iter()
+        .find(|n| n["id"] == 6197)
+        .expect("@6197 in the golden");
+    assert_eq!(expected["retainerCount"], 19);
+
+    let text = heapsight_ok(&["node", &input, "@6197", "--json"]);
+    let node: Value = serde_json::from_str(&text).expect("JSON");
+    let fields: Vec<&String> = node.as_object().expect("object").keys().collect();
+    let mut want: Vec<&String> = expected.as_object().expect("object").keys().collect();
+    let chain_key = "dominatorChain".to_owned();
+    want.push(&chain_key);
+    assert_eq!(
+        fields, want,
+        "the fields of a topNodes entry, then dominatorChain"
+    );
+    for key in [
+        "id",
+        "name",
+        "className",
+        "type",
+        "selfSize",
+        "retainedSize",
+        "distance",
+        "dominatorId",
+        "retainerCount",
+    ] {
+        assert_eq!(node[key], expected[key], "{key}");
+    }
+    let retainers = node["retainers"].as_array().expect("retainers");
+    assert_eq!(retainers.len(), 19, "all retainers");
+    assert_eq!(
+        retainers[..5],
+        expected["retainers"].as_array().expect("retainers")[..],
+        "the first five are the oracle's"
+    );
+    let chain: Vec<u64> = node["dominatorChain"]
+        .as_array()
+        .expect("dominatorChain")
+        .iter()
+        .map(|v| v.as_u64().expect("an id"))
+        .collect();
+    assert_eq!(chain, [6047, 1]);
+
+    // A deeper node: every link of its chain agrees with the oracle's dominatorId.
+    let text = heapsight_ok(&["node", &input, "83085", "--json"]);
+    let node: Value = serde_json::from_str(&text).expect("JSON");
+    let chain: Vec<u64> = node["dominatorChain"]
+        .as_array()
+        .expect("dominatorChain")
+        .iter()
+        .map(|v| v.as_u64().expect("an id"))
+        .collect();
+    assert_eq!(chain.first(), node["dominatorId"].as_u64().as_ref());
+    assert_eq!(chain.last(), Some(&1), "the chain ends at the root @1");
+    assert!(chain.len() >= 5, "{chain:?}");
+    let mut child = 83085u64;
+    for &dominator in &chain {
+        if let Some(entry) = top_nodes.iter().find(|n| n["id"] == child) {
+            assert_eq!(entry["dominatorId"], dominator, "dominator of @{child}");
+        }
+        child = dominator;
+    }
+}
+
+#[test]
+fn node_table_lists_retainers_and_the_chain() {
+    let (input, _) = cache_final();
+    let table = heapsight_ok(&["node", &input, "@6197"]);
+    assert!(table.starts_with("Module @6197"), "{table}");
+    assert!(table.contains("Retainers (19):"), "{table}");
+    assert!(table.contains("Dominator chain:"), "{table}");
+    assert!(table.contains("global @6047"), "{table}");
+}
+
+#[test]
+fn unknown_node_id_fails_with_a_clear_message() {
+    let (input, _) = cache_final();
+    let out = heapsight(&["node", &input, "@4294967295", "--json"]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).is_empty(), "nothing on stdout");
+    let err = stderr(&out);
+    assert!(err.contains("no node with id @4294967295"), "{err}");
+    assert!(err.contains("final.heapsnapshot.gz"), "{err}");
+
+    let out = heapsight(&["node", &input, "@abc"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("\"@abc\" is not a node id"), "{err}");
+}
+
+#[test]
+fn missing_file_gives_an_error_naming_it() {
+    let missing = scratch_dir("cli_missing").join("nope.heapsnapshot");
+    let shown = missing.display().to_string();
+    for args in [
+        vec!["summary", shown.as_str()],
+        vec!["summary", shown.as_str(), "--json"],
+        vec!["node", shown.as_str(), "@1"],
+    ] {
+        let out = heapsight(&args);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stdout(&out).is_empty(), "{args:?}: nothing on stdout");
+        let err = stderr(&out);
+        assert!(err.contains(&shown), "{args:?}: {err}");
+        assert!(err.contains("cannot read the file"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn broken_file_error_reaches_the_user() {
+    let path = scratch_dir("cli_broken").join("empty.heapsnapshot");
+    std::fs::write(&path, b"").expect("write");
+    let out = heapsight(&["summary", path.to_str().expect("UTF-8 path")]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("the file is empty"), "{err}");
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn node_json_on_a_tiny_snapshot() {
+    // Ids may be given with or without `@`; the root's chain is empty.
+    let mut b = util::SnapshotBuilder::new();
+    let g = b.global(3, 10);
+    let a = b.node("object", "A", 5, 20);
+    b.prop(g, "a", a);
+    let path = scratch_dir("cli_tiny").join("tiny.heapsnapshot");
+    std::fs::write(&path, b.to_bytes()).expect("write");
+    let file = path.to_str().expect("UTF-8 path");
+    let with_at = heapsight_ok(&["node", file, "@5", "--json"]);
+    let without = heapsight_ok(&["node", file, "5", "--json"]);
+    assert_eq!(with_at, without);
+    let node: Value = serde_json::from_str(&with_at).expect("JSON");
+    assert_eq!(node["dominatorChain"], serde_json::json!([3, 1]));
+    assert_eq!(node["retainers"][0]["edgeName"], "a");
+    let root: Value =
+        serde_json::from_str(&heapsight_ok(&["node", file, "@1", "--json"])).expect("JSON");
+    assert_eq!(root["dominatorChain"], serde_json::json!([]));
+    assert_eq!(root["dominatorId"], 1);
+    assert!(Path::new(file).exists());
+}
