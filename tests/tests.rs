@@ -3,6 +3,7 @@
 mod util;
 
 mod bad_input;
+mod chrome;
 mod cli;
 mod comparison;
 mod core;
