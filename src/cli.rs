@@ -313,7 +313,7 @@ fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     for d in snap.dominator_chain(n) {
         out.push_str(&format!(
             "  {} @{} retained {}\n",
-            truncate(&snap.class_name(d), 60),
+            truncate(snap.class_name(d), 60),
             snap.node_id(d),
             format::bytes(snap.retained_size(d))
         ));

@@ -177,7 +177,7 @@ impl Meta {
             )));
         }
         let root_index = raw.root_index.unwrap_or(0);
-        if root_index % node_field_count as u64 != 0 {
+        if !root_index.is_multiple_of(node_field_count as u64) {
             return Err(meta_err(format!(
                 "root_index {root_index} is not a multiple of the node field count {node_field_count}"
             )));

@@ -185,8 +185,8 @@ pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'
                     None => name.to_owned(),
                 };
                 index_for(&short, strings)
-            } else if name.starts_with("Detached <") {
-                let short = match name[10..].find(' ') {
+            } else if let Some(rest) = name.strip_prefix("Detached <") {
+                let short = match rest.find(' ') {
                     Some(sp) => format!("{}>", &name[..10 + sp]),
                     None => name.to_owned(),
                 };
