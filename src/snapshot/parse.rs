@@ -46,6 +46,8 @@ pub(crate) struct Parsed {
 /// A source of input bytes: the reader thread's channel plus the current chunk.
 struct Input<'p> {
     rx: Receiver<std::io::Result<Vec<u8>>>,
+    /// Exhausted chunks go back to the reader thread for reuse (saves page faults).
+    recycle: SyncSender<Vec<u8>>,
     buf: Vec<u8>,
     pos: usize,
     /// Stream offset of `buf[0]`.
@@ -68,7 +70,10 @@ impl Input<'_> {
         }
         self.base += self.buf.len() as u64;
         self.pos = 0;
-        self.buf.clear();
+        let old = std::mem::take(&mut self.buf);
+        if old.capacity() > 0 {
+            self.recycle.try_send(old).ok();
+        }
         loop {
             match self.rx.recv() {
                 Ok(Ok(chunk)) if chunk.is_empty() => continue,
@@ -254,7 +259,7 @@ impl Input<'_> {
     /// This is the hot loop of loading. Each chunk is cut after a `,` into pieces that are
     /// decoded on both cores ([`decode_piece`]); the values are then handed to `sink` in
     /// order. The few bytes of a number cut by a chunk boundary are carried over.
-    fn u32_records(&mut self, width: usize, mut sink: impl FnMut(&[u32])) -> Result<usize> {
+    fn u32_records(&mut self, width: usize, mut sink: impl FnMut(&[u32]) + Send) -> Result<usize> {
         debug_assert!(width > 0 && width <= 32);
         self.expect(b'[')?;
         let mut record = [0u32; 32];
@@ -269,6 +274,9 @@ impl Input<'_> {
                 }
             }
         };
+        // Decoded values not yet handed to `sink`: they are emitted on this thread while the
+        // pool decodes the next chunk.
+        let mut pending: Vec<Vec<u32>> = Vec::new();
         let mut carry: Vec<u8> = Vec::new();
         let mut carry_offset = self.offset();
         let mut start_state = EXPECT_FIRST;
@@ -296,7 +304,7 @@ impl Input<'_> {
                 carry.extend_from_slice(&avail[..=j]);
                 let (values, end) = decode_piece(&carry, start_state)
                     .map_err(|(at, msg)| json_error_at(carry_offset + at as u64, msg))?;
-                emit(&values);
+                pending.push(values);
                 carry.clear();
                 body_start = j + 1;
                 start_state = EXPECT_VALUE;
@@ -317,15 +325,22 @@ impl Input<'_> {
                     piece.len()
                 };
                 let base = chunk_offset + body_start as u64;
-                let (first, second) = rayon::join(
-                    || decode_piece(&piece[..mid], start_state),
+                let emit_ref = &mut emit;
+                let pending_ref = &mut pending;
+                let ((first, second), ()) = rayon::join(
                     || {
-                        if mid < piece.len() {
-                            decode_piece(&piece[mid..], EXPECT_VALUE)
-                        } else {
-                            Ok((Vec::new(), PieceEnd::Open))
-                        }
+                        rayon::join(
+                            || decode_piece(&piece[..mid], start_state),
+                            || {
+                                if mid < piece.len() {
+                                    decode_piece(&piece[mid..], EXPECT_VALUE)
+                                } else {
+                                    Ok((Vec::new(), PieceEnd::Open))
+                                }
+                            },
+                        )
                     },
+                    || pending_ref.drain(..).for_each(|v| emit_ref(&v)),
                 );
                 let (a, a_end) = first.map_err(|(at, msg)| json_error_at(base + at as u64, msg))?;
                 let (b, b_end) =
@@ -336,13 +351,14 @@ impl Input<'_> {
                         "unexpected data after ']'",
                     ));
                 }
-                emit(&a);
-                emit(&b);
+                pending.push(a);
+                pending.push(b);
                 done = closed || a_end == PieceEnd::Closed || b_end == PieceEnd::Closed;
                 if !piece.is_empty() {
                     start_state = EXPECT_VALUE;
                 }
                 if done {
+                    pending.drain(..).for_each(|v| emit(&v));
                     self.pos += body_start + end;
                     return Ok(field);
                 }
@@ -350,6 +366,7 @@ impl Input<'_> {
                 carry.extend_from_slice(&body[end..]);
                 self.pos = self.buf.len();
             } else {
+                pending.drain(..).for_each(|v| emit(&v));
                 self.pos += body_start;
                 return Ok(field);
             }
@@ -479,8 +496,6 @@ impl Input<'_> {
 
 const EXPECT_FIRST: u8 = 0; // after '[': a value or ']'
 const EXPECT_VALUE: u8 = 1; // after ',': a value
-const IN_NUMBER: u8 = 2;
-const AFTER_NUMBER: u8 = 3; // after a number and whitespace: ',' or ']'
 
 /// How a decoded piece of a number array ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -506,70 +521,81 @@ fn decode_piece(
     piece: &[u8],
     state: u8,
 ) -> std::result::Result<(Vec<u32>, PieceEnd), (usize, String)> {
-    let mut values = Vec::with_capacity(piece.len() / 3);
-    let mut state = state;
-    let mut value: u64 = 0;
-    let mut digits = 0u32;
-    for (i, &b) in piece.iter().enumerate() {
-        let d = b.wrapping_sub(b'0');
-        if d < 10 {
-            if state == AFTER_NUMBER {
-                return Err((i, "expected ',' or ']' between numbers".into()));
+    let is_ws = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    let n = piece.len();
+    let mut values = Vec::with_capacity(n / 2);
+    let mut i = 0;
+    let mut first = state == EXPECT_FIRST;
+    loop {
+        while i < n && is_ws(piece[i]) {
+            i += 1;
+        }
+        if i == n {
+            return Ok((values, PieceEnd::Open));
+        }
+        let mut d = piece[i].wrapping_sub(b'0');
+        if d >= 10 {
+            let b = piece[i];
+            if b == b']' && first {
+                return if i + 1 == n {
+                    Ok((values, PieceEnd::Closed))
+                } else {
+                    Err((i + 1, "unexpected data after ']'".into()))
+                };
             }
+            return Err((
+                i,
+                match b {
+                    b'-' => "negative number where a count or index was expected".to_owned(),
+                    _ => format!("expected a number but found {}", describe(b)),
+                },
+            ));
+        }
+        first = false;
+        let start = i;
+        let mut value = 0u64;
+        loop {
             value = value * 10 + u64::from(d);
-            digits += 1;
-            state = IN_NUMBER;
-            if digits > 10 {
+            i += 1;
+            if i == n {
+                break;
+            }
+            d = piece[i].wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            if i - start >= 10 {
                 return Err((i, "number too large (over 2^32-1)".into()));
             }
-            continue;
         }
-        match b {
-            b',' | b']' => {
-                if state == IN_NUMBER || state == AFTER_NUMBER {
-                    if value > u64::from(u32::MAX) {
-                        return Err((i, "number too large (over 2^32-1)".into()));
-                    }
-                    values.push(value as u32);
-                    value = 0;
-                    digits = 0;
-                } else if !(b == b']' && state == EXPECT_FIRST) {
-                    return Err((i, format!("expected a number but found {}", describe(b))));
-                }
-                if b == b']' {
-                    if i + 1 != piece.len() {
-                        return Err((i + 1, "unexpected data after ']'".into()));
-                    }
-                    return Ok((values, PieceEnd::Closed));
-                }
-                state = EXPECT_VALUE;
+        if value > u64::from(u32::MAX) {
+            return Err((start, "number too large (over 2^32-1)".into()));
+        }
+        values.push(value as u32);
+        while i < n && is_ws(piece[i]) {
+            i += 1;
+        }
+        match piece.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => {
+                return if i + 1 == n {
+                    Ok((values, PieceEnd::Closed))
+                } else {
+                    Err((i + 1, "unexpected data after ']'".into()))
+                };
             }
-            b' ' | b'\n' | b'\r' | b'\t' => {
-                if state == IN_NUMBER {
-                    state = AFTER_NUMBER;
-                }
+            Some(b'.' | b'e' | b'E') => {
+                return Err((i, "fractional number where an integer was expected".into()));
             }
-            _ => {
-                return Err((
-                    i,
-                    match b {
-                        b'-' => "negative number where a count or index was expected".to_owned(),
-                        b'.' | b'e' | b'E' => {
-                            "fractional number where an integer was expected".to_owned()
-                        }
-                        _ => format!("unexpected {} in a number array", describe(b)),
-                    },
-                ));
+            Some(b) if b.is_ascii_digit() => {
+                return Err((i, "expected ',' or ']' between numbers".into()));
             }
+            Some(&b) => {
+                return Err((i, format!("unexpected {} in a number array", describe(b))));
+            }
+            None => return Err((n, "a number array piece ended inside a number".into())),
         }
     }
-    if state == IN_NUMBER || state == AFTER_NUMBER {
-        return Err((
-            piece.len(),
-            "a number array piece ended inside a number".into(),
-        ));
-    }
-    Ok((values, PieceEnd::Open))
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {
@@ -608,12 +634,14 @@ pub(crate) fn parse<'a>(
 ) -> Result<Parsed> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<std::io::Result<Vec<u8>>>(4);
+        let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
         let reader_thread = std::thread::Builder::new()
             .name("heapsight-reader".into())
-            .spawn_scoped(scope, move || read_chunks(reader, &tx))
+            .spawn_scoped(scope, move || read_chunks(reader, &tx, &recycled))
             .map_err(|e| Error::new(ErrorKind::Io(e)))?;
         let mut input = Input {
             rx,
+            recycle,
             buf: Vec::new(),
             pos: 0,
             base: 0,
@@ -629,9 +657,14 @@ pub(crate) fn parse<'a>(
 }
 
 /// The reader thread: fills chunks and sends them until end of input, error, or hang-up.
-fn read_chunks(mut reader: Box<dyn Read + Send + '_>, tx: &SyncSender<std::io::Result<Vec<u8>>>) {
+fn read_chunks(
+    mut reader: Box<dyn Read + Send + '_>,
+    tx: &SyncSender<std::io::Result<Vec<u8>>>,
+    recycled: &Receiver<Vec<u8>>,
+) {
     loop {
-        let mut chunk = vec![0u8; CHUNK_BYTES];
+        let mut chunk = recycled.try_recv().unwrap_or_default();
+        chunk.resize(CHUNK_BYTES, 0);
         let mut filled = 0;
         // Fill the chunk (gzip readers return short reads).
         let result = loop {
