@@ -277,6 +277,8 @@ impl Input<'_> {
         // Decoded values not yet handed to `sink`: they are emitted on this thread while the
         // pool decodes the next chunk.
         let mut pending: Vec<Vec<u32>> = Vec::new();
+        // Emptied value buffers, reused so decoding does not fault in fresh pages each chunk.
+        let mut spare: Vec<Vec<u32>> = Vec::new();
         let mut carry: Vec<u8> = Vec::new();
         let mut carry_offset = self.offset();
         let mut start_state = EXPECT_FIRST;
@@ -302,7 +304,7 @@ impl Input<'_> {
                     carry_offset = chunk_offset;
                 }
                 carry.extend_from_slice(&avail[..=j]);
-                let (values, end) = decode_piece(&carry, start_state)
+                let (values, end) = decode_piece(&carry, start_state, Vec::new())
                     .map_err(|(at, msg)| json_error_at(carry_offset + at as u64, msg))?;
                 pending.push(values);
                 carry.clear();
@@ -327,20 +329,31 @@ impl Input<'_> {
                 let base = chunk_offset + body_start as u64;
                 let emit_ref = &mut emit;
                 let pending_ref = &mut pending;
+                let (buf_a, buf_b) = (
+                    spare.pop().unwrap_or_default(),
+                    spare.pop().unwrap_or_default(),
+                );
+                let spare_ref = &mut spare;
                 let ((first, second), ()) = rayon::join(
                     || {
                         rayon::join(
-                            || decode_piece(&piece[..mid], start_state),
+                            || decode_piece(&piece[..mid], start_state, buf_a),
                             || {
                                 if mid < piece.len() {
-                                    decode_piece(&piece[mid..], EXPECT_VALUE)
+                                    decode_piece(&piece[mid..], EXPECT_VALUE, buf_b)
                                 } else {
-                                    Ok((Vec::new(), PieceEnd::Open))
+                                    Ok((buf_b, PieceEnd::Open))
                                 }
                             },
                         )
                     },
-                    || pending_ref.drain(..).for_each(|v| emit_ref(&v)),
+                    || {
+                        for mut v in pending_ref.drain(..) {
+                            emit_ref(&v);
+                            v.clear();
+                            spare_ref.push(v);
+                        }
+                    },
                 );
                 let (a, a_end) = first.map_err(|(at, msg)| json_error_at(base + at as u64, msg))?;
                 let (b, b_end) =
@@ -520,10 +533,12 @@ fn json_error_at(offset: u64, message: impl Into<String>) -> Error {
 fn decode_piece(
     piece: &[u8],
     state: u8,
+    mut values: Vec<u32>,
 ) -> std::result::Result<(Vec<u32>, PieceEnd), (usize, String)> {
     let is_ws = |b: u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
     let n = piece.len();
-    let mut values = Vec::with_capacity(n / 2);
+    values.clear();
+    values.reserve(n / 2 + 1);
     let mut i = 0;
     let mut first = state == EXPECT_FIRST;
     loop {
