@@ -160,7 +160,7 @@ pub(crate) fn dominators(
     let len = node_count + 1;
     // 1-based vertex numbers; 0 means "none".
     let mut parent = vec![0u32; len];
-    let mut ancestor = vec![0u32; len];
+    let ancestor = vec![0u32; len];
     let mut vertex = vec![0u32; len];
     let mut label = vec![0u32; len];
     let mut semi = vec![0u32; len];
@@ -282,12 +282,33 @@ pub(crate) fn dominators(
     );
     let main_started = std::time::Instant::now();
 
-    // Buckets as singly linked lists: `bucket_head[v]` and `bucket_next[w]` (vertex numbers).
-    let mut bucket_next = next_edge; // reuse: DFS is done
-    bucket_next.fill(0);
+    // The main loop works in *preorder space*: vertex `v` is renamed to its DFS number
+    // `pre[v]` (= `semi[v]` after the DFS), so the loop walks its arrays sequentially. This
+    // is a pure relabeling of DevTools' algorithm (every comparison is on DFS numbers), so
+    // the result is identical; it only improves memory locality.
+    let pre = semi; // vertex -> preorder number
+    let nn = n as usize;
+    // parent in preorder space (reusing the DFS's edge cursor array).
+    let mut parent_p = next_edge;
+    parent_p[0] = 0;
+    for i in 1..=nn {
+        parent_p[i] = pre[parent[vertex[i] as usize] as usize];
+    }
+    let mut semi_p = parent; // reuse: vertex-space parents are no longer needed
+    for (i, s) in semi_p.iter_mut().enumerate() {
+        *s = i as u32;
+    }
+    let mut label_p = label;
+    for (i, l) in label_p.iter_mut().enumerate() {
+        *l = i as u32;
+    }
+    let mut ancestor_p = ancestor; // all zero: nothing linked yet
+    // Buckets as singly linked lists: `bucket_head[b]` and `bucket_next[w]`.
     let mut bucket_head = vec![0u32; len];
-    let mut dom = vec![0u32; len];
+    let mut bucket_next = vec![0u32; len];
+    let mut dom_p = vec![0u32; len];
     let mut stack: Vec<u32> = Vec::new();
+    let r_p = pre[r as usize];
 
     // eval(v) with iterative path compression.
     let mut evaluate = |v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32]| -> u32 {
@@ -311,13 +332,11 @@ pub(crate) fn dominators(
         label[v as usize]
     };
 
-    for i in (2..=n as usize).rev() {
-        if i & 0xFFFFF == 0 && cancelled() {
+    for w in (2..=nn).rev() {
+        if w & 0xFFFFF == 0 && cancelled() {
             return None;
         }
-        let w = vertex[i];
-        let wu = w as usize;
-        let w_ordinal = wu - 1;
+        let w_ordinal = vertex[w] as usize - 1;
         let mut is_orphan = true;
         for ri in first_retainer[w_ordinal]..first_retainer[w_ordinal + 1] {
             let ri = ri as usize;
@@ -325,26 +344,26 @@ pub(crate) fn dominators(
                 continue;
             }
             is_orphan = false;
-            let v = retainer_node[ri] + 1;
-            let u = evaluate(v, &mut ancestor, &mut label, &semi);
-            if semi[u as usize] < semi[wu] {
-                semi[wu] = semi[u as usize];
+            let v = pre[retainer_node[ri] as usize + 1];
+            let u = evaluate(v, &mut ancestor_p, &mut label_p, &semi_p);
+            if semi_p[u as usize] < semi_p[w] {
+                semi_p[w] = semi_p[u as usize];
             }
         }
         if is_orphan {
-            semi[wu] = semi[r as usize];
+            semi_p[w] = semi_p[r_p as usize];
         }
-        let b = vertex[semi[wu] as usize] as usize;
-        bucket_next[wu] = bucket_head[b];
-        bucket_head[b] = w;
+        let b = semi_p[w] as usize;
+        bucket_next[w] = bucket_head[b];
+        bucket_head[b] = w as u32;
         // link(parent[w], w)
-        let p = parent[wu];
-        ancestor[wu] = p;
+        let p = parent_p[w];
+        ancestor_p[w] = p;
         let mut v = bucket_head[p as usize];
         bucket_head[p as usize] = 0;
         while v != 0 {
-            let u = evaluate(v, &mut ancestor, &mut label, &semi);
-            dom[v as usize] = if semi[u as usize] < semi[v as usize] {
+            let u = evaluate(v, &mut ancestor_p, &mut label_p, &semi_p);
+            dom_p[v as usize] = if semi_p[u as usize] < semi_p[v as usize] {
                 u
             } else {
                 p
@@ -352,15 +371,28 @@ pub(crate) fn dominators(
             v = bucket_next[v as usize];
         }
     }
-    dom[0] = r;
-    dom[r as usize] = r;
-    for i in 2..=n as usize {
-        let w = vertex[i] as usize;
-        if dom[w] != vertex[semi[w] as usize] {
-            dom[w] = dom[dom[w] as usize];
+    dom_p[0] = r_p;
+    dom_p[r_p as usize] = r_p;
+    for w in 2..=nn {
+        if dom_p[w] != semi_p[w] {
+            dom_p[w] = dom_p[dom_p[w] as usize];
         }
     }
-    drop((parent, ancestor, label, semi, bucket_head, bucket_next));
+    drop((
+        parent_p,
+        ancestor_p,
+        label_p,
+        semi_p,
+        bucket_head,
+        bucket_next,
+        pre,
+    ));
+    // Back to vertex space: dom[vertex[i]] = vertex[dom_p[i]].
+    let mut dom = vec![0u32; len];
+    for i in 1..=nn {
+        dom[vertex[i] as usize] = vertex[dom_p[i] as usize];
+    }
+    drop(dom_p);
     log::debug!(
         "    dominators main loop: {:.3} s",
         main_started.elapsed().as_secs_f64()
