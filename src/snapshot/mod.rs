@@ -81,7 +81,7 @@ impl Timings {
     }
 }
 
-/// DevTools' node types, for matching in code (names come from the snapshot's meta).
+/// Edge types, for matching in code (the names come from the snapshot's meta).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EdgeKind {
     /// A variable in a closure context (`->name`).
@@ -133,7 +133,7 @@ pub struct Snapshot {
     pub(crate) statistics: Statistics,
     pub(crate) locations: Vec<(u32, Location)>,
     pub(crate) interfaces: Vec<InterfaceDefinition>,
-    #[allow(dead_code)]
+    /// String indexes of the `{a, b}` interface names added so far (reused by comparisons).
     pub(crate) interface_names: HashMap<String, u32>,
     pub(crate) weak_maps: WeakMapEdges,
     /// Node ordinals sorted by id.
