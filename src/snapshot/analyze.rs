@@ -139,20 +139,21 @@ pub(crate) fn analyze(
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");
+    let distance_inputs = DistanceInputs {
+        meta: &meta,
+        strings: &strings,
+        node_type: &node_type,
+        node_name: &node_name,
+        first_edge: &first_edge,
+        edge_to: &edge_to,
+        edge_type: &edge_type,
+        edge_name: &edge_name,
+        weak_maps: &weak_maps,
+    };
     let is_user_root = {
-        let inp = DistanceInputs {
-            meta: &meta,
-            strings: &strings,
-            node_type: &node_type,
-            node_name: &node_name,
-            first_edge: &first_edge,
-            edge_to: &edge_to,
-            edge_type: &edge_type,
-            edge_name: &edge_name,
-            weak_maps: &weak_maps,
-        };
         let r = root as usize;
-        (first_edge[r]..first_edge[r + 1]).any(|e| inp.is_user_root(edge_to[e as usize] as usize))
+        (first_edge[r]..first_edge[r + 1])
+            .any(|e| distance_inputs.is_user_root(edge_to[e as usize] as usize))
     };
     let cancelled = || progress.is_cancelled();
     let (tree, (distance, class_index, interfaces, interface_names)) = rayon::join(
@@ -185,20 +186,7 @@ pub(crate) fn analyze(
             );
             drop(timer);
             let timer = PhaseTimer::new("distances");
-            let distance = distance::distances(
-                &DistanceInputs {
-                    meta: &meta,
-                    strings: &strings,
-                    node_type: &node_type,
-                    node_name: &node_name,
-                    first_edge: &first_edge,
-                    edge_to: &edge_to,
-                    edge_type: &edge_type,
-                    edge_name: &edge_name,
-                    weak_maps: &weak_maps,
-                },
-                &HashSet::new(),
-            );
+            let distance = distance::distances(&distance_inputs, &HashSet::new());
             drop(timer);
             let _timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {

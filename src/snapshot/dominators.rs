@@ -428,16 +428,8 @@ pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u3
             first[d as usize] += 1;
         }
     }
-    let mut fill = vec![0u32; node_count];
-    let mut next = 0u32;
-    for n in 0..node_count {
-        let c = first[n];
-        first[n] = next;
-        fill[n] = c;
-        next += c;
-    }
-    first[node_count] = next;
-    let mut dominated = vec![0u32; next as usize];
+    let mut fill = super::graph::counts_to_offsets(&mut first);
+    let mut dominated = vec![0u32; first[node_count] as usize];
     for (n, &d) in dominator.iter().enumerate() {
         if n == root as usize {
             continue;
@@ -454,8 +446,8 @@ mod tests {
     use super::*;
     use crate::snapshot::graph::build_retainers;
 
-    /// Builds an all-essential graph from an adjacency list and returns idoms.
-    fn idoms(adj: &[&[u32]]) -> Vec<u32> {
+    /// The dominator tree of an all-essential graph given as adjacency lists (root 0).
+    fn tree(adj: &[&[u32]]) -> DominatorTree {
         let mut first_edge = vec![0u32];
         let mut edge_to = Vec::new();
         for targets in adj {
@@ -471,9 +463,7 @@ mod tests {
             edge_name: &edge_name,
         };
         let mut essential = BitVec::new(edge_to.len());
-        for e in 0..edge_to.len() {
-            essential.set(e);
-        }
+        (0..edge_to.len()).for_each(|e| essential.set(e));
         let r = build_retainers(&first_edge, &edge_to);
         dominators(
             &g,
@@ -485,7 +475,10 @@ mod tests {
             &|| false,
         )
         .expect("not cancelled")
-        .dominator
+    }
+
+    fn idoms(adj: &[&[u32]]) -> Vec<u32> {
+        tree(adj).dominator
     }
 
     /// Naive reference: d dominates n iff n is unreachable from the root without d.
@@ -601,33 +594,7 @@ mod tests {
     #[test]
     fn retained_sizes_sum_dominated_subtrees() {
         let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
-        let mut first_edge = vec![0u32];
-        let mut edge_to = Vec::new();
-        for t in adj {
-            edge_to.extend_from_slice(t);
-            first_edge.push(edge_to.len() as u32);
-        }
-        let edge_type = vec![0u8; edge_to.len()];
-        let edge_name = vec![0u32; edge_to.len()];
-        let g = EdgeView {
-            first_edge: &first_edge,
-            edge_to: &edge_to,
-            edge_type: &edge_type,
-            edge_name: &edge_name,
-        };
-        let mut essential = BitVec::new(edge_to.len());
-        (0..edge_to.len()).for_each(|e| essential.set(e));
-        let r = build_retainers(&first_edge, &edge_to);
-        let tree = dominators(
-            &g,
-            &essential,
-            &r.first_retainer,
-            &r.retainer_edge,
-            &r.retainer_node,
-            0,
-            &|| false,
-        )
-        .expect("not cancelled");
+        let tree = tree(adj);
         let retained = retained_sizes(&tree, &[0, 10, 20, 30, 40]);
         assert_eq!(retained, vec![100, 10, 20, 70, 40]);
         let (first, dominated) = dominated_nodes(&tree.dominator, 0);

@@ -92,6 +92,23 @@ pub(crate) struct Retainers {
     pub retainer_node: Vec<u32>,
 }
 
+/// Turns per-node counts (`first[n]` for n < len - 1; the last slot is ignored) into CSR
+/// offsets in place (`first[n]` = start of node n's slots, last = total), and returns the
+/// counts, which callers count down while filling each node's slots from the end.
+pub(crate) fn counts_to_offsets(first: &mut [u32]) -> Vec<u32> {
+    let node_count = first.len() - 1;
+    let mut fill = vec![0u32; node_count];
+    let mut next_free = 0u32;
+    for n in 0..node_count {
+        let count = first[n];
+        first[n] = next_free;
+        fill[n] = count;
+        next_free += count;
+    }
+    first[node_count] = next_free;
+    fill
+}
+
 /// Builds the retainer CSR from `first_edge` and `edge_to`.
 pub(crate) fn build_retainers(first_edge: &[u32], edge_to: &[u32]) -> Retainers {
     let node_count = first_edge.len() - 1;
@@ -100,16 +117,7 @@ pub(crate) fn build_retainers(first_edge: &[u32], edge_to: &[u32]) -> Retainers 
     for &to in edge_to {
         first_retainer[to as usize] += 1;
     }
-    // Exclusive prefix sum; `fill[n]` counts down the free slots of node `n`.
-    let mut fill = vec![0u32; node_count];
-    let mut next_free = 0u32;
-    for n in 0..node_count {
-        let count = first_retainer[n];
-        first_retainer[n] = next_free;
-        fill[n] = count;
-        next_free += count;
-    }
-    first_retainer[node_count] = edge_count as u32;
+    let mut fill = counts_to_offsets(&mut first_retainer);
     let mut retainer_edge = vec![0u32; edge_count];
     let mut retainer_node = vec![0u32; edge_count];
     for src in 0..node_count {

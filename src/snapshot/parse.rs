@@ -766,22 +766,14 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 meta = Some(Meta::from_raw(header)?);
             }
             b"nodes" => {
-                let m = meta.as_ref().ok_or_else(|| {
-                    Error::new(ErrorKind::NotASnapshot(
-                        "\"nodes\" comes before the \"snapshot\" header".into(),
-                    ))
-                })?;
+                let m = header_before(meta.as_ref(), "nodes")?;
                 input.context = "inside the \"nodes\" array";
                 input.progress.set_phase("Reading nodes");
                 parse_nodes(input, m, &mut cols, size_hint)?;
                 seen_nodes = true;
             }
             b"edges" => {
-                let m = meta.as_ref().ok_or_else(|| {
-                    Error::new(ErrorKind::NotASnapshot(
-                        "\"edges\" comes before the \"snapshot\" header".into(),
-                    ))
-                })?;
+                let m = header_before(meta.as_ref(), "edges")?;
                 input.context = "inside the \"edges\" array";
                 input.progress.set_phase("Reading edges");
                 parse_edges(input, m, &mut cols, size_hint)?;
@@ -844,6 +836,15 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
         meta,
         cols,
         strings,
+    })
+}
+
+/// The header, which V8 writes before the arrays that need its field layout.
+fn header_before<'m>(meta: Option<&'m Meta>, array: &str) -> Result<&'m Meta> {
+    meta.ok_or_else(|| {
+        Error::new(ErrorKind::NotASnapshot(format!(
+            "\"{array}\" comes before the \"snapshot\" header"
+        )))
     })
 }
 
