@@ -1,0 +1,761 @@
+//! The retainer graph's data: the subgraph of retaining paths and its layered layout.
+//!
+//! Pure functions (no UI, no snapshot access beyond what is passed in), run on a worker:
+//!
+//! 1. [`extract`]: the retaining-paths forest (`snapshot::retaining_paths`, shortest paths
+//!    first) becomes a petgraph `DiGraph` whose nodes are heap objects (each once) and whose
+//!    edges point from a retainer to the object it retains. Whole root-to-target paths are
+//!    added in order until the node cap is reached, so the graph always shows complete,
+//!    shortest paths; the paths left out are counted.
+//! 2. [`layout`]: a layered (Sugiyama-style) drawing, roots on the left, the target on the
+//!    right: one layer per distinct distance, dummy nodes on edges spanning several layers,
+//!    barycenter crossing reduction over a few sweeps (the best ordering found is kept, so the
+//!    result never has more crossings than the input order), then vertical placement that
+//!    pulls nodes toward their neighbours without overlaps.
+
+use std::collections::{HashMap, HashSet};
+
+use egui::{Pos2, Rect, pos2, vec2};
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef as _;
+
+use crate::snapshot::{EdgeIdx, NodeIdx, RetainingEdge};
+
+/// Width of a node box, in points (at zoom 1).
+pub const NODE_WIDTH: f32 = 184.0;
+
+/// Height of a node box, in points.
+pub const NODE_HEIGHT: f32 = 38.0;
+
+/// Horizontal gap between layers (room for edge labels), in points.
+pub const LAYER_GAP: f32 = 112.0;
+
+/// Vertical distance between the centres of neighbouring nodes of a layer, in points.
+pub const ROW_PITCH: f32 = 56.0;
+
+/// Barycenter sweeps (each one left-to-right and right-to-left).
+const SWEEPS: usize = 4;
+
+/// A heap object in the subgraph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubgraphNode {
+    /// The object.
+    pub node: NodeIdx,
+    /// Its Retainers-view distance (the layer key).
+    pub distance: i32,
+}
+
+/// A retaining edge in the subgraph (from the retainer to the retained object).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubgraphEdge {
+    /// The heap edge.
+    pub edge: EdgeIdx,
+    /// A weak edge or a WeakMap table→value half: shown dashed, never retaining.
+    pub weak: bool,
+}
+
+/// The retainer subgraph of one object.
+#[derive(Clone, Debug, Default)]
+pub struct Subgraph {
+    /// Retainer → retained.
+    pub graph: DiGraph<SubgraphNode, SubgraphEdge>,
+    /// The object whose retainers are shown.
+    pub target: Option<NodeIndex>,
+    /// Root-to-target paths left out because of the node cap.
+    pub hidden_paths: usize,
+}
+
+impl Subgraph {
+    /// The graph node of a heap object, if it is in the subgraph.
+    pub fn index_of(&self, node: NodeIdx) -> Option<NodeIndex> {
+        self.graph
+            .node_indices()
+            .find(|&i| self.graph[i].node == node)
+    }
+}
+
+/// Builds the subgraph of `forest` (the retainers of `target`, as `retaining_paths` returns
+/// them), adding whole paths, shortest first, while the graph has at most `cap` nodes.
+/// Calling it again with another object's forest (already in the graph) merges its paths.
+pub fn extract(
+    sub: &mut Subgraph,
+    target: SubgraphNode,
+    forest: &[RetainingEdge],
+    cap: usize,
+    is_weak: &dyn Fn(EdgeIdx) -> bool,
+) {
+    let mut index: HashMap<NodeIdx, NodeIndex> = sub
+        .graph
+        .node_indices()
+        .map(|i| (sub.graph[i].node, i))
+        .collect();
+    let mut edges: HashSet<(NodeIndex, NodeIndex, EdgeIdx)> = sub
+        .graph
+        .edge_references()
+        .map(|e| (e.source(), e.target(), e.weight().edge))
+        .collect();
+    let start = match index.get(&target.node) {
+        Some(&i) => i,
+        None => {
+            let i = sub.graph.add_node(target);
+            index.insert(target.node, i);
+            i
+        }
+    };
+    if sub.target.is_none() {
+        sub.target = Some(start);
+    }
+    // Depth-first over the forest; at each leaf (a root) the stack is one whole path.
+    let mut stack: Vec<&RetainingEdge> = Vec::new();
+    let mut todo: Vec<(usize, &RetainingEdge)> = forest.iter().rev().map(|e| (0, e)).collect();
+    while let Some((depth, edge)) = todo.pop() {
+        stack.truncate(depth);
+        stack.push(edge);
+        if !edge.children.is_empty() {
+            todo.extend(edge.children.iter().rev().map(|c| (depth + 1, c)));
+            continue;
+        }
+        let new_nodes = stack
+            .iter()
+            .filter(|e| !index.contains_key(&e.node))
+            .map(|e| e.node)
+            .collect::<HashSet<_>>()
+            .len();
+        if sub.graph.node_count() + new_nodes > cap {
+            sub.hidden_paths += 1;
+            continue;
+        }
+        let mut child = start;
+        for e in &stack {
+            let from = *index.entry(e.node).or_insert_with(|| {
+                sub.graph.add_node(SubgraphNode {
+                    node: e.node,
+                    distance: e.distance,
+                })
+            });
+            if edges.insert((from, child, e.edge)) {
+                sub.graph.add_edge(
+                    from,
+                    child,
+                    SubgraphEdge {
+                        edge: e.edge,
+                        weak: is_weak(e.edge),
+                    },
+                );
+            }
+            child = from;
+        }
+    }
+}
+
+/// A placed heap object.
+#[derive(Clone, Copy, Debug)]
+pub struct PlacedNode {
+    /// The object and its distance.
+    pub node: SubgraphNode,
+    /// Its layer (0 = leftmost, nearest the roots).
+    pub layer: usize,
+    /// The centre of its box.
+    pub center: Pos2,
+}
+
+impl PlacedNode {
+    /// The node's box.
+    pub fn rect(&self) -> Rect {
+        Rect::from_center_size(self.center, vec2(NODE_WIDTH, NODE_HEIGHT))
+    }
+}
+
+/// A placed edge: a polyline from the retainer's right side to the retained object's left
+/// side (through dummy nodes; a curve when it runs backwards).
+#[derive(Clone, Debug)]
+pub struct PlacedEdge {
+    /// The heap edge and whether it is weak.
+    pub edge: SubgraphEdge,
+    /// Index of the retainer in [`GraphLayout::nodes`].
+    pub from: usize,
+    /// Index of the retained object.
+    pub to: usize,
+    /// The polyline.
+    pub points: Vec<Pos2>,
+}
+
+/// The laid-out retainer graph.
+#[derive(Clone, Debug)]
+pub struct GraphLayout {
+    /// Heap objects, in subgraph order.
+    pub nodes: Vec<PlacedNode>,
+    /// Edges.
+    pub edges: Vec<PlacedEdge>,
+    /// Index of the target in `nodes`.
+    pub target: Option<usize>,
+    /// Number of layers.
+    pub layer_count: usize,
+    /// Edge crossings between adjacent layers of the final ordering.
+    pub crossings: usize,
+    /// Edge crossings of the input order (before crossing reduction).
+    pub initial_crossings: usize,
+    /// The bounding box of all nodes.
+    pub bounds: Rect,
+    /// Paths left out because of the node cap.
+    pub hidden_paths: usize,
+}
+
+impl Default for GraphLayout {
+    fn default() -> Self {
+        Self {
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            target: None,
+            layer_count: 0,
+            crossings: 0,
+            initial_crossings: 0,
+            bounds: Rect::NOTHING,
+            hidden_paths: 0,
+        }
+    }
+}
+
+impl GraphLayout {
+    /// The index of the node showing `node`.
+    pub fn index_of(&self, node: NodeIdx) -> Option<usize> {
+        self.nodes.iter().position(|n| n.node.node == node)
+    }
+
+    /// The shortest path from the target toward the roots (target first), following each
+    /// node's nearest retainer in the graph.
+    pub fn shortest_path(&self) -> Vec<usize> {
+        let Some(mut cur) = self.target else {
+            return Vec::new();
+        };
+        let mut path = vec![cur];
+        loop {
+            let next = self
+                .edges
+                .iter()
+                .filter(|e| e.to == cur && !e.edge.weak && !path.contains(&e.from))
+                .min_by_key(|e| (self.nodes[e.from].node.distance, e.from))
+                .map(|e| e.from);
+            match next {
+                Some(n) => {
+                    path.push(n);
+                    cur = n;
+                }
+                None => return path,
+            }
+        }
+    }
+}
+
+/// A slot in a layer: a heap object (subgraph node index) or a dummy on a long edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    Node(usize),
+    Dummy(usize),
+}
+
+/// Lays out `sub` left to right, roots first: layers by distance (the target alone in the
+/// last layer), crossing reduction, then coordinates.
+pub fn layout(sub: &Subgraph) -> GraphLayout {
+    let g = &sub.graph;
+    let n = g.node_count();
+    if n == 0 {
+        return GraphLayout::default();
+    }
+    let target = sub.target.map(NodeIndex::index);
+    // Layers: one per distinct distance among the retainers; the target last.
+    let mut distances: Vec<i32> = g
+        .node_indices()
+        .filter(|i| Some(i.index()) != target)
+        .map(|i| g[i].distance)
+        .collect();
+    distances.sort_unstable();
+    distances.dedup();
+    let mut layer_of = vec![0usize; n];
+    for i in g.node_indices() {
+        layer_of[i.index()] = if Some(i.index()) == target {
+            distances.len()
+        } else {
+            distances.partition_point(|&d| d < g[i].distance)
+        };
+    }
+    let layer_count = layer_of.iter().max().map_or(0, |&m| m + 1);
+    let mut layers: Vec<Vec<Slot>> = vec![Vec::new(); layer_count];
+    for i in 0..n {
+        layers[layer_of[i]].push(Slot::Node(i));
+    }
+    // Forward edges spanning several layers go through dummies; `links` are the segments
+    // between adjacent layers (left slot, right slot), used for ordering.
+    let mut dummy_count = 0;
+    let mut chains: Vec<Vec<Slot>> = Vec::new();
+    for e in g.edge_references() {
+        let (a, b) = (e.source().index(), e.target().index());
+        let mut chain = vec![Slot::Node(a)];
+        if layer_of[b] > layer_of[a] {
+            for l in layer_of[a] + 1..layer_of[b] {
+                let d = Slot::Dummy(dummy_count);
+                dummy_count += 1;
+                layers[l].push(d);
+                chain.push(d);
+            }
+        }
+        chain.push(Slot::Node(b));
+        chains.push(chain);
+    }
+    let layer_of_slot = |s: Slot, dummy_layer: &[usize]| match s {
+        Slot::Node(i) => layer_of[i],
+        Slot::Dummy(d) => dummy_layer[d],
+    };
+    let mut dummy_layer = vec![0usize; dummy_count];
+    for (l, layer) in layers.iter().enumerate() {
+        for s in layer {
+            if let Slot::Dummy(d) = s {
+                dummy_layer[*d] = l;
+            }
+        }
+    }
+    // Segments between layer l and l + 1.
+    let mut segments: Vec<Vec<(Slot, Slot)>> = vec![Vec::new(); layer_count.saturating_sub(1)];
+    for chain in &chains {
+        for w in chain.windows(2) {
+            let (la, lb) = (
+                layer_of_slot(w[0], &dummy_layer),
+                layer_of_slot(w[1], &dummy_layer),
+            );
+            if lb == la + 1 {
+                segments[la].push((w[0], w[1]));
+            }
+        }
+    }
+    let initial_crossings = total_crossings(&layers, &segments);
+    let mut best = layers.clone();
+    let mut best_crossings = initial_crossings;
+    for _ in 0..SWEEPS {
+        if best_crossings == 0 {
+            break;
+        }
+        for l in 1..layer_count {
+            reorder_by_barycenter(&mut layers, &segments, l, true);
+        }
+        for l in (0..layer_count.saturating_sub(1)).rev() {
+            reorder_by_barycenter(&mut layers, &segments, l, false);
+        }
+        let c = total_crossings(&layers, &segments);
+        if c < best_crossings {
+            best_crossings = c;
+            best = layers.clone();
+        }
+    }
+    let layers = best;
+    // Vertical placement: start centred, then pull toward neighbours without overlaps.
+    let mut y: HashMap<Slot, f32> = HashMap::new();
+    for layer in &layers {
+        let half = (layer.len() as f32 - 1.0) / 2.0;
+        for (k, s) in layer.iter().enumerate() {
+            y.insert(*s, (k as f32 - half) * ROW_PITCH);
+        }
+    }
+    for pass in 0..4 {
+        let left_to_right = pass % 2 == 0;
+        let order: Vec<usize> = if left_to_right {
+            (1..layer_count).collect()
+        } else {
+            (0..layer_count.saturating_sub(1)).rev().collect()
+        };
+        for l in order {
+            let desired: Vec<f32> = layers[l]
+                .iter()
+                .map(|s| {
+                    let neighbours = neighbours(&segments, l, *s, left_to_right);
+                    if neighbours.is_empty() {
+                        y[s]
+                    } else {
+                        neighbours.iter().map(|t| y[t]).sum::<f32>() / neighbours.len() as f32
+                    }
+                })
+                .collect();
+            for (s, v) in layers[l].iter().zip(place_in_order(&desired)) {
+                y.insert(*s, v);
+            }
+        }
+    }
+    let x_of = |l: usize| l as f32 * (NODE_WIDTH + LAYER_GAP);
+    let nodes: Vec<PlacedNode> = (0..n)
+        .map(|i| PlacedNode {
+            node: g[NodeIndex::new(i)],
+            layer: layer_of[i],
+            center: pos2(x_of(layer_of[i]), y[&Slot::Node(i)]),
+        })
+        .collect();
+    let edges = g
+        .edge_references()
+        .zip(&chains)
+        .map(|(e, chain)| {
+            let (a, b) = (e.source().index(), e.target().index());
+            let start = nodes[a].rect().right_center();
+            let end = nodes[b].rect().left_center();
+            let points = if layer_of[b] > layer_of[a] {
+                let mut p = vec![start];
+                for s in &chain[1..chain.len() - 1] {
+                    let l = layer_of_slot(*s, &dummy_layer);
+                    p.push(pos2(x_of(l) - NODE_WIDTH / 2.0, y[s]));
+                    p.push(pos2(x_of(l) + NODE_WIDTH / 2.0, y[s]));
+                }
+                p.push(end);
+                p
+            } else {
+                back_edge_curve(start, end)
+            };
+            PlacedEdge {
+                edge: *e.weight(),
+                from: a,
+                to: b,
+                points,
+            }
+        })
+        .collect();
+    let bounds = nodes
+        .iter()
+        .fold(Rect::NOTHING, |r, node| r.union(node.rect()));
+    GraphLayout {
+        nodes,
+        edges,
+        target,
+        layer_count,
+        crossings: best_crossings,
+        initial_crossings,
+        bounds,
+        hidden_paths: sub.hidden_paths,
+    }
+}
+
+/// The slots linked to `slot` (in layer `l`) in the previous (`left`) or next layer.
+fn neighbours(segments: &[Vec<(Slot, Slot)>], l: usize, slot: Slot, left: bool) -> Vec<Slot> {
+    if left {
+        segments
+            .get(l.wrapping_sub(1))
+            .map(|segs| {
+                segs.iter()
+                    .filter(|(_, b)| *b == slot)
+                    .map(|(a, _)| *a)
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        segments
+            .get(l)
+            .map(|segs| {
+                segs.iter()
+                    .filter(|(a, _)| *a == slot)
+                    .map(|(_, b)| *b)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Sorts layer `l` by the mean position of its neighbours in the previous (`left`) or next
+/// layer; slots without neighbours keep their position. Stable.
+fn reorder_by_barycenter(
+    layers: &mut [Vec<Slot>],
+    segments: &[Vec<(Slot, Slot)>],
+    l: usize,
+    left: bool,
+) {
+    let other = if left { l - 1 } else { l + 1 };
+    let position: HashMap<Slot, usize> = layers[other]
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (*s, k))
+        .collect();
+    let mut keyed: Vec<(f32, Slot)> = layers[l]
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let ns = neighbours(segments, l, *s, left);
+            let key = if ns.is_empty() {
+                k as f32
+            } else {
+                ns.iter().map(|t| position[t] as f32).sum::<f32>() / ns.len() as f32
+            };
+            (key, *s)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+    layers[l] = keyed.into_iter().map(|(_, s)| s).collect();
+}
+
+/// Crossings between every pair of adjacent layers.
+fn total_crossings(layers: &[Vec<Slot>], segments: &[Vec<(Slot, Slot)>]) -> usize {
+    segments
+        .iter()
+        .enumerate()
+        .map(|(l, segs)| {
+            let pos = |layer: &[Slot], s: Slot| layer.iter().position(|t| *t == s).unwrap_or(0);
+            let placed: Vec<(usize, usize)> = segs
+                .iter()
+                .map(|(a, b)| (pos(&layers[l], *a), pos(&layers[l + 1], *b)))
+                .collect();
+            crossings(&placed)
+        })
+        .sum()
+}
+
+/// Number of crossing pairs among segments given as (left position, right position).
+pub fn crossings(segments: &[(usize, usize)]) -> usize {
+    let mut count = 0;
+    for (i, a) in segments.iter().enumerate() {
+        for b in &segments[i + 1..] {
+            if (a.0 < b.0 && a.1 > b.1) || (a.0 > b.0 && a.1 < b.1) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+/// Positions as close to `desired` as possible, in the same order, at least [`ROW_PITCH`]
+/// apart.
+fn place_in_order(desired: &[f32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(desired.len());
+    for (k, &d) in desired.iter().enumerate() {
+        let v = if k == 0 {
+            d
+        } else {
+            d.max(out[k - 1] + ROW_PITCH)
+        };
+        out.push(v);
+    }
+    // Shift the whole column so that it deviates from the wishes equally up and down.
+    if !out.is_empty() {
+        let shift = out.iter().zip(desired).map(|(o, d)| o - d).sum::<f32>() / out.len() as f32;
+        for v in &mut out {
+            *v -= shift;
+        }
+    }
+    out
+}
+
+/// A curve for an edge that runs right to left (a retainer farther from the roots than the
+/// object it retains): out to the right, below both nodes, back in from the left.
+fn back_edge_curve(start: Pos2, end: Pos2) -> Vec<Pos2> {
+    let drop = NODE_HEIGHT * 1.2;
+    let low = start.y.max(end.y) + drop;
+    let c = [
+        start,
+        pos2(start.x + LAYER_GAP * 0.5, low),
+        pos2(end.x - LAYER_GAP * 0.5, low),
+        end,
+    ];
+    (0..=16)
+        .map(|k| {
+            let t = k as f32 / 16.0;
+            let u = 1.0 - t;
+            let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+            pos2(
+                c.iter().zip(w).map(|(p, w)| p.x * w).sum(),
+                c.iter().zip(w).map(|(p, w)| p.y * w).sum(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(edge: u32, node: u32, distance: i32, children: Vec<RetainingEdge>) -> RetainingEdge {
+        RetainingEdge {
+            edge: EdgeIdx(edge),
+            node: NodeIdx(node),
+            distance,
+            children,
+        }
+    }
+
+    /// Target 100 (distance 5) is retained by 10 (4) and 11 (4); 10 by 20 (3) and 21 (3),
+    /// 11 by 21 (3); 20 and 21 by 30 (2), a root; 22 (3) retains 11 over a second path
+    /// that ends at root 31 (2). Edge 99 from 40 (7) is a long way back (a back edge).
+    fn forest() -> Vec<RetainingEdge> {
+        vec![
+            edge(
+                1,
+                10,
+                4,
+                vec![
+                    edge(3, 20, 3, vec![edge(6, 30, 2, vec![])]),
+                    edge(4, 21, 3, vec![edge(7, 30, 2, vec![])]),
+                ],
+            ),
+            edge(
+                2,
+                11,
+                4,
+                vec![
+                    edge(5, 21, 3, vec![edge(7, 30, 2, vec![])]),
+                    edge(8, 22, 3, vec![edge(9, 31, 2, vec![])]),
+                ],
+            ),
+        ]
+    }
+
+    fn target() -> SubgraphNode {
+        SubgraphNode {
+            node: NodeIdx(100),
+            distance: 5,
+        }
+    }
+
+    #[test]
+    fn extract_adds_whole_shortest_paths_and_dedups() {
+        let mut sub = Subgraph::default();
+        extract(&mut sub, target(), &forest(), 100, &|e| e == EdgeIdx(8));
+        // 100, 10, 20, 30, 21, 11, 22, 31: each object once.
+        assert_eq!(sub.graph.node_count(), 8);
+        // Edges 1,3,6,4,7 (21->10... and 30->21 once), 2,5,8,9.
+        assert_eq!(sub.graph.edge_count(), 9);
+        assert_eq!(sub.hidden_paths, 0);
+        let weak: Vec<EdgeIdx> = sub
+            .graph
+            .edge_weights()
+            .filter(|e| e.weak)
+            .map(|e| e.edge)
+            .collect();
+        assert_eq!(weak, vec![EdgeIdx(8)]);
+
+        // A cap of 4 keeps only the first (shortest) path: 100 <- 10 <- 20 <- 30.
+        let mut small = Subgraph::default();
+        extract(&mut small, target(), &forest(), 4, &|_| false);
+        let nodes: Vec<u32> = small.graph.node_weights().map(|n| n.node.0).collect();
+        assert_eq!(nodes, vec![100, 10, 20, 30]);
+        assert_eq!(small.hidden_paths, 3);
+    }
+
+    #[test]
+    fn merging_expands_a_nodes_own_retainers() {
+        let mut sub = Subgraph::default();
+        extract(&mut sub, target(), &forest(), 4, &|_| false);
+        // Double-click on 20: its own (extra) retainer path 50 (2).
+        let own = vec![edge(60, 50, 2, vec![])];
+        extract(
+            &mut sub,
+            SubgraphNode {
+                node: NodeIdx(20),
+                distance: 3,
+            },
+            &own,
+            100,
+            &|_| false,
+        );
+        assert_eq!(sub.graph.node_count(), 5);
+        assert_eq!(sub.target.map(NodeIndex::index), Some(0));
+        assert!(sub.index_of(NodeIdx(50)).is_some());
+    }
+
+    #[test]
+    fn layout_layers_follow_distance_without_overlaps() {
+        let mut sub = Subgraph::default();
+        extract(&mut sub, target(), &forest(), 100, &|_| false);
+        // A retainer farther from the roots than what it retains: 40 (7) -> 20 (3).
+        let t40 = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(40),
+            distance: 7,
+        });
+        let n20 = sub.index_of(NodeIdx(20)).expect("20 is in the graph");
+        sub.graph.add_edge(
+            t40,
+            n20,
+            SubgraphEdge {
+                edge: EdgeIdx(99),
+                weak: false,
+            },
+        );
+        let lay = layout(&sub);
+        assert_eq!(lay.nodes.len(), 9);
+        // Layers follow distance; the target is alone in the last layer.
+        for a in &lay.nodes {
+            for b in &lay.nodes {
+                let target = NodeIdx(100);
+                if a.node.distance < b.node.distance
+                    && a.node.node != target
+                    && b.node.node != target
+                {
+                    assert!(a.layer < b.layer, "{a:?} vs {b:?}");
+                    assert!(a.center.x < b.center.x);
+                }
+            }
+        }
+        let t = lay.target.expect("target placed");
+        assert_eq!(lay.nodes[t].node.node, NodeIdx(100));
+        assert_eq!(lay.nodes[t].layer, lay.layer_count - 1);
+        assert!(lay.nodes.iter().all(|n| n.layer < lay.layer_count));
+        // No two boxes overlap.
+        for (i, a) in lay.nodes.iter().enumerate() {
+            for b in &lay.nodes[i + 1..] {
+                assert!(
+                    !a.rect().intersects(b.rect()),
+                    "{:?} overlaps {:?}",
+                    a.node,
+                    b.node
+                );
+            }
+        }
+        // Crossing reduction never makes things worse than the input order.
+        assert!(lay.crossings <= lay.initial_crossings);
+        // Every edge starts at its retainer and ends at the retained object.
+        for e in &lay.edges {
+            assert_eq!(
+                e.points.first(),
+                Some(&lay.nodes[e.from].rect().right_center())
+            );
+            assert_eq!(e.points.last(), Some(&lay.nodes[e.to].rect().left_center()));
+        }
+        // The shortest path runs 100 <- 10|11 <- 20|21 <- 30.
+        let path: Vec<i32> = lay
+            .shortest_path()
+            .iter()
+            .map(|&i| lay.nodes[i].node.distance)
+            .collect();
+        assert_eq!(path, vec![5, 4, 3, 2]);
+    }
+
+    #[test]
+    fn crossing_reduction_untangles_a_twisted_input() {
+        // Two chains, a0 -> b1 and a1 -> b0, drawn crossed in input order.
+        let mut sub = Subgraph::default();
+        let t = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(0),
+            distance: 9,
+        });
+        sub.target = Some(t);
+        let a0 = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(1),
+            distance: 1,
+        });
+        let a1 = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(2),
+            distance: 1,
+        });
+        let b0 = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(3),
+            distance: 2,
+        });
+        let b1 = sub.graph.add_node(SubgraphNode {
+            node: NodeIdx(4),
+            distance: 2,
+        });
+        let w = |e| SubgraphEdge {
+            edge: EdgeIdx(e),
+            weak: false,
+        };
+        sub.graph.add_edge(a0, b1, w(1));
+        sub.graph.add_edge(a1, b0, w(2));
+        sub.graph.add_edge(b0, t, w(3));
+        sub.graph.add_edge(b1, t, w(4));
+        let lay = layout(&sub);
+        assert_eq!(lay.initial_crossings, 1);
+        assert_eq!(lay.crossings, 0);
+        assert_eq!(crossings(&[(0, 1), (1, 0)]), 1);
+        assert_eq!(crossings(&[(0, 0), (1, 1)]), 0);
+    }
+}

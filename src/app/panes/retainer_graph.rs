@@ -1,0 +1,615 @@
+//! The retainer graph: a node-link drawing of what keeps the selected object alive.
+//!
+//! Roots on the left, the object on the right, one column per distance (see
+//! [`super::graph_layout`]). Edges carry DevTools' edge names; weak edges are dashed.
+//! Drag to pan, scroll or pinch to zoom. Click a node to select it in every pane (the graph
+//! keeps its target), double-click to add that node's own retainers, right-click for
+//! "Ignore this retainer". The subgraph and its layout are computed on a worker and cached
+//! per (object, ignored set, limits, expanded nodes).
+
+use std::sync::Arc;
+
+use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, Vec2, pos2, vec2};
+
+use crate::format;
+use crate::snapshot::{NodeIdx, PathLimits, RetainerView, Snapshot, retaining_paths};
+
+use super::super::command::{Command, PaneId};
+use super::super::ignore::{ignore_menu_ui, ignored_line_ui};
+use super::super::jobs::{Poll, Promise};
+use super::super::theme::{self, GraphTheme, Theme};
+use super::graph_layout::{self, GraphLayout, Subgraph, SubgraphNode};
+use super::{PaneContext, class_at_id};
+
+/// Nodes shown at first; "Show more" doubles it.
+pub const DEFAULT_NODE_CAP: usize = 24;
+
+/// Most nodes the graph ever shows.
+const MAX_NODE_CAP: usize = 400;
+
+/// Extra nodes a double-click may add for the clicked node's own retainers.
+const EXPAND_CAP: usize = 12;
+
+/// Layouts kept for quick back-and-forth between objects.
+const CACHE_SIZE: usize = 8;
+
+/// Zoom range.
+const MIN_ZOOM: f32 = 0.2;
+const MAX_ZOOM: f32 = 3.0;
+
+/// "Fit" zooms out no further than this (labels stay readable).
+const MIN_READABLE_ZOOM: f32 = 0.8;
+
+/// Longest label drawn in a node or on an edge (characters).
+const MAX_LABEL_CHARS: usize = 28;
+
+/// Everything a layout depends on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LayoutKey {
+    target: NodeIdx,
+    view_generation: u64,
+    cap: usize,
+    expanded: Vec<NodeIdx>,
+}
+
+/// The retainer graph pane.
+pub struct RetainerGraphPane {
+    snapshot: Option<Arc<Snapshot>>,
+    view: Arc<RetainerView>,
+    view_generation: u64,
+    target: Option<NodeIdx>,
+    cap: usize,
+    expanded: Vec<NodeIdx>,
+    layout: Option<(LayoutKey, Arc<GraphLayout>)>,
+    pending: Option<(LayoutKey, Promise<GraphLayout>)>,
+    cache: Vec<(LayoutKey, Arc<GraphLayout>)>,
+    pan: Vec2,
+    zoom: f32,
+    fit: bool,
+    seen_selection: u64,
+}
+
+impl Default for RetainerGraphPane {
+    fn default() -> Self {
+        Self {
+            snapshot: None,
+            view: Arc::new(RetainerView::new()),
+            view_generation: 0,
+            target: None,
+            cap: DEFAULT_NODE_CAP,
+            expanded: Vec::new(),
+            layout: None,
+            pending: None,
+            cache: Vec::new(),
+            pan: Vec2::ZERO,
+            zoom: 1.0,
+            fit: true,
+            seen_selection: 0,
+        }
+    }
+}
+
+impl RetainerGraphPane {
+    /// Shows graphs of `snapshot`'s objects; forgets the previous snapshot's layouts.
+    pub fn set_snapshot(&mut self, snapshot: Option<Arc<Snapshot>>) {
+        *self = Self {
+            snapshot,
+            ..Self::default()
+        };
+    }
+
+    /// Uses the Retainers-view distances of `view` (after "Ignore this retainer").
+    pub fn set_retainer_view(&mut self, view: Arc<RetainerView>, generation: u64) {
+        self.view = view;
+        self.view_generation = generation;
+    }
+
+    /// The object whose retainers are drawn.
+    pub fn target(&self) -> Option<NodeIdx> {
+        self.target
+    }
+
+    /// Draws the retainers of `node` (limits back to their defaults).
+    pub fn set_target(&mut self, node: NodeIdx) {
+        if self.target != Some(node) {
+            self.target = Some(node);
+            self.cap = DEFAULT_NODE_CAP;
+            self.expanded.clear();
+            self.fit = true;
+        }
+    }
+
+    /// The layout on screen, if any.
+    pub fn layout(&self) -> Option<&GraphLayout> {
+        self.layout.as_ref().map(|(_, l)| l.as_ref())
+    }
+
+    /// True while a layout is computed.
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Raises the node cap ("Show more").
+    pub fn show_more(&mut self) {
+        self.cap = (self.cap * 2).min(MAX_NODE_CAP);
+    }
+
+    /// Adds `node`'s own retainers to the graph (double-click).
+    pub fn expand(&mut self, node: NodeIdx) {
+        if !self.expanded.contains(&node) {
+            self.expanded.push(node);
+        }
+    }
+
+    fn key(&self) -> Option<LayoutKey> {
+        Some(LayoutKey {
+            target: self.target?,
+            view_generation: self.view_generation,
+            cap: self.cap,
+            expanded: self.expanded.clone(),
+        })
+    }
+
+    /// Starts or collects the layout job for the current key.
+    fn poll(&mut self, ctx: &egui::Context) {
+        if let Some((key, promise)) = self.pending.as_mut() {
+            match promise.try_take() {
+                Poll::Pending => {}
+                Poll::Ready(layout) => {
+                    let key = key.clone();
+                    let layout = Arc::new(layout);
+                    self.cache.retain(|(k, _)| *k != key);
+                    self.cache.push((key.clone(), Arc::clone(&layout)));
+                    if self.cache.len() > CACHE_SIZE {
+                        self.cache.remove(0);
+                    }
+                    self.layout = Some((key, layout));
+                    self.pending = None;
+                }
+                Poll::Lost => self.pending = None,
+            }
+        }
+        let Some(key) = self.key() else {
+            self.layout = None;
+            self.pending = None;
+            return;
+        };
+        if self.layout.as_ref().is_some_and(|(k, _)| *k == key)
+            || self.pending.as_ref().is_some_and(|(k, _)| *k == key)
+        {
+            return;
+        }
+        if let Some((_, cached)) = self.cache.iter().find(|(k, _)| *k == key) {
+            self.layout = Some((key, Arc::clone(cached)));
+            self.pending = None;
+            return;
+        }
+        let Some(snapshot) = self.snapshot.clone() else {
+            return;
+        };
+        let view = Arc::clone(&self.view);
+        let job_key = key.clone();
+        self.pending = Some((
+            key,
+            Promise::spawn("retainer graph layout", ctx, move || {
+                build_layout(&snapshot, &view, &job_key)
+            }),
+        ));
+    }
+
+    /// Draws the toolbar and the graph.
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut PaneContext<'_>, ignoring: bool) {
+        if cx.selection.generation() != self.seen_selection {
+            self.seen_selection = cx.selection.generation();
+            if cx.selection.origin() != Some(PaneId::RetainerGraph)
+                && let Some(node) = cx.selection.node()
+            {
+                self.set_target(node);
+            }
+        }
+        self.poll(ui.ctx());
+        let snapshot = Arc::clone(cx.snapshot);
+        let theme = Theme::of(ui);
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Retainer graph").strong());
+            let Some(target) = self.target else {
+                ui.label(
+                    RichText::new("\u{2014} select an object to draw what keeps it alive")
+                        .color(theme.weak_text),
+                );
+                return;
+            };
+            ui.label(RichText::new("of").color(theme.weak_text));
+            ui.label(RichText::new(class_at_id(&snapshot, target)).color(theme.class_name));
+            if let Some(layout) = self.layout() {
+                ui.label(
+                    RichText::new(format!(
+                        "\u{2014} {} objects, {} edges",
+                        layout.nodes.len(),
+                        layout.edges.len()
+                    ))
+                    .color(theme.weak_text),
+                );
+                let hidden = layout.hidden_paths;
+                if hidden > 0 && self.cap < MAX_NODE_CAP {
+                    let more = ui
+                        .button(format!("Show more (+{hidden} paths)"))
+                        .on_hover_text("Draw more retaining paths");
+                    if more.clicked() {
+                        self.show_more();
+                    }
+                }
+            }
+            if ui
+                .button("Fit")
+                .on_hover_text("Zoom to show the whole graph")
+                .clicked()
+            {
+                self.fit = true;
+            }
+            if (self.cap != DEFAULT_NODE_CAP || !self.expanded.is_empty())
+                && ui
+                    .button("Reset")
+                    .on_hover_text("Back to the shortest paths only")
+                    .clicked()
+            {
+                self.cap = DEFAULT_NODE_CAP;
+                self.expanded.clear();
+                self.fit = true;
+            }
+            if self.is_busy() {
+                ui.spinner();
+            }
+        });
+        ignored_line_ui(ui, &snapshot, &self.view, ignoring, cx.commands);
+        ui.label(
+            RichText::new(
+                "Drag to pan, scroll to zoom. Click selects, double-click adds that object's \
+                 retainers, right-click to ignore a retainer.",
+            )
+            .small()
+            .color(theme.weak_text),
+        );
+        let Some(layout) = self.layout.as_ref().map(|(_, l)| Arc::clone(l)) else {
+            return;
+        };
+        self.canvas_ui(ui, cx, &snapshot, &layout);
+    }
+
+    /// Zooms to show the whole graph, but never so far that labels become unreadable: then
+    /// the target (right end) stays in view and the rest is a drag away.
+    fn fit_to(&mut self, rect: Rect, layout: &GraphLayout) {
+        let b = layout.bounds.expand(24.0);
+        let whole = (rect.width() / b.width()).min(rect.height() / b.height());
+        let zoom = whole.clamp(MIN_READABLE_ZOOM, 1.0);
+        self.zoom = zoom;
+        self.pan = rect.center().to_vec2() - b.center().to_vec2() * zoom;
+        if b.width() * zoom > rect.width() {
+            let anchor = layout
+                .target
+                .map_or(b.right_center(), |t| layout.nodes[t].rect().right_center());
+            let anchor = pos2(b.right(), anchor.y);
+            self.pan.x = rect.right() - anchor.x * zoom;
+        }
+        if b.height() * zoom > rect.height() {
+            let y = layout
+                .target
+                .map_or(b.center().y, |t| layout.nodes[t].center.y);
+            self.pan.y = rect.center().y - y * zoom;
+        }
+    }
+
+    fn canvas_ui(
+        &mut self,
+        ui: &mut Ui,
+        cx: &mut PaneContext<'_>,
+        snapshot: &Snapshot,
+        layout: &GraphLayout,
+    ) {
+        let gt = GraphTheme::of(ui);
+        let theme = Theme::of(ui);
+        let (rect, canvas) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 0.0, gt.canvas);
+        if layout.nodes.is_empty() {
+            return;
+        }
+        if self.fit {
+            self.fit = false;
+            self.fit_to(rect, layout);
+        }
+        if canvas.dragged() {
+            self.pan += canvas.drag_delta();
+        }
+        if let Some(hover) = canvas.hover_pos() {
+            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            let factor = pinch * (scroll / 400.0).exp();
+            if (factor - 1.0).abs() > 1e-4 {
+                let new_zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+                // Keep the point under the pointer fixed.
+                let graph_point = (hover.to_vec2() - self.pan) / self.zoom;
+                self.zoom = new_zoom;
+                self.pan = hover.to_vec2() - graph_point * new_zoom;
+            }
+        }
+        let (pan, zoom) = (self.pan, self.zoom);
+        let to_screen = move |p: Pos2| pos2(p.x * zoom + pan.x, p.y * zoom + pan.y);
+        let font = egui::FontId::proportional((13.5 * zoom).clamp(6.0, 22.0));
+        let small = egui::FontId::proportional((11.5 * zoom).clamp(5.0, 19.0));
+        let selected = cx.selection.node();
+        let show_text = zoom >= 0.45;
+
+        // Edges first, under the nodes.
+        for e in &layout.edges {
+            let points: Vec<Pos2> = e.points.iter().map(|p| to_screen(*p)).collect();
+            let ignored = self.view.is_node_ignored(layout.nodes[e.from].node.node)
+                || self.view.is_edge_ignored(e.edge.edge);
+            let color = if e.edge.weak {
+                theme.weak_marker
+            } else if ignored {
+                gt.ignored
+            } else {
+                gt.edge
+            };
+            let stroke = Stroke::new((1.3 * zoom).max(0.8), color);
+            if e.edge.weak {
+                painter.extend(egui::Shape::dashed_line(&points, stroke, 6.0, 4.0));
+            } else {
+                painter.add(egui::Shape::line(points.clone(), stroke));
+            }
+            if let [.., a, b] = points.as_slice() {
+                arrow_head(&painter, *a, *b, color, zoom);
+            }
+            if show_text && let [a, b, ..] = points.as_slice() {
+                let mut label = snapshot.edge_label(e.edge.edge);
+                if e.edge.weak && !label.starts_with("[[") {
+                    label.push_str(" (weak)");
+                }
+                let label = shorten(&label);
+                // Just right of the retainer, above the line.
+                let x = a.x + 6.0 * zoom;
+                let t = if (b.x - a.x).abs() > 1.0 {
+                    ((x - a.x) / (b.x - a.x)).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let y = a.y + (b.y - a.y) * t - 2.0 * zoom;
+                let color = if e.edge.weak {
+                    theme.weak_marker
+                } else {
+                    theme.edge_name
+                };
+                let galley = painter.layout_no_wrap(label, small.clone(), color);
+                let text_rect = egui::Align2::LEFT_BOTTOM.anchor_size(pos2(x, y), galley.size());
+                painter.rect_filled(text_rect.expand(1.0), 2.0, gt.canvas.gamma_multiply(0.85));
+                painter.galley(text_rect.min, galley, color);
+            }
+        }
+
+        // Nodes: a box with a type-coloured bar, `Class @id` and the retained size.
+        let mut clicked = None;
+        let mut expand = None;
+        for (i, placed) in layout.nodes.iter().enumerate() {
+            let n = placed.node.node;
+            let graph_rect = placed.rect();
+            let r = Rect::from_min_max(to_screen(graph_rect.min), to_screen(graph_rect.max));
+            if !r.intersects(rect) {
+                continue;
+            }
+            let type_color = gt.node_type(snapshot.node_type_name(n));
+            let ignored = self.view.is_node_ignored(n);
+            let id = ui.make_persistent_id(("graph_node", n.0));
+            let response = ui.interact(r.intersect(rect), id, Sense::click());
+            let label = class_at_id(snapshot, n);
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
+            let is_target = layout.target == Some(i);
+            let is_selected = selected == Some(n);
+            let fill = if ignored {
+                gt.node_fill.gamma_multiply(0.5)
+            } else {
+                gt.node_fill
+            };
+            let corner = 4.0 * zoom;
+            painter.rect_filled(r, corner, fill);
+            let bar =
+                Rect::from_min_max(r.min, pos2(r.min.x + theme::GRAPH_TYPE_BAR * zoom, r.max.y));
+            painter.rect_filled(
+                bar,
+                egui::CornerRadius {
+                    nw: corner as u8,
+                    sw: corner as u8,
+                    ne: 0,
+                    se: 0,
+                },
+                if ignored { gt.ignored } else { type_color },
+            );
+            let outline = if is_selected {
+                Stroke::new(2.5 * zoom.max(0.6), gt.selected_stroke)
+            } else if is_target {
+                Stroke::new(2.0 * zoom.max(0.6), gt.target_stroke)
+            } else if response.hovered() {
+                Stroke::new(1.5, theme.class_name)
+            } else {
+                Stroke::new(1.0, type_color.gamma_multiply(0.6))
+            };
+            painter.rect_stroke(r, corner, outline, egui::StrokeKind::Inside);
+            if show_text {
+                // Text never spills out of its box.
+                let painter = painter.with_clip_rect(r.shrink(2.0).intersect(rect));
+                let text_x = bar.max.x + 5.0 * zoom;
+                let name_color = if ignored {
+                    gt.ignored
+                } else {
+                    theme.class_name
+                };
+                painter.text(
+                    pos2(text_x, r.min.y + 3.0 * zoom),
+                    egui::Align2::LEFT_TOP,
+                    shorten(&label),
+                    font.clone(),
+                    name_color,
+                );
+                let mut detail = format!(
+                    "{} \u{00B7} distance {}",
+                    format::bytes(snapshot.retained_size(n)),
+                    format::distance(placed.node.distance)
+                );
+                if ignored {
+                    detail.push_str(" \u{00B7} ignored");
+                }
+                painter.text(
+                    pos2(text_x, r.max.y - 3.0 * zoom),
+                    egui::Align2::LEFT_BOTTOM,
+                    detail,
+                    small.clone(),
+                    theme.weak_text,
+                );
+            }
+            let response = response.on_hover_text(format!(
+                "{label}\n{} \u{2014} {}\nretained {}, shallow {}, distance {}",
+                snapshot.node_type_name(n),
+                crate::app::widgets::shorten(&snapshot.node_name(n)),
+                format::bytes(snapshot.retained_size(n)),
+                format::bytes(snapshot.self_size(n)),
+                format::distance(placed.node.distance)
+            ));
+            if response.double_clicked() {
+                expand = Some(n);
+            } else if response.clicked() {
+                clicked = Some(n);
+            }
+            response.context_menu(|ui| {
+                if ui.button("Select").clicked() {
+                    clicked = Some(n);
+                    ui.close();
+                }
+                if ui.button("Add its retainers").clicked() {
+                    expand = Some(n);
+                    ui.close();
+                }
+                if ui.button("Show retainer graph of this object").clicked() {
+                    cx.commands.push(Command::Select {
+                        node: n,
+                        origin: PaneId::External,
+                    });
+                    ui.close();
+                }
+                if !is_target {
+                    ui.separator();
+                    ignore_menu_ui(ui, &self.view, n, cx.commands);
+                }
+                if ui.button("Copy Class @id").clicked() {
+                    cx.commands.push(Command::CopyText(label.clone()));
+                    ui.close();
+                }
+            });
+        }
+        if let Some(n) = clicked {
+            cx.select(n, PaneId::RetainerGraph);
+        }
+        if let Some(n) = expand {
+            cx.select(n, PaneId::RetainerGraph);
+            self.expand(n);
+        }
+        if canvas.clicked() || canvas.dragged() {
+            cx.commands.push(Command::FocusPane(PaneId::RetainerGraph));
+        }
+        legend_ui(&painter, rect, &gt, &theme);
+    }
+}
+
+/// Computes the subgraph and its layout (on a worker).
+fn build_layout(snapshot: &Snapshot, view: &RetainerView, key: &LayoutKey) -> GraphLayout {
+    let limits = PathLimits {
+        max_depth: 30,
+        max_nodes: (key.cap * 50).max(1000),
+        max_siblings: (key.cap / 2).max(8),
+    };
+    let is_weak = |e| snapshot.is_weak_edge(e);
+    let mut sub = Subgraph::default();
+    let paths = retaining_paths(snapshot, view, key.target, limits);
+    let target = SubgraphNode {
+        node: key.target,
+        distance: view.distance(snapshot, key.target),
+    };
+    graph_layout::extract(&mut sub, target, &paths.paths, key.cap, &is_weak);
+    for &n in &key.expanded {
+        if sub.index_of(n).is_none() {
+            continue;
+        }
+        let paths = retaining_paths(snapshot, view, n, limits);
+        let own = SubgraphNode {
+            node: n,
+            distance: view.distance(snapshot, n),
+        };
+        let cap = sub.graph.node_count() + EXPAND_CAP;
+        graph_layout::extract(&mut sub, own, &paths.paths, cap, &is_weak);
+    }
+    let mut layout = graph_layout::layout(&sub);
+    if paths.limits.siblings || paths.limits.nodes {
+        layout.hidden_paths = layout.hidden_paths.max(1);
+    }
+    layout
+}
+
+/// Cuts a label to [`MAX_LABEL_CHARS`] characters.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_LABEL_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+fn arrow_head(painter: &egui::Painter, from: Pos2, tip: Pos2, color: Color32, zoom: f32) {
+    let dir = (tip - from).normalized();
+    if !dir.is_finite() {
+        return;
+    }
+    let size = 7.0 * zoom.clamp(0.5, 1.5);
+    let side = vec2(-dir.y, dir.x) * size * 0.5;
+    let base = tip - dir * size;
+    painter.add(egui::Shape::convex_polygon(
+        vec![tip, base + side, base - side],
+        color,
+        Stroke::NONE,
+    ));
+}
+
+/// The node-type colour key in the bottom-left corner of the canvas.
+fn legend_ui(painter: &egui::Painter, rect: Rect, gt: &GraphTheme, theme: &Theme) {
+    let entries = [
+        ("object", gt.object),
+        ("closure", gt.closure),
+        ("array", gt.array),
+        ("string", gt.string),
+        ("code", gt.code),
+        ("system", gt.system),
+        ("native", gt.native),
+        ("synthetic", gt.synthetic),
+    ];
+    let font = egui::FontId::proportional(11.0);
+    let mut x = rect.min.x + 8.0;
+    let y = rect.max.y - 12.0;
+    for (name, color) in entries {
+        painter.rect_filled(
+            Rect::from_center_size(pos2(x + 5.0, y), vec2(10.0, 10.0)),
+            2.0,
+            color,
+        );
+        let r = painter.text(
+            pos2(x + 14.0, y),
+            egui::Align2::LEFT_CENTER,
+            name,
+            font.clone(),
+            theme.weak_text,
+        );
+        x = r.max.x + 12.0;
+    }
+    painter.text(
+        pos2(x, y),
+        egui::Align2::LEFT_CENTER,
+        "- - weak edge",
+        font,
+        theme.weak_marker,
+    );
+}
