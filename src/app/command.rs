@@ -1,0 +1,127 @@
+//! Everything the user can ask for, as one [`Command`] enum.
+//!
+//! Menus, keyboard shortcuts and panes push commands onto the [`CommandQueue`]; the app
+//! drains it once per frame (`HeapsightApp::apply`). Panes never mutate each other: a click
+//! in Retainers becomes `Command::Select`, which the app turns into a shared selection that
+//! every pane reads.
+
+use std::path::PathBuf;
+
+use crate::snapshot::NodeIdx;
+
+use super::document::{DocId, Source};
+use super::jobs::LoadId;
+
+/// The panes (and other places) a command can come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub enum PaneId {
+    /// The Summary table.
+    Summary,
+    /// The Retainers tree of the selected node.
+    Retainers,
+    /// Command line (`--select`) or another non-pane origin.
+    External,
+}
+
+/// The views (DevTools "perspectives") the main area can show.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize,
+)]
+pub enum View {
+    /// Objects grouped by constructor.
+    #[default]
+    Summary,
+}
+
+impl View {
+    /// Every view, in menu order.
+    pub const ALL: [Self; 1] = [Self::Summary];
+
+    /// The name shown in the view selector.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Summary => "Summary",
+        }
+    }
+
+    /// Parses a `--view` argument (case-insensitive).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.label().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// A request from the UI, applied once per frame.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Load these snapshots (each becomes an open snapshot when it finishes).
+    Open(Vec<Source>),
+    /// Show the File → Open dialog.
+    OpenDialog,
+    /// Stop a running load.
+    CancelLoad(LoadId),
+    /// Close an open snapshot.
+    CloseSnapshot(DocId),
+    /// Show another open snapshot.
+    SetActive(DocId),
+    /// Select a node in every pane.
+    Select {
+        /// The node.
+        node: NodeIdx,
+        /// Where the user selected it (that pane keeps its own scroll position).
+        origin: PaneId,
+    },
+    /// Give the navigation keys to a pane.
+    FocusPane(PaneId),
+    /// Select the node with this snapshot id (`@id`) once a snapshot is open.
+    SelectId(u32),
+    /// Switch the main view.
+    SetView(View),
+    /// Put text on the clipboard.
+    CopyText(String),
+    /// Hide the error banner with this index.
+    DismissError(usize),
+    /// Forget the recent files.
+    ClearRecent,
+    /// Remove a recent file that no longer exists.
+    ForgetRecent(PathBuf),
+    /// Close the window.
+    Quit,
+}
+
+/// Commands collected during a frame.
+#[derive(Debug, Default)]
+pub struct CommandQueue {
+    queue: Vec<Command>,
+}
+
+impl CommandQueue {
+    /// Queues a command for the end of this frame.
+    pub fn push(&mut self, command: Command) {
+        self.queue.push(command);
+    }
+
+    /// Takes every queued command, oldest first.
+    pub fn drain(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.queue)
+    }
+}
+
+/// Ctrl/Cmd+O: File → Open.
+pub const OPEN_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+
+/// Ctrl/Cmd+Q: quit.
+pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+
+/// Reads the global shortcuts of this frame into commands.
+pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {
+    if ctx.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
+        commands.push(Command::OpenDialog);
+    }
+    if ctx.input_mut(|i| i.consume_shortcut(&QUIT_SHORTCUT)) {
+        commands.push(Command::Quit);
+    }
+}

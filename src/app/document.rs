@@ -1,0 +1,152 @@
+//! The snapshots open in the window ("documents") and where they come from.
+//!
+//! Like DevTools' profile sidebar, the window holds a list of loaded snapshots, one of them
+//! active (shown by the panes). Comparison work (baseline/target) picks others from the list.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::snapshot::{self, Progress, Snapshot};
+
+/// The bundled demo: the `cache` leak scenario's final snapshot (a Node.js server whose
+/// response cache and route statistics grow without bound).
+pub const DEMO_FINAL: &[u8] = include_bytes!("../../assets/demo-final.heapsnapshot.gz");
+
+/// The same scenario's baseline snapshot (before the leak was driven), for comparisons.
+pub const DEMO_BASELINE: &[u8] = include_bytes!("../../assets/demo-baseline.heapsnapshot.gz");
+
+/// Where a snapshot comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file on disk.
+    Path(PathBuf),
+    /// Bytes compiled into the binary.
+    Bundled {
+        /// Shown as the file name.
+        name: &'static str,
+        /// The (gzip) snapshot.
+        bytes: &'static [u8],
+    },
+}
+
+impl Source {
+    /// The bundled demo snapshot (`demo-final.heapsnapshot.gz`).
+    pub fn demo() -> Self {
+        Self::Bundled {
+            name: "demo-final.heapsnapshot.gz",
+            bytes: DEMO_FINAL,
+        }
+    }
+
+    /// The bundled demo's baseline snapshot.
+    pub fn demo_baseline() -> Self {
+        Self::Bundled {
+            name: "demo-baseline.heapsnapshot.gz",
+            bytes: DEMO_BASELINE,
+        }
+    }
+
+    /// The file's base name, e.g. `final.heapsnapshot.gz`.
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Path(p) => p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            Self::Bundled { name, .. } => (*name).to_owned(),
+        }
+    }
+
+    /// The path on disk, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Path(p) => Some(p),
+            Self::Bundled { .. } => None,
+        }
+    }
+
+    /// Loads and analyzes the snapshot (runs on a worker).
+    pub fn load(&self, progress: &Progress) -> snapshot::Result<Snapshot> {
+        match self {
+            Self::Path(p) => snapshot::load_path(p, progress),
+            Self::Bundled { bytes, .. } => {
+                progress.set_bytes_total(bytes.len() as u64);
+                snapshot::load_bytes(bytes, progress)
+            }
+        }
+    }
+}
+
+/// Identifies an open snapshot for the lifetime of the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DocId(pub u64);
+
+/// One loaded snapshot.
+#[derive(Debug)]
+pub struct Document {
+    /// Identity.
+    pub id: DocId,
+    /// Where it came from.
+    pub source: Source,
+    /// The analyzed snapshot, shared with panes and workers.
+    pub snapshot: Arc<Snapshot>,
+    /// DevTools-style title, `Snapshot 1`, `Snapshot 2`, …
+    pub title: String,
+}
+
+/// The open snapshots and which one the panes show.
+#[derive(Debug, Default)]
+pub struct Documents {
+    docs: Vec<Document>,
+    active: Option<DocId>,
+    next_id: u64,
+}
+
+impl Documents {
+    /// Adds a snapshot and makes it active; returns its id.
+    pub fn add(&mut self, source: Source, snapshot: Arc<Snapshot>) -> DocId {
+        let id = DocId(self.next_id);
+        self.next_id += 1;
+        self.docs.push(Document {
+            id,
+            source,
+            snapshot,
+            title: format!("Snapshot {}", self.next_id),
+        });
+        self.active = Some(id);
+        id
+    }
+
+    /// Removes a snapshot; the last remaining one becomes active. Returns the removed one.
+    pub fn remove(&mut self, id: DocId) -> Option<Document> {
+        let i = self.docs.iter().position(|d| d.id == id)?;
+        let doc = self.docs.remove(i);
+        if self.active == Some(id) {
+            self.active = self.docs.last().map(|d| d.id);
+        }
+        Some(doc)
+    }
+
+    /// Makes `id` the snapshot the panes show.
+    pub fn set_active(&mut self, id: DocId) {
+        if self.docs.iter().any(|d| d.id == id) {
+            self.active = Some(id);
+        }
+    }
+
+    /// The snapshot the panes show.
+    pub fn active(&self) -> Option<&Document> {
+        let id = self.active?;
+        self.docs.iter().find(|d| d.id == id)
+    }
+
+    /// All open snapshots, in the order they were opened.
+    pub fn all(&self) -> &[Document] {
+        &self.docs
+    }
+
+    /// True when nothing is open.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}

@@ -1,0 +1,491 @@
+//! The desktop app (eframe/egui): open snapshots, load them in the background, explore them
+//! in the Summary and Retainers panes.
+//!
+//! - [`HeapsightApp`]: the struct and its `eframe::App` impl; each frame polls jobs, draws the
+//!   panes ([`HeapsightApp::show`], also what the kittest tests drive) and applies the
+//!   [`command::Command`]s they queued.
+//! - `state`: persisted UI state; `jobs`: rayon jobs; `document`: open snapshots;
+//!   `selection`: the selection shared by panes; `panes/*`: one module per pane;
+//!   `widgets/tree_table`: the virtualized tree; `theme`: design tokens.
+
+pub mod command;
+pub mod document;
+pub mod file_drop;
+pub mod jobs;
+pub mod panes;
+pub mod screenshot;
+pub mod selection;
+pub mod state;
+pub mod status_bar;
+pub mod theme;
+mod ui;
+pub mod widgets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use crate::snapshot::NodeIdx;
+
+use command::{Command, CommandQueue, PaneId, View};
+use document::{Documents, Source};
+use jobs::{LoadOutcome, Loads};
+use panes::retainers::RetainersPane;
+use panes::summary::SummaryPane;
+use screenshot::{Screenshot, ScreenshotStatus};
+use selection::Selection;
+use state::AppState;
+
+/// How the app starts (from the command line).
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Snapshots to open; the bundled demo when empty and `demo` is set.
+    pub files: Vec<PathBuf>,
+    /// Open the bundled demo snapshot when no file is given.
+    pub demo: bool,
+    /// Save a screenshot here once loading is done, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// The view to show first (`--view`).
+    pub view: Option<String>,
+    /// The node to select once loaded (`--select @ID`).
+    pub select: Option<String>,
+}
+
+impl StartOptions {
+    /// Options from the parsed command line.
+    pub fn from_cli(cli: &crate::cli::Cli) -> Self {
+        Self {
+            files: cli.files.clone(),
+            demo: true,
+            screenshot: cli.screenshot.clone(),
+            view: cli.view.clone(),
+            select: cli.select.clone(),
+        }
+    }
+}
+
+/// Parses `@123` or `123`.
+pub fn parse_node_id(text: &str) -> Option<u32> {
+    text.trim().trim_start_matches('@').parse().ok()
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(options: StartOptions) -> anyhow::Result<ExitCode> {
+    // Name the worker threads (STYLE: no anonymous threads); fails only if already built.
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("heapsight-worker-{i}"))
+        .build_global()
+        .ok();
+    let screenshot_status: ScreenshotStatus = Arc::new(Mutex::new(None));
+    let headless_shot = options.screenshot.is_some();
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("heapsight")
+            .with_app_id("heapsight")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        // A screenshot always has the default size and state, whatever was saved.
+        persist_window: !headless_shot,
+        ..Default::default()
+    };
+    let status = Arc::clone(&screenshot_status);
+    eframe::run_native(
+        "heapsight",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(HeapsightApp::new(cc, options, status)))),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("while running the window")?;
+    if !headless_shot {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let result = screenshot_status
+        .lock()
+        .map_err(|_| anyhow::anyhow!("screenshot state poisoned"))?
+        .take();
+    match result {
+        Some(Ok(path)) => {
+            eprintln!("saved screenshot to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Err(message)) => anyhow::bail!(message),
+        None => anyhow::bail!("the window closed before the screenshot was taken"),
+    }
+}
+
+/// An error shown in a banner until dismissed.
+#[derive(Clone, Debug)]
+pub struct ErrorBanner {
+    /// Short headline, e.g. `Could not open corrupt.heapsnapshot`.
+    pub title: String,
+    /// The full message (what is wrong, which file).
+    pub message: String,
+}
+
+/// Frame-time statistics (for the perf figure and the debug overlay).
+#[derive(Clone, Debug, Default)]
+pub struct FrameStats {
+    /// Durations of the last frames' `show`, in seconds.
+    pub recent_secs: Vec<f64>,
+    /// Frames measured in total.
+    pub frames: u64,
+}
+
+impl FrameStats {
+    const KEEP: usize = 240;
+
+    fn record(&mut self, secs: f64) {
+        if self.recent_secs.len() == Self::KEEP {
+            self.recent_secs.remove(0);
+        }
+        self.recent_secs.push(secs);
+        self.frames += 1;
+    }
+
+    /// The slowest of the recent frames, in seconds.
+    pub fn max_secs(&self) -> f64 {
+        self.recent_secs.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// The application.
+pub struct HeapsightApp {
+    state: AppState,
+    docs: Documents,
+    loads: Loads,
+    commands: CommandQueue,
+    selection: Selection,
+    summary: SummaryPane,
+    retainers: RetainersPane,
+    errors: Vec<ErrorBanner>,
+    dialog: Option<file_drop::OpenDialog>,
+    screenshot: Option<Screenshot>,
+    /// Files to load on the first frame.
+    initial: Vec<Source>,
+    /// `--select` waiting for a snapshot.
+    pending_select: Option<u32>,
+    frame_stats: FrameStats,
+    /// Log frame times (env `HEAPSIGHT_FRAME_LOG=1`).
+    log_frames: bool,
+}
+
+impl HeapsightApp {
+    /// The app as eframe creates it: restores the persisted state (except in screenshot mode).
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        options: StartOptions,
+        screenshot_status: ScreenshotStatus,
+    ) -> Self {
+        let state = if options.screenshot.is_some() {
+            AppState::default()
+        } else {
+            cc.storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default()
+        };
+        theme::install_once(&cc.egui_ctx);
+        let mut app = Self::with_state(state, options.clone());
+        app.screenshot = options
+            .screenshot
+            .map(|path| Screenshot::new(path, screenshot_status));
+        app
+    }
+
+    /// The app with default state, opening what `options` says (used by tests).
+    pub fn with_options(options: StartOptions) -> Self {
+        Self::with_state(AppState::default(), options)
+    }
+
+    fn with_state(mut state: AppState, options: StartOptions) -> Self {
+        let mut errors = Vec::new();
+        if let Some(name) = options.view.as_deref() {
+            match View::parse(name) {
+                Some(view) => state.view = view,
+                None => errors.push(ErrorBanner {
+                    title: format!("Unknown view {name:?}"),
+                    message: format!(
+                        "--view takes one of: {}",
+                        View::ALL.map(View::label).join(", ")
+                    ),
+                }),
+            }
+        }
+        let mut pending_select = None;
+        if let Some(id) = options.select.as_deref() {
+            match parse_node_id(id) {
+                Some(id) => pending_select = Some(id),
+                None => errors.push(ErrorBanner {
+                    title: format!("Bad --select {id:?}"),
+                    message: "--select takes a node id such as @12345".to_owned(),
+                }),
+            }
+        }
+        let initial = if options.files.is_empty() {
+            if options.demo {
+                vec![Source::demo()]
+            } else {
+                Vec::new()
+            }
+        } else {
+            options.files.into_iter().map(Source::Path).collect()
+        };
+        Self {
+            summary: SummaryPane::new(state.summary_filter.clone(), state.summary_sort),
+            retainers: RetainersPane::default(),
+            state,
+            docs: Documents::default(),
+            loads: Loads::default(),
+            commands: CommandQueue::default(),
+            selection: Selection::default(),
+            errors,
+            dialog: None,
+            screenshot: None,
+            initial,
+            pending_select,
+            frame_stats: FrameStats::default(),
+            log_frames: std::env::var_os("HEAPSIGHT_FRAME_LOG").is_some(),
+        }
+    }
+
+    /// True while anything loads, sorts or searches in the background.
+    pub fn is_busy(&self) -> bool {
+        !self.initial.is_empty()
+            || self.loads.is_busy()
+            || self.summary.is_busy()
+            || self.retainers.is_busy()
+    }
+
+    /// The open snapshots.
+    pub fn documents(&self) -> &Documents {
+        &self.docs
+    }
+
+    /// The error banners shown.
+    pub fn errors(&self) -> &[ErrorBanner] {
+        &self.errors
+    }
+
+    /// The shared selection.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// The Summary pane.
+    pub fn summary_mut(&mut self) -> &mut SummaryPane {
+        &mut self.summary
+    }
+
+    /// The Retainers pane.
+    pub fn retainers(&self) -> &RetainersPane {
+        &self.retainers
+    }
+
+    /// The persisted state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Frame times of `show`.
+    pub fn frame_stats(&self) -> &FrameStats {
+        &self.frame_stats
+    }
+
+    /// Queues a command (as a menu or pane would).
+    pub fn push_command(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Draws one frame: everything the window shows. `eframe::App::ui` calls this; so do tests.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let started = Instant::now();
+        let ctx = ui.ctx().clone();
+        theme::install_once(&ctx);
+        for source in std::mem::take(&mut self.initial) {
+            self.loads.start(&ctx, source);
+        }
+        self.poll_jobs();
+        let dropped = file_drop::dropped_paths(&ctx);
+        if !dropped.is_empty() {
+            self.commands.push(Command::Open(
+                dropped.into_iter().map(Source::Path).collect(),
+            ));
+        }
+        command::shortcuts(&ctx, &mut self.commands);
+
+        self.layout_ui(ui);
+        file_drop::hover_overlay_ui(&ctx, &theme::Theme::of(ui));
+
+        let applied = self.apply_commands(&ctx);
+        if applied {
+            ctx.request_repaint();
+        }
+        if self.is_busy() {
+            ctx.request_repaint_after(jobs::PROGRESS_REPAINT);
+        }
+        let busy = self.is_busy();
+        if let Some(shot) = self.screenshot.as_mut() {
+            shot.on_frame(&ctx, busy);
+        }
+        let secs = started.elapsed().as_secs_f64();
+        self.frame_stats.record(secs);
+        if self.log_frames {
+            log::info!(
+                "frame {} took {:.2} ms ({} summary rows)",
+                self.frame_stats.frames,
+                secs * 1e3,
+                self.summary.row_count()
+            );
+        }
+    }
+
+    fn poll_jobs(&mut self) {
+        for outcome in self.loads.poll() {
+            match outcome {
+                LoadOutcome::Loaded { source, snapshot } => {
+                    if let Some(path) = source.path() {
+                        self.state.add_recent(path);
+                    }
+                    self.docs.add(source, Arc::new(snapshot));
+                    self.on_active_changed();
+                    if let Some(id) = self.pending_select.take() {
+                        self.commands.push(Command::SelectId(id));
+                    }
+                }
+                LoadOutcome::Failed { source, message } => {
+                    log::warn!("{message}");
+                    self.errors.push(ErrorBanner {
+                        title: format!("Could not open {}", source.display_name()),
+                        message,
+                    });
+                }
+                LoadOutcome::Cancelled { source } => {
+                    log::info!("cancelled loading {}", source.display_name());
+                }
+            }
+        }
+        if let Some(paths) = self
+            .dialog
+            .as_ref()
+            .and_then(file_drop::OpenDialog::try_take)
+        {
+            self.dialog = None;
+            if !paths.is_empty() {
+                self.commands
+                    .push(Command::Open(paths.into_iter().map(Source::Path).collect()));
+            }
+        }
+    }
+
+    /// The panes show the active snapshot; selection starts over.
+    fn on_active_changed(&mut self) {
+        let active = self.docs.active().map(|d| Arc::clone(&d.snapshot));
+        self.summary.set_snapshot(active.clone());
+        self.retainers.set_snapshot(active);
+        self.selection.clear();
+    }
+
+    fn select_node(&mut self, node: NodeIdx, origin: PaneId) {
+        self.selection.select(node, origin);
+    }
+
+    /// Applies the queued commands; true if there were any.
+    fn apply_commands(&mut self, ctx: &egui::Context) -> bool {
+        let commands = self.commands.drain();
+        let any = !commands.is_empty();
+        for command in commands {
+            match command {
+                Command::Open(sources) => {
+                    for source in sources {
+                        self.loads.start(ctx, source);
+                    }
+                }
+                Command::OpenDialog => {
+                    if self.dialog.is_none() {
+                        match file_drop::OpenDialog::spawn(ctx) {
+                            Ok(d) => self.dialog = Some(d),
+                            Err(err) => self.errors.push(ErrorBanner {
+                                title: "Could not show the Open dialog".to_owned(),
+                                message: format!("{err:#}"),
+                            }),
+                        }
+                    }
+                }
+                Command::CancelLoad(id) => self.loads.cancel(id),
+                Command::CloseSnapshot(id) => {
+                    let was_active = self.docs.active().map(|d| d.id) == Some(id);
+                    if let Some(doc) = self.docs.remove(id) {
+                        if was_active {
+                            self.on_active_changed();
+                        }
+                        jobs::drop_in_background(doc);
+                    }
+                }
+                Command::SetActive(id) => {
+                    if self.docs.active().map(|d| d.id) != Some(id) {
+                        self.docs.set_active(id);
+                        self.on_active_changed();
+                    }
+                }
+                Command::Select { node, origin } => self.select_node(node, origin),
+                Command::SelectId(id) => match self.docs.active() {
+                    None => self.pending_select = Some(id),
+                    Some(doc) => match doc.snapshot.find_by_id(id) {
+                        Some(node) => self.select_node(node, PaneId::External),
+                        None => self.errors.push(ErrorBanner {
+                            title: format!("No object @{id}"),
+                            message: format!(
+                                "{} has no node with id @{id}",
+                                doc.source.display_name()
+                            ),
+                        }),
+                    },
+                },
+                Command::FocusPane(pane) => self.state.focused = pane,
+                Command::SetView(view) => self.state.view = view,
+                Command::CopyText(text) => ctx.copy_text(text),
+                Command::DismissError(i) => {
+                    if i < self.errors.len() {
+                        self.errors.remove(i);
+                    }
+                }
+                Command::ClearRecent => self.state.recent_files.clear(),
+                Command::ForgetRecent(path) => self.state.recent_files.retain(|p| *p != path),
+                Command::Quit => {
+                    self.loads.cancel_all();
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            }
+        }
+        self.state.summary_filter = self.summary.filter().to_owned();
+        self.state.summary_sort = self.summary.sort();
+        any
+    }
+}
+
+impl eframe::App for HeapsightApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot.is_none() {
+            eframe::set_value(storage, eframe::APP_KEY, &self.state);
+        }
+    }
+
+    fn persist_egui_memory(&self) -> bool {
+        self.screenshot.is_none()
+    }
+
+    fn on_exit(&mut self) {
+        self.loads.cancel_all();
+    }
+
+    fn auto_save_interval(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+}

@@ -1,0 +1,73 @@
+//! The panes: one module each. A pane owns its own state (tree, sort, filter), reads the
+//! shared selection and the active snapshot through a [`PaneContext`], and talks to the rest
+//! of the app only by pushing [`Command`]s.
+
+pub mod retainers;
+pub mod summary;
+
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+
+use crate::snapshot::{NodeIdx, Snapshot};
+
+use super::command::{Command, CommandQueue, PaneId};
+use super::selection::Selection;
+use super::theme::Theme;
+use super::widgets;
+
+/// What a pane may see and do during a frame.
+pub struct PaneContext<'a> {
+    /// The snapshot the panes show.
+    pub snapshot: &'a Arc<Snapshot>,
+    /// The shared selection (read-only; change it with `Command::Select`).
+    pub selection: &'a Selection,
+    /// Where the pane's requests go.
+    pub commands: &'a mut CommandQueue,
+    /// The pane that receives the navigation keys.
+    pub focused: PaneId,
+}
+
+impl PaneContext<'_> {
+    /// Selects `node` in every pane.
+    pub fn select(&mut self, node: NodeIdx, origin: PaneId) {
+        self.commands.push(Command::Select { node, origin });
+    }
+}
+
+/// Sort key for distances: unreachable (negative) last, system (`−`) after user objects.
+pub fn distance_key(d: i32) -> i64 {
+    if d < 0 { i64::MAX } else { i64::from(d) }
+}
+
+/// True for node types whose name is a string value.
+pub fn is_string_type(snapshot: &Snapshot, n: NodeIdx) -> bool {
+    matches!(
+        snapshot.node_type_name(n),
+        "string" | "concatenated string" | "sliced string"
+    )
+}
+
+/// `Class @id`, as copied to the clipboard.
+pub fn class_at_id(snapshot: &Snapshot, n: NodeIdx) -> String {
+    format!("{} @{}", snapshot.class_name(n), snapshot.node_id(n))
+}
+
+/// Draws a node as DevTools does in its grids: its name (strings quoted) and `@id`.
+pub fn node_label_ui(ui: &mut Ui, snapshot: &Snapshot, n: NodeIdx) {
+    let theme = Theme::of(ui);
+    let name = snapshot.node_name(n);
+    if is_string_type(snapshot, n) {
+        ui.label(
+            RichText::new(format!("\"{}\"", widgets::shorten(&name))).color(theme.string_value),
+        );
+    } else {
+        let name = if name.is_empty() {
+            snapshot.class_name(n).to_owned()
+        } else {
+            widgets::shorten(&name).into_owned()
+        };
+        ui.label(RichText::new(name).color(theme.class_name));
+    }
+    ui.label(RichText::new(format!("@{}", snapshot.node_id(n))).color(theme.weak_text));
+}

@@ -1,0 +1,113 @@
+//! The selection shared by every pane, with back/forward history.
+//!
+//! Only the app changes it (from `Command::Select`); panes read it each frame and compare
+//! [`Selection::generation`] with the one they last saw to react once to a change.
+
+use crate::snapshot::NodeIdx;
+
+use super::command::PaneId;
+
+/// Longest back history kept.
+const MAX_HISTORY: usize = 100;
+
+/// The selected node of the active snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    node: Option<NodeIdx>,
+    origin: Option<PaneId>,
+    generation: u64,
+    back: Vec<NodeIdx>,
+    forward: Vec<NodeIdx>,
+}
+
+impl Selection {
+    /// The selected node.
+    pub fn node(&self) -> Option<NodeIdx> {
+        self.node
+    }
+
+    /// The pane the selection was made in.
+    pub fn origin(&self) -> Option<PaneId> {
+        self.origin
+    }
+
+    /// Bumped on every change.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Selects `node` (recording the previous one for [`Selection::back`]).
+    pub fn select(&mut self, node: NodeIdx, origin: PaneId) {
+        if let Some(prev) = self.node
+            && prev != node
+        {
+            self.back.push(prev);
+            if self.back.len() > MAX_HISTORY {
+                self.back.remove(0);
+            }
+            self.forward.clear();
+        }
+        self.node = Some(node);
+        self.origin = Some(origin);
+        self.generation += 1;
+    }
+
+    /// Goes back to the previously selected node; true if there was one.
+    pub fn back(&mut self) -> bool {
+        let Some(prev) = self.back.pop() else {
+            return false;
+        };
+        if let Some(cur) = self.node {
+            self.forward.push(cur);
+        }
+        self.node = Some(prev);
+        self.origin = Some(PaneId::External);
+        self.generation += 1;
+        true
+    }
+
+    /// Undoes [`Selection::back`]; true if there was a node to go to.
+    pub fn forward(&mut self) -> bool {
+        let Some(next) = self.forward.pop() else {
+            return false;
+        };
+        if let Some(cur) = self.node {
+            self.back.push(cur);
+        }
+        self.node = Some(next);
+        self.origin = Some(PaneId::External);
+        self.generation += 1;
+        true
+    }
+
+    /// Forgets the selection and history (another snapshot became active).
+    pub fn clear(&mut self) {
+        let generation = self.generation + 1;
+        *self = Self {
+            generation,
+            ..Self::default()
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_goes_back_and_forward() {
+        let mut s = Selection::default();
+        s.select(NodeIdx(1), PaneId::Summary);
+        s.select(NodeIdx(2), PaneId::Retainers);
+        assert_eq!(s.node(), Some(NodeIdx(2)));
+        assert!(s.back());
+        assert_eq!(s.node(), Some(NodeIdx(1)));
+        assert!(s.forward());
+        assert_eq!(s.node(), Some(NodeIdx(2)));
+        assert!(!s.forward());
+        let g = s.generation();
+        s.clear();
+        assert_eq!(s.node(), None);
+        assert!(s.generation() > g);
+    }
+}

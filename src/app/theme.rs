@@ -1,0 +1,125 @@
+//! Design tokens: the only place with colour literals, row heights and spacing.
+//!
+//! Colours follow DevTools' heap snapshot grid: class and object names in the text colour,
+//! `@id`s greyed, edge names purple, weak references orange, errors red. Each token has a
+//! dark and a light value; [`Theme::of`] picks by the current visuals, which follow the
+//! system theme (see [`install`]).
+
+use egui::Color32;
+
+/// Height of one table row, in points.
+pub const ROW_HEIGHT: f32 = 18.0;
+
+/// Height of a table header row, in points.
+pub const HEADER_HEIGHT: f32 = 22.0;
+
+/// Indentation per tree level, in points.
+pub const INDENT: f32 = 14.0;
+
+/// Width reserved for the expand/collapse triangle, in points.
+pub const EXPANDER_WIDTH: f32 = 14.0;
+
+/// Default height of the Retainers pane, in points.
+pub const RETAINERS_DEFAULT_HEIGHT: f32 = 260.0;
+
+/// Width of the percentage part of a size cell, in points.
+pub const PERCENT_WIDTH: f32 = 44.0;
+
+/// Longest node name shown in a row before it is cut with `…` (characters).
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// Colours resolved for the current (dark or light) visuals.
+#[derive(Clone, Copy, Debug)]
+pub struct Theme {
+    /// True when the dark palette is in use.
+    pub dark: bool,
+    /// Class / object names (Constructor column).
+    pub class_name: Color32,
+    /// `@id` suffixes and other secondary text.
+    pub weak_text: Color32,
+    /// Edge names (`.cache`, `[3]`, `->ctx`).
+    pub edge_name: Color32,
+    /// String values shown as object names.
+    pub string_value: Color32,
+    /// The "weak" marker on weak references.
+    pub weak_marker: Color32,
+    /// Error banners.
+    pub error: Color32,
+    /// Background of error banners.
+    pub error_bg: Color32,
+    /// Background of the selected row.
+    pub selected_bg: Color32,
+    /// Outline of the keyboard cursor row.
+    pub cursor_stroke: Color32,
+    /// Overlay shown while files are dragged over the window.
+    pub drop_overlay: Color32,
+    /// Text on the drop overlay.
+    pub drop_text: Color32,
+    /// Progress bar fill.
+    pub progress: Color32,
+}
+
+const DARK: Theme = Theme {
+    dark: true,
+    class_name: Color32::from_rgb(0xe8, 0xea, 0xed),
+    weak_text: Color32::from_rgb(0x9a, 0xa0, 0xa6),
+    edge_name: Color32::from_rgb(0xc5, 0x8a, 0xf9),
+    string_value: Color32::from_rgb(0xf2, 0x8b, 0x82),
+    weak_marker: Color32::from_rgb(0xfd, 0xb0, 0x5a),
+    error: Color32::from_rgb(0xff, 0x8a, 0x80),
+    error_bg: Color32::from_rgb(0x4a, 0x1c, 0x1c),
+    selected_bg: Color32::from_rgb(0x1f, 0x4e, 0x8c),
+    cursor_stroke: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    drop_overlay: Color32::from_rgba_premultiplied(0x10, 0x30, 0x60, 0xd0),
+    drop_text: Color32::from_rgb(0xff, 0xff, 0xff),
+    progress: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+};
+
+const LIGHT: Theme = Theme {
+    dark: false,
+    class_name: Color32::from_rgb(0x20, 0x21, 0x24),
+    weak_text: Color32::from_rgb(0x5f, 0x63, 0x68),
+    edge_name: Color32::from_rgb(0x88, 0x13, 0x91),
+    string_value: Color32::from_rgb(0xc5, 0x22, 0x1f),
+    weak_marker: Color32::from_rgb(0xb0, 0x5a, 0x00),
+    error: Color32::from_rgb(0xb3, 0x26, 0x1e),
+    error_bg: Color32::from_rgb(0xfc, 0xe8, 0xe6),
+    selected_bg: Color32::from_rgb(0xcf, 0xe1, 0xfc),
+    cursor_stroke: Color32::from_rgb(0x1a, 0x73, 0xe8),
+    drop_overlay: Color32::from_rgba_premultiplied(0xd0, 0xe0, 0xfa, 0xe0),
+    drop_text: Color32::from_rgb(0x17, 0x4e, 0xa6),
+    progress: Color32::from_rgb(0x1a, 0x73, 0xe8),
+};
+
+impl Theme {
+    /// The palette matching the visuals in use by `ui`.
+    pub fn of(ui: &egui::Ui) -> Self {
+        if ui.visuals().dark_mode { DARK } else { LIGHT }
+    }
+}
+
+/// Makes egui follow the operating system's dark/light preference, sets our spacing and
+/// adds egui's monospace font (Hack) as a fallback for symbols Ubuntu-Light lacks (`→`,
+/// `▼`, the thin space of `format::count`).
+pub fn install(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if let Some(proportional) = fonts.families.get_mut(&egui::FontFamily::Proportional) {
+        proportional.push("Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
+    ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+    ctx.all_styles_mut(|style| {
+        style.spacing.item_spacing = egui::vec2(6.0, 2.0);
+        style.spacing.button_padding = egui::vec2(6.0, 2.0);
+        style.interaction.selectable_labels = false;
+    });
+}
+
+/// [`install`] on the first call for this context (cheap afterwards).
+pub fn install_once(ctx: &egui::Context) {
+    let id = egui::Id::unique("heapsight_theme_installed");
+    if !ctx.data(|d| d.get_temp::<bool>(id).unwrap_or(false)) {
+        install(ctx);
+        ctx.data_mut(|d| d.insert_temp(id, true));
+    }
+}

@@ -1,0 +1,254 @@
+//! The window's layout: menu bar, load progress and error banners, the panes, status bar.
+
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+
+use crate::format;
+
+use super::command::{Command, OPEN_SHORTCUT, QUIT_SHORTCUT, View};
+use super::document::Source;
+use super::jobs;
+use super::panes::PaneContext;
+use super::status_bar;
+use super::theme::Theme;
+use super::{ErrorBanner, HeapsightApp};
+
+impl HeapsightApp {
+    /// Lays out the whole window.
+    pub(super) fn layout_ui(&mut self, ui: &mut Ui) {
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len());
+        });
+        if self.loads.is_busy() || !self.errors.is_empty() {
+            egui::Panel::top("banners").show(ui, |ui| {
+                self.progress_ui(ui);
+                errors_ui(ui, &self.errors, &mut self.commands);
+            });
+        }
+        let Some(doc) = self.docs.active() else {
+            egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
+            return;
+        };
+        let snapshot = Arc::clone(&doc.snapshot);
+        let focused = self.state.focused;
+        let retainers = egui::Panel::bottom("retainers_pane")
+            .resizable(true)
+            .default_size(self.state.retainers_height)
+            .min_size(80.0)
+            .show(ui, |ui| {
+                let mut cx = PaneContext {
+                    snapshot: &snapshot,
+                    selection: &self.selection,
+                    commands: &mut self.commands,
+                    focused,
+                };
+                self.retainers.ui(ui, &mut cx);
+            });
+        self.state.retainers_height = retainers.response.rect.height();
+        egui::CentralPanel::default().show(ui, |ui| {
+            let mut cx = PaneContext {
+                snapshot: &snapshot,
+                selection: &self.selection,
+                commands: &mut self.commands,
+                focused,
+            };
+            match self.state.view {
+                View::Summary => self.summary.ui(ui, &mut cx),
+            }
+        });
+    }
+
+    fn menu_bar_ui(&mut self, ui: &mut Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                let open = ui.add(
+                    egui::Button::new("Open…")
+                        .shortcut_text(ui.ctx().format_shortcut(&OPEN_SHORTCUT)),
+                );
+                if open.clicked() {
+                    self.commands.push(Command::OpenDialog);
+                }
+                ui.menu_button("Open Recent", |ui| {
+                    if self.state.recent_files.is_empty() {
+                        ui.label(RichText::new("No recent files").weak());
+                    }
+                    for path in self.state.recent_files.clone() {
+                        let exists = path.exists();
+                        let button =
+                            ui.add_enabled(exists, egui::Button::new(path.display().to_string()));
+                        if button.clicked() {
+                            self.commands
+                                .push(Command::Open(vec![Source::Path(path.clone())]));
+                        }
+                        if !exists {
+                            button.on_disabled_hover_text("The file no longer exists");
+                        }
+                    }
+                    ui.separator();
+                    if ui.button("Clear Recent Files").clicked() {
+                        self.commands.push(Command::ClearRecent);
+                    }
+                });
+                if ui.button("Open Demo Snapshot").clicked() {
+                    self.commands.push(Command::Open(vec![Source::demo()]));
+                }
+                ui.separator();
+                let active = self.docs.active().map(|d| d.id);
+                if ui
+                    .add_enabled(active.is_some(), egui::Button::new("Close Snapshot"))
+                    .clicked()
+                    && let Some(id) = active
+                {
+                    self.commands.push(Command::CloseSnapshot(id));
+                }
+                ui.separator();
+                let quit = ui.add(
+                    egui::Button::new("Quit")
+                        .shortcut_text(ui.ctx().format_shortcut(&QUIT_SHORTCUT)),
+                );
+                if quit.clicked() {
+                    self.commands.push(Command::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                for view in View::ALL {
+                    if ui.radio(self.state.view == view, view.label()).clicked() {
+                        self.commands.push(Command::SetView(view));
+                    }
+                }
+            });
+            ui.separator();
+            self.snapshot_picker_ui(ui);
+        });
+    }
+
+    /// The open snapshots, DevTools' sidebar as a combo box.
+    fn snapshot_picker_ui(&mut self, ui: &mut Ui) {
+        let Some(active) = self.docs.active() else {
+            return;
+        };
+        let label = |d: &super::document::Document| {
+            format!(
+                "{} \u{2014} {} ({})",
+                d.title,
+                d.source.display_name(),
+                format::bytes(d.snapshot.total_size())
+            )
+        };
+        let selected_text = label(active);
+        let active_id = active.id;
+        egui::ComboBox::from_id_salt("snapshot_picker")
+            .selected_text(selected_text)
+            .width(360.0)
+            .show_ui(ui, |ui| {
+                for doc in self.docs.all() {
+                    if ui
+                        .selectable_label(doc.id == active_id, label(doc))
+                        .clicked()
+                    {
+                        self.commands.push(Command::SetActive(doc.id));
+                    }
+                }
+            });
+        if self.docs.all().len() > 1
+            && ui
+                .small_button("\u{00D7}")
+                .on_hover_text("Close this snapshot")
+                .clicked()
+        {
+            self.commands.push(Command::CloseSnapshot(active_id));
+        }
+    }
+
+    /// One progress bar per running load: file, phase, percentage, bytes, Cancel.
+    fn progress_ui(&mut self, ui: &mut Ui) {
+        let theme = Theme::of(ui);
+        for job in self.loads.running() {
+            let fraction = jobs::overall_fraction(&job.progress);
+            let (read, total) = job.progress.bytes();
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(RichText::new(format!("Loading {}", job.source.display_name())).strong());
+                let bar = egui::ProgressBar::new(fraction)
+                    .desired_width(320.0)
+                    .fill(theme.progress)
+                    .text(format!(
+                        "{} \u{2014} {:.0} %",
+                        job.progress.phase(),
+                        fraction * 100.0
+                    ));
+                ui.add(bar);
+                if total > 0 {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} of {} read, {:.1} s",
+                            format::bytes(read),
+                            format::bytes(total),
+                            job.started.elapsed().as_secs_f64()
+                        ))
+                        .color(theme.weak_text),
+                    );
+                }
+                if ui.button("Cancel").clicked() {
+                    self.commands.push(Command::CancelLoad(job.id));
+                }
+            });
+        }
+    }
+
+    /// What the central area shows with no snapshot open.
+    fn empty_ui(&mut self, ui: &mut Ui) {
+        let theme = Theme::of(ui);
+        ui.vertical_centered(|ui| {
+            ui.add_space(ui.available_height() * 0.3);
+            if self.loads.is_busy() || !self.initial.is_empty() {
+                ui.spinner();
+                ui.label(RichText::new("Loading…").size(18.0));
+                return;
+            }
+            ui.label(RichText::new("heapsight").size(28.0).strong());
+            ui.label(
+                RichText::new("Drop a .heapsnapshot or .heapsnapshot.gz file here, or")
+                    .color(theme.weak_text),
+            );
+            ui.horizontal(|ui| {
+                let width = 260.0;
+                ui.add_space((ui.available_width() - width).max(0.0) / 2.0);
+                if ui.button("Open…").clicked() {
+                    self.commands.push(Command::OpenDialog);
+                }
+                if ui.button("Open Demo Snapshot").clicked() {
+                    self.commands.push(Command::Open(vec![Source::demo()]));
+                }
+            });
+        });
+    }
+}
+
+/// Error banners: headline, full message, dismiss button.
+fn errors_ui(ui: &mut Ui, errors: &[ErrorBanner], commands: &mut super::command::CommandQueue) {
+    let theme = Theme::of(ui);
+    for (i, error) in errors.iter().enumerate() {
+        egui::Frame::new()
+            .fill(theme.error_bg)
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&error.title).color(theme.error).strong());
+                    ui.label(RichText::new(&error.message).color(theme.error));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .small_button("\u{00D7}")
+                            .on_hover_text("Dismiss")
+                            .clicked()
+                        {
+                            commands.push(Command::DismissError(i));
+                        }
+                    });
+                });
+            });
+    }
+}

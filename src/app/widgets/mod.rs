@@ -1,0 +1,152 @@
+//! Reusable widgets: the virtualized tree table and the cells the heap panes share.
+
+pub mod tree_table;
+
+use egui::{Align, Layout, RichText, Ui};
+
+use crate::format;
+
+use super::theme::{self, Theme};
+
+/// A column a heap table can be sorted by (DevTools' column names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub enum SortColumn {
+    /// Constructor (Summary) or Object (Retainers): by name.
+    Name,
+    /// Distance from the GC roots.
+    Distance,
+    /// Shallow Size.
+    ShallowSize,
+    /// Retained Size.
+    RetainedSize,
+    /// Number of instances (Summary only).
+    Count,
+}
+
+impl SortColumn {
+    /// The direction a first click on the header sorts in (sizes and counts biggest first).
+    pub fn default_descending(self) -> bool {
+        matches!(self, Self::ShallowSize | Self::RetainedSize | Self::Count)
+    }
+}
+
+/// A column and a direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+pub struct SortKey {
+    /// The column.
+    pub column: SortColumn,
+    /// Biggest (or last in name order) first.
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// DevTools' Summary default: retained size, biggest first.
+    pub const RETAINED_DESC: Self = Self {
+        column: SortColumn::RetainedSize,
+        descending: true,
+    };
+
+    /// DevTools' Retainers default: distance, nearest to the roots first.
+    pub const DISTANCE_ASC: Self = Self {
+        column: SortColumn::Distance,
+        descending: false,
+    };
+
+    /// Applies the direction to an ascending ordering.
+    pub fn apply(self, ordering: std::cmp::Ordering) -> std::cmp::Ordering {
+        if self.descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    }
+}
+
+/// A sortable header cell; clicking sorts by `column` (again: flips the direction).
+/// Returns true when the sort changed.
+pub fn sort_header_ui(
+    ui: &mut Ui,
+    title: &str,
+    tooltip: &str,
+    column: SortColumn,
+    sort: &mut SortKey,
+    right_aligned: bool,
+) -> bool {
+    let arrow = if sort.column != column {
+        ""
+    } else if sort.descending {
+        " \u{25BC}"
+    } else {
+        " \u{25B2}"
+    };
+    let text = RichText::new(format!("{title}{arrow}")).strong();
+    let layout = if right_aligned {
+        Layout::right_to_left(Align::Center)
+    } else {
+        Layout::left_to_right(Align::Center)
+    };
+    let response = ui
+        .with_layout(layout, |ui| {
+            ui.add(egui::Button::new(text).frame(false).truncate())
+        })
+        .inner
+        .on_hover_text(tooltip);
+    if response.clicked() {
+        *sort = if sort.column == column {
+            SortKey {
+                column,
+                descending: !sort.descending,
+            }
+        } else {
+            SortKey {
+                column,
+                descending: column.default_descending(),
+            }
+        };
+        true
+    } else {
+        false
+    }
+}
+
+/// A right-aligned size cell: `1.2 MB  12 %`, exact bytes on hover.
+pub fn size_cell_ui(ui: &mut Ui, size_bytes: u64, total_bytes: u64) {
+    let theme = Theme::of(ui);
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        let (rect, _) = ui.allocate_exact_size(
+            egui::vec2(theme::PERCENT_WIDTH, theme::ROW_HEIGHT),
+            egui::Sense::hover(),
+        );
+        ui.painter().text(
+            rect.right_center(),
+            egui::Align2::RIGHT_CENTER,
+            format::percent(size_bytes, total_bytes),
+            egui::TextStyle::Body.resolve(ui.style()),
+            theme.weak_text,
+        );
+        ui.label(format::bytes(size_bytes))
+            .on_hover_text(format!("{} bytes", format::count(size_bytes)));
+    });
+}
+
+/// A right-aligned plain number cell.
+pub fn number_cell_ui(ui: &mut Ui, text: String) {
+    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.label(text);
+    });
+}
+
+/// Cuts `name` to [`theme::MAX_NAME_CHARS`] characters, with `…`.
+pub fn shorten(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(theme::MAX_NAME_CHARS) {
+        Some((cut, _)) => format!("{}…", &name[..cut]).into(),
+        None => name.into(),
+    }
+}
+
+/// The small orange `weak` tag shown after weak references.
+pub fn weak_marker_ui(ui: &mut Ui) {
+    let theme = Theme::of(ui);
+    ui.label(RichText::new("weak").small().color(theme.weak_marker))
+        .on_hover_text("A weak reference: it does not keep the object alive.");
+}
