@@ -12,3 +12,5 @@ mod paths;
 
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_comparison;

@@ -11,6 +11,7 @@ use crate::snapshot::NodeIdx;
 
 use super::document::{DocId, Source};
 use super::jobs::LoadId;
+use super::roles::Role;
 
 /// The panes (and other places) a command can come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -21,6 +22,10 @@ pub enum PaneId {
     Retainers,
     /// Command line (`--select`) or another non-pane origin.
     External,
+    /// The Comparison table.
+    Comparison,
+    /// The Leak candidates list.
+    Leaks,
 }
 
 /// The views (DevTools "perspectives") the main area can show.
@@ -31,32 +36,67 @@ pub enum View {
     /// Objects grouped by constructor.
     #[default]
     Summary,
+    /// New and deleted objects per constructor between baseline and target.
+    Comparison,
+    /// Both Summaries aligned by class, with deltas.
+    SideBySide,
+    /// Leak candidates (three snapshots) or objects allocated between two.
+    Leaks,
 }
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 1] = [Self::Summary];
+    pub const ALL: [Self; 4] = [
+        Self::Summary,
+        Self::Comparison,
+        Self::SideBySide,
+        Self::Leaks,
+    ];
 
     /// The name shown in the view selector.
     pub fn label(self) -> &'static str {
         match self {
             Self::Summary => "Summary",
+            Self::Comparison => "Comparison",
+            Self::SideBySide => "Side by side",
+            Self::Leaks => "Leak candidates",
         }
     }
 
-    /// Parses a `--view` argument (case-insensitive).
+    /// Parses a `--view` argument (case-insensitive; `side-by-side` and `leaks` too).
     pub fn parse(name: &str) -> Option<Self> {
+        let name = name.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "side-by-side" | "sidebyside" | "side_by_side" => return Some(Self::SideBySide),
+            "leaks" | "leak-candidates" => return Some(Self::Leaks),
+            _ => {}
+        }
         Self::ALL
             .into_iter()
-            .find(|v| v.label().eq_ignore_ascii_case(name.trim()))
+            .find(|v| v.label().eq_ignore_ascii_case(name))
     }
 }
 
 /// A request from the UI, applied once per frame.
 #[derive(Clone, Debug)]
 pub enum Command {
-    /// Load these snapshots (each becomes an open snapshot when it finishes).
+    /// Load these snapshots (each becomes an open snapshot when it finishes; each fills
+    /// the first free comparison slot).
     Open(Vec<Source>),
+    /// Load a snapshot into a comparison slot (replacing what is there once loaded).
+    OpenAs {
+        /// Baseline, target or final.
+        role: Role,
+        /// What to load.
+        source: Source,
+    },
+    /// Put an open snapshot (or nothing) in a comparison slot.
+    AssignRole {
+        /// Baseline, target or final.
+        role: Role,
+        /// The snapshot.
+        doc: Option<DocId>,
+    },
     /// Show the File → Open dialog.
     OpenDialog,
     /// Stop a running load.

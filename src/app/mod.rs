@@ -9,10 +9,12 @@
 //!   `widgets/tree_table`: the virtualized tree; `theme`: design tokens.
 
 pub mod command;
+pub mod compare;
 pub mod document;
 pub mod file_drop;
 pub mod jobs;
 pub mod panes;
+pub mod roles;
 pub mod screenshot;
 pub mod selection;
 pub mod state;
@@ -31,6 +33,7 @@ use anyhow::Context as _;
 use crate::snapshot::NodeIdx;
 
 use command::{Command, CommandQueue, PaneId, View};
+use compare::Compare;
 use document::{Documents, Source};
 use jobs::{LoadOutcome, Loads};
 use panes::retainers::RetainersPane;
@@ -161,6 +164,7 @@ pub struct HeapsightApp {
     selection: Selection,
     summary: SummaryPane,
     retainers: RetainersPane,
+    compare: Compare,
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
     screenshot: Option<Screenshot>,
@@ -226,7 +230,7 @@ impl HeapsightApp {
         }
         let initial = if options.files.is_empty() {
             if options.demo {
-                vec![Source::demo()]
+                vec![Source::demo_baseline(), Source::demo()]
             } else {
                 Vec::new()
             }
@@ -236,6 +240,7 @@ impl HeapsightApp {
         Self {
             summary: SummaryPane::new(state.summary_filter.clone(), state.summary_sort),
             retainers: RetainersPane::default(),
+            compare: Compare::default(),
             state,
             docs: Documents::default(),
             loads: Loads::default(),
@@ -255,8 +260,10 @@ impl HeapsightApp {
     pub fn is_busy(&self) -> bool {
         !self.initial.is_empty()
             || self.loads.is_busy()
-            || self.summary.is_busy()
+            // A hidden Summary's tree is only fetched once it is shown again.
+            || (self.state.view == View::Summary && self.summary.is_busy())
             || self.retainers.is_busy()
+            || self.compare.is_busy()
     }
 
     /// The open snapshots.
@@ -284,6 +291,16 @@ impl HeapsightApp {
         &self.retainers
     }
 
+    /// The comparison slots and views.
+    pub fn compare(&self) -> &Compare {
+        &self.compare
+    }
+
+    /// The comparison slots and views (for tests).
+    pub fn compare_mut(&mut self) -> &mut Compare {
+        &mut self.compare
+    }
+
     /// The persisted state.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -304,17 +321,18 @@ impl HeapsightApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         theme::install_once(&ctx);
-        for source in std::mem::take(&mut self.initial) {
-            self.loads.start(&ctx, source);
+        let initial = std::mem::take(&mut self.initial);
+        if !initial.is_empty() {
+            self.commands.push(Command::Open(initial));
         }
         self.poll_jobs();
         let dropped = file_drop::dropped_paths(&ctx);
         if !dropped.is_empty() {
-            self.commands.push(Command::Open(
-                dropped.into_iter().map(Source::Path).collect(),
-            ));
+            let open = self.compare.roles.drop_command(&ctx, dropped);
+            self.commands.push(open);
         }
         command::shortcuts(&ctx, &mut self.commands);
+        self.compare.update(&ctx, &self.docs, &mut self.commands);
 
         self.layout_ui(ui);
         file_drop::hover_overlay_ui(&ctx, &theme::Theme::of(ui));
@@ -349,14 +367,28 @@ impl HeapsightApp {
                     if let Some(path) = source.path() {
                         self.state.add_recent(path);
                     }
-                    self.docs.add(source, Arc::new(snapshot));
+                    let previous = self.docs.active().map(|d| d.id);
+                    let id = self.docs.add(source.clone(), Arc::new(snapshot));
+                    let role = self.compare.roles.on_loaded(&source, id);
+                    // A baseline arriving after its target does not take the panes from it.
+                    if role == Some(roles::Role::Baseline)
+                        && let Some(target) = self.compare.roles.doc(roles::Role::Target)
+                        && previous == Some(target)
+                    {
+                        self.docs.set_active(target);
+                    }
                     self.on_active_changed();
-                    if let Some(id) = self.pending_select.take() {
+                    if !self.loads.is_busy()
+                        && let Some(id) = self.pending_select.take()
+                    {
                         self.commands.push(Command::SelectId(id));
                     }
                 }
                 LoadOutcome::Failed { source, message } => {
                     log::warn!("{message}");
+                    self.compare
+                        .roles
+                        .on_load_ended(&source, Some(message.clone()));
                     self.errors.push(ErrorBanner {
                         title: format!("Could not open {}", source.display_name()),
                         message,
@@ -364,6 +396,7 @@ impl HeapsightApp {
                 }
                 LoadOutcome::Cancelled { source } => {
                     log::info!("cancelled loading {}", source.display_name());
+                    self.compare.roles.on_load_ended(&source, None);
                 }
             }
         }
@@ -400,9 +433,15 @@ impl HeapsightApp {
             match command {
                 Command::Open(sources) => {
                     for source in sources {
+                        self.compare.roles.claim(&source);
                         self.loads.start(ctx, source);
                     }
                 }
+                Command::OpenAs { role, source } => {
+                    self.compare.roles.expect(role, source.clone());
+                    self.loads.start(ctx, source);
+                }
+                Command::AssignRole { role, doc } => self.compare.roles.assign(role, doc),
                 Command::OpenDialog => {
                     if self.dialog.is_none() {
                         match file_drop::OpenDialog::spawn(ctx) {
@@ -416,6 +455,7 @@ impl HeapsightApp {
                 }
                 Command::CancelLoad(id) => self.loads.cancel(id),
                 Command::CloseSnapshot(id) => {
+                    self.compare.roles.on_closed(id);
                     let was_active = self.docs.active().map(|d| d.id) == Some(id);
                     if let Some(doc) = self.docs.remove(id) {
                         if was_active {

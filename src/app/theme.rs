@@ -123,3 +123,60 @@ pub fn install_once(ctx: &egui::Context) {
         ctx.data_mut(|d| d.insert_temp(id, true));
     }
 }
+
+/// Narrowest box of a comparison slot (baseline / target / final) in the header, in points.
+pub const SLOT_MIN_WIDTH: f32 = 220.0;
+
+/// Height of the content of a comparison slot box, in points.
+pub const SLOT_HEIGHT: f32 = 36.0;
+
+/// Colours of the comparison views: growth and shrinkage, and one per snapshot role.
+#[derive(Clone, Copy, Debug)]
+pub struct CompareTheme {
+    /// New objects, positive deltas, growth bars.
+    pub added: Color32,
+    /// Deleted objects, negative deltas, shrink bars.
+    pub removed: Color32,
+    /// The baseline slot's label.
+    pub baseline: Color32,
+    /// The target slot's label.
+    pub target: Color32,
+    /// The final slot's label.
+    pub last: Color32,
+}
+
+const DARK_COMPARE: CompareTheme = CompareTheme {
+    added: Color32::from_rgb(0x81, 0xc9, 0x95),
+    removed: Color32::from_rgb(0xf2, 0x8b, 0x82),
+    baseline: Color32::from_rgb(0x9a, 0xa0, 0xa6),
+    target: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    last: Color32::from_rgb(0xfd, 0xd6, 0x63),
+};
+
+const LIGHT_COMPARE: CompareTheme = CompareTheme {
+    added: Color32::from_rgb(0x18, 0x80, 0x38),
+    removed: Color32::from_rgb(0xc5, 0x22, 0x1f),
+    baseline: Color32::from_rgb(0x5f, 0x63, 0x68),
+    target: Color32::from_rgb(0x1a, 0x73, 0xe8),
+    last: Color32::from_rgb(0xb0, 0x5a, 0x00),
+};
+
+impl CompareTheme {
+    /// The comparison palette matching the visuals in use by `ui`.
+    pub fn of(ui: &egui::Ui) -> Self {
+        if ui.visuals().dark_mode {
+            DARK_COMPARE
+        } else {
+            LIGHT_COMPARE
+        }
+    }
+
+    /// The label colour of a snapshot role.
+    pub fn role(&self, role: super::roles::Role) -> Color32 {
+        match role {
+            super::roles::Role::Baseline => self.baseline,
+            super::roles::Role::Target => self.target,
+            super::roles::Role::Final => self.last,
+        }
+    }
+}

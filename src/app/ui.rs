@@ -27,6 +27,12 @@ impl HeapsightApp {
                 errors_ui(ui, &self.errors, &mut self.commands);
             });
         }
+        if self.compare.header_wanted(self.state.view) {
+            egui::Panel::top("comparison_slots").show(ui, |ui| {
+                self.compare
+                    .header_ui(ui, &self.docs, &self.loads, &mut self.commands);
+            });
+        }
         let Some(doc) = self.docs.active() else {
             egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
             return;
@@ -56,6 +62,10 @@ impl HeapsightApp {
             };
             match self.state.view {
                 View::Summary => self.summary.ui(ui, &mut cx),
+                view @ (View::Comparison | View::SideBySide | View::Leaks) => {
+                    self.compare
+                        .ui(ui, view, &self.docs, cx.selection, cx.commands, focused)
+                }
             }
         });
     }

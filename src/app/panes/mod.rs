@@ -2,7 +2,10 @@
 //! shared selection and the active snapshot through a [`PaneContext`], and talks to the rest
 //! of the app only by pushing [`Command`]s.
 
+pub mod comparison;
+pub mod leaks;
 pub mod retainers;
+pub mod side_by_side;
 pub mod summary;
 
 use std::sync::Arc;

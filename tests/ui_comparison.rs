@@ -1,0 +1,420 @@
+//! egui_kittest tests of the comparison views (issue 5): baseline/target/final slots filled by
+//! dropping files on the real app, the Comparison table, Side by side, leak candidates and
+//! "objects allocated between", unrelated snapshots and a failed load of one side.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use heapsight::app::command::{Command, View};
+use heapsight::app::panes::comparison::{CompItem, UNRELATED_IDS};
+use heapsight::app::roles::Role;
+use heapsight::app::{HeapsightApp, StartOptions};
+use heapsight::snapshot::NodeIdx;
+use heapsight::snapshot::leaks::is_builtin_class;
+
+/// A dropped file as the native integration delivers it (only the path is read).
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn fixture(scenario: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/goldens")
+        .join(scenario)
+        .join(format!("{name}.heapsnapshot.gz"))
+}
+
+/// The real app in a 1280×800 window, with nothing open (no demo).
+fn harness() -> Harness<'static, HeapsightApp> {
+    let app = HeapsightApp::with_options(StartOptions {
+        demo: false,
+        ..StartOptions::default()
+    });
+    // The sort arrows (▼) and the status bar's "→" are not in kittest's two test fonts.
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .allow_missing_glyphs()
+        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app)
+}
+
+/// Drops files on the window in one frame (as a file manager drops a selection).
+fn drop_files(h: &mut Harness<'static, HeapsightApp>, paths: &[PathBuf]) {
+    for path in paths {
+        h.input_mut()
+            .dropped_files
+            .push(Arc::new(DroppedPath(path.clone())));
+    }
+    h.step();
+}
+
+fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
+    // A view starts its job when first drawn, so idle means idle for a few frames in a row.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut idle_frames = 0;
+    while idle_frames < 4 {
+        h.step();
+        if h.state().is_busy() {
+            idle_frames = 0;
+            std::thread::sleep(Duration::from_millis(10));
+        } else {
+            idle_frames += 1;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app stayed busy for 3 minutes (compare busy: {}, retainers busy: {}, docs: {})",
+            h.state().compare().is_busy(),
+            h.state().retainers().is_busy(),
+            h.state().documents().all().len()
+        );
+    }
+}
+
+fn show(h: &mut Harness<'static, HeapsightApp>, view: View) {
+    h.state_mut().push_command(Command::SetView(view));
+    wait_idle(h);
+}
+
+fn doc_of(h: &Harness<'static, HeapsightApp>, role: Role) -> heapsight::app::document::DocId {
+    h.state()
+        .compare()
+        .roles
+        .doc(role)
+        .unwrap_or_else(|| panic!("no {role:?}; errors: {:?}", h.state().errors()))
+}
+
+#[test]
+fn comparison_ranks_leaking_classes_and_selects_instances_in_their_snapshot() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    let base_doc = doc_of(&h, Role::Baseline);
+    let target_doc = doc_of(&h, Role::Target);
+    show(&mut h, View::Comparison);
+
+    // # Delta = 2 × iterations, and both leaks at the top of the user classes.
+    let rows = h.state().compare().comparison.rows();
+    let user: Vec<&(String, i64)> = rows.iter().filter(|(n, _)| !is_builtin_class(n)).collect();
+    for leak in ["CachedApiResponse", "RouteStatsEntry"] {
+        let rank = user
+            .iter()
+            .position(|(n, _)| n == leak)
+            .unwrap_or_else(|| panic!("{leak} missing from {rows:?}"));
+        assert_eq!(user[rank].1, 200, "{leak}");
+        assert!(rank < 4, "{leak} ranks {rank} among {user:?}");
+    }
+    // On screen: the rows and their deltas.
+    h.get_by_label("CachedApiResponse");
+    h.get_by_label("RouteStatsEntry");
+    assert!(h.query_all_by_label("+200").count() >= 2);
+    h.get_by_label("Baseline");
+    h.get_by_label("Target");
+    h.get_by_label("# Delta \u{25BC}");
+
+    // Expand CachedApiResponse (click, right arrow) and select a new instance.
+    h.get_by_label("CachedApiResponse").click();
+    h.step();
+    h.key_press(egui::Key::ArrowRight);
+    wait_idle(&mut h);
+    let diff = Arc::clone(h.state().compare().comparison.diff().expect("diff"));
+    let class = diff
+        .classes
+        .iter()
+        .find(|c| c.name == "CachedApiResponse")
+        .expect("class");
+    assert_eq!(class.added_count, 200);
+    let target = Arc::clone(
+        &h.state()
+            .documents()
+            .all()
+            .iter()
+            .find(|d| d.id == target_doc)
+            .expect("target")
+            .snapshot,
+    );
+    let new_node = class.added[0];
+    h.get_by_label(&format!("@{}", target.node_id(new_node)))
+        .click();
+    wait_idle(&mut h);
+    {
+        let app = h.state();
+        assert_eq!(app.documents().active().map(|d| d.id), Some(target_doc));
+        assert_eq!(app.selection().node(), Some(new_node));
+        assert_eq!(app.retainers().target(), Some(new_node));
+        assert!(!app.retainers().visible_rows_text().is_empty());
+    }
+    assert!(h.query_all_by_label("new").count() >= 1);
+
+    // A deleted object lives in the baseline: selecting it switches the active snapshot.
+    let (index, deleted_class) = diff
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.removed_count > 0)
+        .min_by_key(|(_, c)| c.added.len() + c.removed.len())
+        .expect("some object was deleted");
+    let deleted: NodeIdx = deleted_class.removed[0];
+    // Filter to that class (its rows fit on screen), expand it, click the deleted object.
+    h.state_mut()
+        .compare_mut()
+        .comparison
+        .set_filter(&deleted_class.name);
+    wait_idle(&mut h);
+    {
+        let tree = h
+            .state_mut()
+            .compare_mut()
+            .comparison
+            .tree_mut()
+            .expect("tree");
+        let pos = tree
+            .top_level()
+            .iter()
+            .position(|i| *i == CompItem::Class(index as u32))
+            .expect("class row");
+        let key = tree.child_key(None, pos as u32).expect("key");
+        tree.expand(key);
+    }
+    wait_idle(&mut h);
+    let base = Arc::clone(
+        &h.state()
+            .documents()
+            .all()
+            .iter()
+            .find(|d| d.id == base_doc)
+            .expect("base")
+            .snapshot,
+    );
+    let label = format!("@{}", base.node_id(deleted));
+    h.get_by_label(&label).click();
+    wait_idle(&mut h);
+    let app = h.state();
+    assert_eq!(app.documents().active().map(|d| d.id), Some(base_doc));
+    assert_eq!(app.selection().node(), Some(deleted));
+    assert_eq!(app.retainers().target(), Some(deleted));
+
+    #[cfg(feature = "snapshot")]
+    h.snapshot("comparison_cache");
+}
+
+#[test]
+fn comparison_sorts_by_every_column_and_filters() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    for header in [
+        "Constructor",
+        "# New",
+        "# Deleted",
+        "Alloc. Size",
+        "Freed Size",
+        "Size Delta",
+    ] {
+        h.get_by_label(header).click();
+        wait_idle(&mut h);
+        let rows = h.state().compare().comparison.rows();
+        assert!(!rows.is_empty(), "{header}");
+    }
+    // By name ascending (first click on Constructor), then the filter.
+    h.get_by_label("Size Delta \u{25BC}").click();
+    wait_idle(&mut h);
+    h.get_by_label("Class filter").click();
+    h.step();
+    h.get_by_label("Class filter").type_text("routestats");
+    wait_idle(&mut h);
+    let rows = h.state().compare().comparison.rows();
+    assert_eq!(rows, vec![("RouteStatsEntry".to_owned(), 200)]);
+}
+
+#[test]
+fn side_by_side_aligns_both_summaries() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::SideBySide);
+    let rows = h.state().compare().side_by_side.rows();
+    let leak = rows
+        .iter()
+        .find(|r| r.0 == "CachedApiResponse")
+        .expect("aligned row");
+    assert_eq!(leak.1, 200);
+    assert!(leak.2 > 0);
+    // Sorted by growth: size deltas never increase down the list.
+    assert!(rows.windows(2).all(|w| w[0].2 >= w[1].2));
+    h.get_by_label("Count A");
+    h.get_by_label("Growth \u{25BC}");
+    h.get_by_label("CachedApiResponse");
+}
+
+#[test]
+fn leak_candidates_with_three_snapshots() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[
+            fixture("cache", "baseline"),
+            fixture("cache", "target"),
+            fixture("cache", "final"),
+        ],
+    );
+    wait_idle(&mut h);
+    let final_doc = doc_of(&h, Role::Final);
+    show(&mut h, View::Leaks);
+    let candidates = h
+        .state()
+        .compare()
+        .leaks
+        .candidates()
+        .expect("candidates")
+        .to_vec();
+    let leak = candidates
+        .iter()
+        .find(|c| c.class_name == "CachedApiResponse")
+        .expect("CachedApiResponse is a candidate");
+    assert_eq!(leak.count, 100);
+    assert!(!candidates[0].builtin, "user classes first");
+    h.get_by_label("CachedApiResponse");
+    // Built-in rows are hidden by default.
+    assert!(h.query_by_label("(string)").is_none());
+
+    // Clicking the class selects its first group's representative in the final snapshot.
+    h.get_by_label("CachedApiResponse").click();
+    wait_idle(&mut h);
+    let rep = leak.groups[0].representative;
+    let app = h.state();
+    assert_eq!(app.documents().active().map(|d| d.id), Some(final_doc));
+    assert_eq!(app.selection().node(), Some(rep));
+    assert_eq!(app.retainers().target(), Some(rep));
+    assert!(!app.retainers().visible_rows_text().is_empty());
+
+    #[cfg(feature = "snapshot")]
+    h.snapshot("leak_candidates_cache");
+}
+
+#[test]
+fn allocated_between_two_snapshots() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::Leaks);
+    let app = h.state();
+    let aggregates = app
+        .compare()
+        .leaks
+        .allocated_between()
+        .expect("allocated between");
+    let class = aggregates
+        .classes()
+        .iter()
+        .find(|c| c.name == "CachedApiResponse")
+        .expect("allocated class");
+    assert_eq!(class.count, 200);
+    h.get_by_label_contains(
+        "Objects allocated between baseline.heapsnapshot.gz and final.heapsnapshot.gz",
+    );
+}
+
+#[test]
+fn unrelated_snapshots_say_so() {
+    // A Chrome page against a Node.js server: V8 numbers objects from 1 in every process, so
+    // ids coincide, but the objects behind them differ.
+    let mut h = harness();
+    let chrome =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chrome/page.heapsnapshot.gz");
+    drop_files(&mut h, &[chrome, fixture("cache", "final")]);
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    let related = h.state().compare().comparison.relatedness();
+    assert!(related.unrelated(), "{related:?}");
+    h.get_by_label(UNRELATED_IDS);
+    assert!(!h.state().compare().comparison.rows().is_empty());
+
+    // Two Node.js programs share their bootstrap heap (same ids, same objects).
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("emitter", "final"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    // (41 252 common ids, 30 929 of them different objects.)
+    let related = h.state().compare().comparison.relatedness();
+    assert!(related.unrelated(), "{related:?}");
+    h.get_by_label(UNRELATED_IDS);
+
+    // The same program: related.
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    let related = h.state().compare().comparison.relatedness();
+    assert!(!related.unrelated(), "{related:?}");
+    assert!(h.query_by_label(UNRELATED_IDS).is_none());
+}
+
+#[test]
+fn failed_load_of_one_side_leaves_the_other_usable() {
+    let mut h = harness();
+    let dir = std::env::temp_dir().join(format!("heapsight-cmp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let corrupt = dir.join("broken.heapsnapshot");
+    std::fs::write(&corrupt, b"{\"snapshot\": {\"meta\": nope").expect("write");
+
+    drop_files(&mut h, &[fixture("cache", "baseline"), corrupt.clone()]);
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    {
+        let app = h.state();
+        assert!(app.compare().roles.doc(Role::Baseline).is_some());
+        assert!(app.compare().roles.doc(Role::Target).is_none());
+        let failure = app
+            .compare()
+            .roles
+            .failure(Role::Target)
+            .expect("failure shown");
+        assert!(failure.contains("broken.heapsnapshot"), "{failure}");
+        assert_eq!(app.documents().all().len(), 1);
+    }
+    h.get_by_label_contains("Comparison needs a baseline and a target");
+    // The baseline is still explorable in the Summary.
+    show(&mut h, View::Summary);
+    h.get_by_label("Constructor");
+    h.get_by_label("(system)");
+    // And a good file fills the failed slot.
+    drop_files(&mut h, &[fixture("cache", "final")]);
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    let rows = h.state().compare().comparison.rows();
+    assert!(
+        rows.iter()
+            .any(|(n, d)| n == "CachedApiResponse" && *d == 200)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
