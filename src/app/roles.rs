@@ -323,7 +323,7 @@ impl Roles {
                     );
                 });
             } else if let Some(err) = &slot.failed {
-                ui.label(RichText::new(format!("\u{26A0} {err}")).color(theme.error))
+                ui.label(RichText::new(format!("Failed: {err}")).color(theme.error))
                     .on_hover_text(err);
             } else if let Some(doc) = doc {
                 let s = &doc.snapshot;

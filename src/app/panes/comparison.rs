@@ -217,6 +217,7 @@ pub struct ComparisonPane {
     tree: Option<TreeTable<ComparisonModel>>,
     filter: String,
     sort: CompSort,
+    seen_selection: u64,
 }
 
 impl Default for ComparisonPane {
@@ -229,6 +230,7 @@ impl Default for ComparisonPane {
             tree: None,
             filter: String::new(),
             sort: DELTA_DESC,
+            seen_selection: 0,
         }
     }
 }
@@ -336,9 +338,57 @@ impl ComparisonPane {
         }
     }
 
+    /// Opens the class of a node selected elsewhere (a new object selected in the target,
+    /// a deleted one in the baseline) and puts the cursor on it.
+    fn follow_selection(&mut self, cx: &CompareContext<'_>) {
+        let (Some(tree), Some(pair)) = (self.tree.as_mut(), self.shown.as_ref()) else {
+            return; // Looked at again once the diff is there.
+        };
+        if cx.selection.generation() == self.seen_selection {
+            return;
+        }
+        self.seen_selection = cx.selection.generation();
+        let Some(node) = cx.selection.node() else {
+            return;
+        };
+        if cx.selection.origin() == Some(PaneId::Comparison) {
+            return;
+        }
+        let active = cx.docs.active().map(|d| d.id);
+        let (snapshot, new) = if active == Some(pair.target_doc) {
+            (&pair.target, true)
+        } else if active == Some(pair.base_doc) {
+            (&pair.base, false)
+        } else {
+            return;
+        };
+        let id = snapshot.node_id(node);
+        let found = tree
+            .model()
+            .diff
+            .classes
+            .iter()
+            .enumerate()
+            .find_map(|(c, class)| {
+                let list = if new { &class.added } else { &class.removed };
+                list.binary_search_by_key(&id, |&n| snapshot.node_id(n))
+                    .ok()
+                    .map(|_| c as u32)
+            });
+        if let Some(c) = found {
+            let item = if new {
+                CompItem::New(node)
+            } else {
+                CompItem::Deleted(node)
+            };
+            tree.reveal(vec![CompItem::Class(c), item]);
+        }
+    }
+
     /// Draws the toolbar and the table.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut CompareContext<'_>) {
         self.sync(ui.ctx(), cx);
+        self.follow_selection(cx);
         let theme = Theme::of(ui);
         if self.pair.is_none() {
             ui.add_space(12.0);

@@ -152,6 +152,7 @@ pub struct LeaksPane {
     alloc_job: Option<Promise<Aggregates>>,
     alloc: Option<TreeTable<AllocModel>>,
     target_doc: Option<DocId>,
+    seen_selection: u64,
 }
 
 impl Default for LeaksPane {
@@ -168,6 +169,7 @@ impl Default for LeaksPane {
             alloc_job: None,
             alloc: None,
             target_doc: None,
+            seen_selection: 0,
         }
     }
 }
@@ -366,7 +368,44 @@ impl LeaksPane {
         }
     }
 
+    /// Opens the path group whose representative was selected elsewhere (e.g. `--select`).
+    fn follow_selection(&mut self, cx: &CompareContext<'_>) {
+        let (Some(tree), Some((final_doc, _))) = (self.leaks.as_mut(), self.final_doc.as_ref())
+        else {
+            return; // Looked at again once the candidates are there.
+        };
+        if cx.selection.generation() == self.seen_selection {
+            return;
+        }
+        self.seen_selection = cx.selection.generation();
+        if cx.selection.origin() == Some(PaneId::Leaks) {
+            return;
+        }
+        let Some(node) = cx.selection.node() else {
+            return;
+        };
+        if !cx.is_selected(*final_doc, node) {
+            return;
+        }
+        let found = tree
+            .model()
+            .classes
+            .iter()
+            .enumerate()
+            .find_map(|(c, class)| {
+                let g = class.groups.iter().position(|g| g.representative == node)?;
+                Some(vec![
+                    LeakItem::Class(c as u32),
+                    LeakItem::Group(c as u32, g as u32),
+                ])
+            });
+        if let Some(path) = found {
+            tree.reveal(path);
+        }
+    }
+
     fn leaks_ui(&mut self, ui: &mut Ui, cx: &mut CompareContext<'_>, theme: &Theme) {
+        self.follow_selection(cx);
         let (Some(tree), Some((final_doc, last))) = (self.leaks.as_mut(), self.final_doc.clone())
         else {
             waiting_ui(ui, theme, "Finding leak candidates\u{2026}");

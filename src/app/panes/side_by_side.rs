@@ -325,9 +325,11 @@ impl SideBySidePane {
             if let Some(a) = self.aligned.as_ref() {
                 ui.label(
                     RichText::new(format!(
-                        "{} constructors \u{00B7} baseline {}, target {} in total",
+                        "{} constructors \u{00B7} A = baseline {} ({}), B = target {} ({})",
                         format::count(self.order.len() as u64),
+                        display_name(&a.base),
                         format::bytes(a.base.total_size()),
+                        display_name(&a.target),
                         format::bytes(a.target.total_size())
                     ))
                     .color(theme.weak_text),
@@ -452,6 +454,16 @@ impl SideBySidePane {
                 });
             });
         self.sort = sort;
+    }
+}
+
+/// The file name, or `bundled demo` for a snapshot compiled into the binary.
+fn display_name(s: &Snapshot) -> String {
+    let name = s.file_name();
+    if name.is_empty() {
+        "(bundled demo)".to_owned()
+    } else {
+        name
     }
 }
 
