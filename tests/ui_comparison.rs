@@ -418,3 +418,46 @@ fn failed_load_of_one_side_leaves_the_other_usable() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn dropping_on_a_slot_replaces_that_snapshot() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "final")],
+    );
+    wait_idle(&mut h);
+    show(&mut h, View::Comparison);
+    let baseline = doc_of(&h, Role::Baseline);
+    // Drop `target` with the pointer over the Target box of the header.
+    h.get_by_label("Target").hover();
+    h.step();
+    drop_files(&mut h, &[fixture("cache", "target")]);
+    wait_idle(&mut h);
+    let app = h.state();
+    let roles = &app.compare().roles;
+    assert_eq!(roles.doc(Role::Baseline), Some(baseline));
+    assert_eq!(
+        roles.doc(Role::Final),
+        None,
+        "the drop did not fill a free slot"
+    );
+    let target = roles.doc(Role::Target).expect("target");
+    let name = app
+        .documents()
+        .all()
+        .iter()
+        .find(|d| d.id == target)
+        .expect("open")
+        .source
+        .display_name();
+    assert_eq!(name, "target.heapsnapshot.gz");
+    assert!(
+        app.compare()
+            .comparison
+            .rows()
+            .iter()
+            .any(|(n, d)| n == "CachedApiResponse" && *d == 100),
+        "baseline -> target: 100 new CachedApiResponse"
+    );
+}
