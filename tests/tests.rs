@@ -14,3 +14,5 @@ mod paths;
 mod ui;
 #[cfg(feature = "gui")]
 mod ui_comparison;
+#[cfg(feature = "gui")]
+mod ui_graph;

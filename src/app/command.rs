@@ -26,6 +26,14 @@ pub enum PaneId {
     Comparison,
     /// The Leak candidates list.
     Leaks,
+    /// The Containment tree.
+    Containment,
+    /// The dominator tree.
+    Dominators,
+    /// The retainer graph.
+    RetainerGraph,
+    /// The search results.
+    Search,
 }
 
 /// The views (DevTools "perspectives") the main area can show.
@@ -42,15 +50,27 @@ pub enum View {
     SideBySide,
     /// Leak candidates (three snapshots) or objects allocated between two.
     Leaks,
+    /// The heap from the root along outgoing edges.
+    Containment,
+    /// The dominator tree, biggest subtrees first.
+    Dominators,
+    /// Where the bytes go, by DevTools' statistics categories.
+    Statistics,
+    /// A node-link drawing of the selected object's retaining paths.
+    RetainerGraph,
 }
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 8] = [
         Self::Summary,
         Self::Comparison,
         Self::SideBySide,
         Self::Leaks,
+        Self::Containment,
+        Self::Dominators,
+        Self::Statistics,
+        Self::RetainerGraph,
     ];
 
     /// The name shown in the view selector.
@@ -60,6 +80,10 @@ impl View {
             Self::Comparison => "Comparison",
             Self::SideBySide => "Side by side",
             Self::Leaks => "Leak candidates",
+            Self::Containment => "Containment",
+            Self::Dominators => "Dominators",
+            Self::Statistics => "Statistics",
+            Self::RetainerGraph => "Retainer graph",
         }
     }
 
@@ -69,6 +93,7 @@ impl View {
         match name.to_ascii_lowercase().as_str() {
             "side-by-side" | "sidebyside" | "side_by_side" => return Some(Self::SideBySide),
             "leaks" | "leak-candidates" => return Some(Self::Leaks),
+            "graph" | "retainer-graph" | "retainers-graph" => return Some(Self::RetainerGraph),
             _ => {}
         }
         Self::ALL
@@ -128,6 +153,14 @@ pub enum Command {
     ForgetRecent(PathBuf),
     /// Close the window.
     Quit,
+    /// "Ignore this retainer": recompute Retainers-view distances without this node.
+    IgnoreRetainer(NodeIdx),
+    /// "Stop ignoring this retainer".
+    StopIgnoringRetainer(NodeIdx),
+    /// Stop ignoring every retainer.
+    ClearIgnoredRetainers,
+    /// Show the search panel and focus its text box (Ctrl+F).
+    OpenSearch,
 }
 
 /// Commands collected during a frame.
@@ -156,6 +189,10 @@ pub const OPEN_SHORTCUT: egui::KeyboardShortcut =
 pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
 
+/// Ctrl/Cmd+F: search.
+pub const FIND_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
+
 /// Reads the global shortcuts of this frame into commands.
 pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {
     if ctx.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
@@ -163,5 +200,8 @@ pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {
     }
     if ctx.input_mut(|i| i.consume_shortcut(&QUIT_SHORTCUT)) {
         commands.push(Command::Quit);
+    }
+    if ctx.input_mut(|i| i.consume_shortcut(&FIND_SHORTCUT)) {
+        commands.push(Command::OpenSearch);
     }
 }

@@ -150,7 +150,7 @@ pub fn ignored_line_ui(
         nodes.sort_unstable();
         for n in nodes {
             let chip = ui
-                .small_button(format!("{} \u{2715}", class_at_id(snapshot, n)))
+                .small_button(format!("{} \u{00D7}", class_at_id(snapshot, n)))
                 .on_hover_text("Stop ignoring this retainer");
             if chip.clicked() {
                 commands.push(Command::StopIgnoringRetainer(n));

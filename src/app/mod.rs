@@ -11,7 +11,9 @@
 pub mod command;
 pub mod compare;
 pub mod document;
+pub mod explore;
 pub mod file_drop;
+pub mod ignore;
 pub mod jobs;
 pub mod panes;
 pub mod roles;
@@ -165,6 +167,7 @@ pub struct HeapsightApp {
     summary: SummaryPane,
     retainers: RetainersPane,
     compare: Compare,
+    explore: explore::Explore,
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
     screenshot: Option<Screenshot>,
@@ -241,6 +244,7 @@ impl HeapsightApp {
             summary: SummaryPane::new(state.summary_filter.clone(), state.summary_sort),
             retainers: RetainersPane::default(),
             compare: Compare::default(),
+            explore: explore::Explore::default(),
             state,
             docs: Documents::default(),
             loads: Loads::default(),
@@ -264,6 +268,7 @@ impl HeapsightApp {
             || (self.state.view == View::Summary && self.summary.is_busy())
             || self.retainers.is_busy()
             || self.compare.is_busy()
+            || self.explore.is_busy()
     }
 
     /// The open snapshots.
@@ -289,6 +294,16 @@ impl HeapsightApp {
     /// The Retainers pane.
     pub fn retainers(&self) -> &RetainersPane {
         &self.retainers
+    }
+
+    /// Containment, Dominators, the retainer graph, search and ignored retainers.
+    pub fn explore(&self) -> &explore::Explore {
+        &self.explore
+    }
+
+    /// Containment, Dominators, the retainer graph and search (for tests).
+    pub fn explore_mut(&mut self) -> &mut explore::Explore {
+        &mut self.explore
     }
 
     /// The comparison slots and views.
@@ -361,6 +376,9 @@ impl HeapsightApp {
     }
 
     fn poll_jobs(&mut self) {
+        if let Some((view, generation)) = self.explore.poll() {
+            self.retainers.set_retainer_view(view, generation);
+        }
         for outcome in self.loads.poll() {
             match outcome {
                 LoadOutcome::Loaded { source, snapshot } => {
@@ -417,7 +435,8 @@ impl HeapsightApp {
     fn on_active_changed(&mut self) {
         let active = self.docs.active().map(|d| Arc::clone(&d.snapshot));
         self.summary.set_snapshot(active.clone());
-        self.retainers.set_snapshot(active);
+        self.retainers.set_snapshot(active.clone());
+        self.explore.set_snapshot(active);
         self.selection.clear();
     }
 
@@ -494,6 +513,12 @@ impl HeapsightApp {
                 }
                 Command::ClearRecent => self.state.recent_files.clear(),
                 Command::ForgetRecent(path) => self.state.recent_files.retain(|p| *p != path),
+                Command::IgnoreRetainer(_)
+                | Command::StopIgnoringRetainer(_)
+                | Command::ClearIgnoredRetainers
+                | Command::OpenSearch => {
+                    self.explore.apply(ctx, &command);
+                }
                 Command::Quit => {
                     self.loads.cancel_all();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -124,6 +124,107 @@ pub fn install_once(ctx: &egui::Context) {
     }
 }
 
+/// Colours of the retainer graph and the Statistics chart (one per DevTools node type or
+/// statistics category), for the current visuals.
+#[derive(Clone, Copy, Debug)]
+pub struct GraphTheme {
+    /// Node box background.
+    pub node_fill: Color32,
+    /// Plain JS objects.
+    pub object: Color32,
+    /// Closures (functions).
+    pub closure: Color32,
+    /// Arrays and `(array)` internals.
+    pub array: Color32,
+    /// Strings of every kind.
+    pub string: Color32,
+    /// Compiled code.
+    pub code: Color32,
+    /// `hidden` / system objects (`system / Context`, `(system)`).
+    pub system: Color32,
+    /// Native (embedder) objects.
+    pub native: Color32,
+    /// Synthetic nodes (the root, `(GC roots)`, root categories).
+    pub synthetic: Color32,
+    /// Any other type (numbers, symbols, regexps, shapes).
+    pub other: Color32,
+    /// Retaining edges.
+    pub edge: Color32,
+    /// Outline of the node whose retainers are shown.
+    pub target_stroke: Color32,
+    /// Outline of the selected node.
+    pub selected_stroke: Color32,
+    /// Ignored retainers (greyed).
+    pub ignored: Color32,
+    /// Background of the graph canvas.
+    pub canvas: Color32,
+}
+
+/// Width of the node-type bar at the left of a graph node, in points.
+pub const GRAPH_TYPE_BAR: f32 = 5.0;
+
+const DARK_GRAPH: GraphTheme = GraphTheme {
+    node_fill: Color32::from_rgb(0x2a, 0x2d, 0x33),
+    object: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    closure: Color32::from_rgb(0x81, 0xc9, 0x95),
+    array: Color32::from_rgb(0xfd, 0xd6, 0x63),
+    string: Color32::from_rgb(0xf2, 0x8b, 0x82),
+    code: Color32::from_rgb(0xc5, 0x8a, 0xf9),
+    system: Color32::from_rgb(0x9a, 0xa0, 0xa6),
+    native: Color32::from_rgb(0x78, 0xd9, 0xec),
+    synthetic: Color32::from_rgb(0xe8, 0xea, 0xed),
+    other: Color32::from_rgb(0xff, 0xb7, 0x4d),
+    edge: Color32::from_rgb(0x80, 0x86, 0x8b),
+    target_stroke: Color32::from_rgb(0xf2, 0x8b, 0x82),
+    selected_stroke: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    ignored: Color32::from_rgb(0x5f, 0x63, 0x68),
+    canvas: Color32::from_rgb(0x1b, 0x1c, 0x1f),
+};
+
+const LIGHT_GRAPH: GraphTheme = GraphTheme {
+    node_fill: Color32::from_rgb(0xff, 0xff, 0xff),
+    object: Color32::from_rgb(0x1a, 0x73, 0xe8),
+    closure: Color32::from_rgb(0x18, 0x80, 0x38),
+    array: Color32::from_rgb(0xe3, 0x74, 0x00),
+    string: Color32::from_rgb(0xc5, 0x22, 0x1f),
+    code: Color32::from_rgb(0x88, 0x13, 0x91),
+    system: Color32::from_rgb(0x5f, 0x63, 0x68),
+    native: Color32::from_rgb(0x00, 0x7b, 0x83),
+    synthetic: Color32::from_rgb(0x20, 0x21, 0x24),
+    other: Color32::from_rgb(0xb0, 0x5a, 0x00),
+    edge: Color32::from_rgb(0x9a, 0xa0, 0xa6),
+    target_stroke: Color32::from_rgb(0xc5, 0x22, 0x1f),
+    selected_stroke: Color32::from_rgb(0x1a, 0x73, 0xe8),
+    ignored: Color32::from_rgb(0xbd, 0xc1, 0xc6),
+    canvas: Color32::from_rgb(0xf8, 0xf9, 0xfa),
+};
+
+impl GraphTheme {
+    /// The graph palette matching the visuals in use by `ui`.
+    pub fn of(ui: &egui::Ui) -> Self {
+        if ui.visuals().dark_mode {
+            DARK_GRAPH
+        } else {
+            LIGHT_GRAPH
+        }
+    }
+
+    /// The colour of a DevTools node type (`object`, `closure`, `hidden`, …).
+    pub fn node_type(&self, type_name: &str) -> Color32 {
+        match type_name {
+            "object" => self.object,
+            "closure" => self.closure,
+            "array" => self.array,
+            "string" | "concatenated string" | "sliced string" => self.string,
+            "code" => self.code,
+            "hidden" | "object shape" => self.system,
+            "native" => self.native,
+            "synthetic" => self.synthetic,
+            _ => self.other,
+        }
+    }
+}
+
 /// Narrowest box of a comparison slot (baseline / target / final) in the header, in points.
 pub const SLOT_MIN_WIDTH: f32 = 220.0;
 

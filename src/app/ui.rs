@@ -53,6 +53,15 @@ impl HeapsightApp {
                 self.retainers.ui(ui, &mut cx);
             });
         self.state.retainers_height = retainers.response.rect.height();
+        {
+            let mut cx = PaneContext {
+                snapshot: &snapshot,
+                selection: &self.selection,
+                commands: &mut self.commands,
+                focused,
+            };
+            self.explore.search_panel_ui(ui, &mut cx);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let mut cx = PaneContext {
                 snapshot: &snapshot,
@@ -65,6 +74,12 @@ impl HeapsightApp {
                 view @ (View::Comparison | View::SideBySide | View::Leaks) => {
                     self.compare
                         .ui(ui, view, &self.docs, cx.selection, cx.commands, focused)
+                }
+                view @ (View::Containment
+                | View::Dominators
+                | View::Statistics
+                | View::RetainerGraph) => {
+                    self.explore.view_ui(view, ui, &mut cx);
                 }
             }
         });

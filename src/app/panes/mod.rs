@@ -3,9 +3,15 @@
 //! of the app only by pushing [`Command`]s.
 
 pub mod comparison;
+pub mod containment;
+pub mod dominators;
+pub mod graph_layout;
 pub mod leaks;
+pub mod retainer_graph;
 pub mod retainers;
+pub mod search;
 pub mod side_by_side;
+pub mod statistics;
 pub mod summary;
 
 use std::sync::Arc;

@@ -299,6 +299,36 @@ impl RetainerGraphPane {
         }
     }
 
+    /// After a click on `node`, pans (if needed) so that its nearest retainer is on screen:
+    /// walking a chain toward the roots never needs a manual drag.
+    fn follow(&mut self, rect: Rect, layout: &GraphLayout, node: NodeIdx) {
+        let Some(i) = layout.index_of(node) else {
+            return;
+        };
+        let next = layout
+            .edges
+            .iter()
+            .filter(|e| e.to == i && !e.edge.weak)
+            .min_by_key(|e| (layout.nodes[e.from].node.distance, e.from))
+            .map(|e| e.from);
+        let Some(next) = next else {
+            return;
+        };
+        let r = layout.nodes[next].rect();
+        let left = r.left() * self.zoom + self.pan.x;
+        let right = r.right() * self.zoom + self.pan.x;
+        let margin = 40.0;
+        if left < rect.left() + margin {
+            self.pan.x += rect.left() + margin - left;
+        } else if right > rect.right() - margin {
+            self.pan.x -= right - (rect.right() - margin);
+        }
+        let y = r.center().y * self.zoom + self.pan.y;
+        if !(rect.top() + margin..=rect.bottom() - margin).contains(&y) {
+            self.pan.y += rect.center().y - y;
+        }
+    }
+
     fn canvas_ui(
         &mut self,
         ui: &mut Ui,
@@ -506,6 +536,7 @@ impl RetainerGraphPane {
         }
         if let Some(n) = clicked {
             cx.select(n, PaneId::RetainerGraph);
+            self.follow(rect, layout, n);
         }
         if let Some(n) = expand {
             cx.select(n, PaneId::RetainerGraph);

@@ -12,9 +12,10 @@ use egui::{RichText, Ui};
 use egui_extras::Column;
 
 use crate::format;
-use crate::snapshot::{EdgeIdx, NodeIdx, Snapshot};
+use crate::snapshot::{EdgeIdx, NodeIdx, RetainerView, Snapshot};
 
 use super::super::command::{Command, PaneId};
+use super::super::ignore::{ignore_menu_ui, ignored_line_ui};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{INLINE_LIMIT, RowKey, RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
@@ -36,6 +37,8 @@ pub struct RetainerItem {
 pub struct RetainersModel {
     snapshot: Arc<Snapshot>,
     target: NodeIdx,
+    /// Distances with the ignored retainers left out ("Ignore this retainer").
+    view: Arc<RetainerView>,
 }
 
 impl TreeModel for RetainersModel {
@@ -56,8 +59,11 @@ impl TreeModel for RetainersModel {
                     .edge_label(a.edge)
                     .cmp(&s.edge_label(b.edge))
                     .then_with(|| s.raw_name(a.from).cmp(s.raw_name(b.from))),
+                // Ignored and now-unreachable retainers sort last.
                 SortColumn::Distance => {
-                    distance_key(s.distance(a.from)).cmp(&distance_key(s.distance(b.from)))
+                    distance_key(self.view.retainer_distance(s, a.from, a.edge)).cmp(&distance_key(
+                        self.view.retainer_distance(s, b.from, b.edge),
+                    ))
                 }
                 SortColumn::ShallowSize => s.self_size(a.from).cmp(&s.self_size(b.from)),
                 SortColumn::RetainedSize | SortColumn::Count => {
@@ -99,6 +105,7 @@ pub struct RetainersPane {
     sort: SortKey,
     seen_selection: u64,
     auto: Option<AutoExpand>,
+    view: Arc<RetainerView>,
 }
 
 impl Default for RetainersPane {
@@ -110,6 +117,7 @@ impl Default for RetainersPane {
             sort: SortKey::DISTANCE_ASC,
             seen_selection: 0,
             auto: None,
+            view: Arc::new(RetainerView::new()),
         }
     }
 }
@@ -121,6 +129,29 @@ impl RetainersPane {
         self.tree = None;
         self.target = None;
         self.auto = None;
+        self.view = Arc::new(RetainerView::new());
+    }
+
+    /// Sorts by the distances of `view` (after "Ignore this retainer"); open lists re-sort.
+    pub fn set_retainer_view(&mut self, view: Arc<RetainerView>, _generation: u64) {
+        self.view = view;
+        if let (Some(tree), Some(snapshot), Some(target)) =
+            (self.tree.as_mut(), self.snapshot.clone(), self.target)
+        {
+            tree.set_model(
+                Arc::new(RetainersModel {
+                    snapshot,
+                    target,
+                    view: Arc::clone(&self.view),
+                }),
+                false,
+            );
+        }
+    }
+
+    /// The Retainers-view state in use.
+    pub fn retainer_view(&self) -> &Arc<RetainerView> {
+        &self.view
     }
 
     /// The object whose retainers are shown.
@@ -138,6 +169,7 @@ impl RetainersPane {
             Arc::new(RetainersModel {
                 snapshot,
                 target: node,
+                view: Arc::clone(&self.view),
             }),
             self.sort,
         ));
@@ -267,9 +299,11 @@ impl RetainersPane {
                 ui.spinner();
             }
         });
+        ignored_line_ui(ui, &snapshot, &self.view, false, cx.commands);
         let Some(tree) = self.tree.as_mut() else {
             return;
         };
+        let view = Arc::clone(&self.view);
         let total = snapshot.total_size();
         let selected = cx.selection.node();
         let mut sort = self.sort;
@@ -313,7 +347,7 @@ impl RetainersPane {
                 };
                 widgets::sort_header_ui(ui, title, tip, col, &mut sort, right);
             },
-            |ui, row, c| retainer_cell_ui(ui, &snapshot, total, row, c),
+            |ui, row, c| retainer_cell_ui(ui, &snapshot, &view, total, row, c),
             |item| Some(item.from) == selected,
         );
         if sort != self.sort {
@@ -330,12 +364,24 @@ impl RetainersPane {
             cx.commands
                 .push(Command::CopyText(class_at_id(&snapshot, item.from)));
         }
+        // Right-click on a row: DevTools' "Ignore this retainer" / "Stop ignoring".
+        for (item, row) in &response.rows {
+            row.context_menu(|ui| {
+                ignore_menu_ui(ui, &view, item.from, cx.commands);
+                if ui.button("Copy Class @id").clicked() {
+                    cx.commands
+                        .push(Command::CopyText(class_at_id(&snapshot, item.from)));
+                    ui.close();
+                }
+            });
+        }
     }
 }
 
 fn retainer_cell_ui(
     ui: &mut Ui,
     snapshot: &Snapshot,
+    view: &RetainerView,
     total: u64,
     row: &RowRef<RetainerItem>,
     column: usize,
@@ -360,8 +406,21 @@ fn retainer_cell_ui(
             if snapshot.is_weak_edge(item.edge) {
                 widgets::weak_marker_ui(ui);
             }
+            if view.is_node_ignored(n) {
+                ui.label(RichText::new("ignored").small().color(theme.weak_marker))
+                    .on_hover_text("Ignored: right-click, Stop ignoring this retainer");
+            } else if view.is_active()
+                && view.retainer_distance(snapshot, n, item.edge)
+                    >= crate::snapshot::BASE_UNREACHABLE_DISTANCE
+            {
+                ui.label(RichText::new("unreachable").small().color(theme.weak_text))
+                    .on_hover_text("Reaches the roots only through ignored retainers");
+            }
         }
-        1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
+        1 => widgets::number_cell_ui(
+            ui,
+            format::distance(view.retainer_distance(snapshot, n, item.edge)),
+        ),
         2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
         _ => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
     }

@@ -102,7 +102,7 @@ impl SearchPane {
             ui.label(RichText::new("Search").strong());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
-                    .small_button("\u{2715}")
+                    .small_button("Close")
                     .on_hover_text("Close search")
                     .clicked()
                 {
@@ -110,13 +110,16 @@ impl SearchPane {
                 }
             });
         });
+        let find = ui.label(RichText::new("Find").color(theme.weak_text));
         let edit = ui.add(
             egui::TextEdit::singleline(&mut self.query.text)
+                .id_salt("search_text")
                 .hint_text("Class, name, string or @id")
                 .desired_width(f32::INFINITY),
         );
-        let edit =
-            edit.on_hover_text("Ctrl+F. Substring of a class or object name; @123 jumps to an id.");
+        let edit = edit
+            .labelled_by(find.id)
+            .on_hover_text("Ctrl+F. Substring of a class or object name; @123 jumps to an id.");
         if std::mem::take(&mut self.focus) {
             edit.request_focus();
         }

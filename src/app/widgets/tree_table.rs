@@ -139,6 +139,8 @@ pub struct TreeResponse<I> {
     pub copy: Option<I>,
     /// The table was clicked or scrolled (the pane takes keyboard focus).
     pub interacted: bool,
+    /// The visible rows' responses (for context menus: `response.context_menu(…)`).
+    pub rows: Vec<(I, egui::Response)>,
 }
 
 impl<I> Default for TreeResponse<I> {
@@ -148,6 +150,7 @@ impl<I> Default for TreeResponse<I> {
             activated: None,
             copy: None,
             interacted: false,
+            rows: Vec::new(),
         }
     }
 }
@@ -874,6 +877,7 @@ impl<M: TreeModel> TreeTable<M> {
         let cursor_key = self.cursor.map(|c| c.key);
         let mut toggled: Option<RowKey> = None;
         let mut clicked: Option<RowKey> = None;
+        let mut row_responses = Vec::new();
         let table = builder.header(theme::HEADER_HEIGHT, |mut row| {
             for c in 0..columns.len() {
                 row.col(|ui| header(ui, c));
@@ -900,6 +904,9 @@ impl<M: TreeModel> TreeTable<M> {
                     });
                 }
                 let r = row.response();
+                if let Some(item) = info.item {
+                    row_responses.push((item, r.clone()));
+                }
                 if let Some(key) = info.key {
                     if expander_clicked || r.double_clicked() {
                         toggled = Some(key);
@@ -923,6 +930,7 @@ impl<M: TreeModel> TreeTable<M> {
         {
             response.interacted = true;
         }
+        response.rows = row_responses;
         if let Some(key) = toggled {
             self.set_cursor(Some(key));
             self.toggle(key);

@@ -1,0 +1,265 @@
+//! egui_kittest tests of the retainer graph and "Ignore this retainer", driving the real app:
+//! the cache scenario's final snapshot comes in as a dropped file, a leaking
+//! `CachedApiResponse` is selected, the graph is opened from the View menu, and its nodes
+//! are clicked one by one toward the module-scoped root.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use heapsight::app::command::{Command, PaneId};
+use heapsight::app::panes::class_at_id;
+use heapsight::app::panes::graph_layout::GraphLayout;
+use heapsight::app::{HeapsightApp, StartOptions};
+use heapsight::snapshot::{NodeIdx, Snapshot};
+
+/// A dropped file as the native integration delivers it (only the path is read).
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn cache_final() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/goldens/cache/final.heapsnapshot.gz")
+}
+
+fn harness() -> Harness<'static, HeapsightApp> {
+    let app = HeapsightApp::with_options(StartOptions {
+        demo: false,
+        ..StartOptions::default()
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app)
+}
+
+/// A few frames (menus open, clicks land); spinners keep egui repainting, so no `run()`.
+fn settle(h: &mut Harness<'static, HeapsightApp>) {
+    for _ in 0..4 {
+        h.step();
+    }
+}
+
+/// Steps frames until nothing runs in the background.
+fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Idle for a few frames in a row: a command applied at the end of a frame may start a
+    // job only on the next one.
+    let mut idle_frames = 0;
+    loop {
+        h.step();
+        idle_frames = if h.state().is_busy() {
+            0
+        } else {
+            idle_frames + 1
+        };
+        if idle_frames >= 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app stayed busy for 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for _ in 0..3 {
+        h.step();
+    }
+}
+
+/// Drops the cache scenario's final snapshot and selects its biggest `CachedApiResponse`.
+fn open_and_select_leak(h: &mut Harness<'static, HeapsightApp>) -> (Arc<Snapshot>, NodeIdx) {
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(cache_final())));
+    h.step();
+    wait_idle(h);
+    let snapshot = Arc::clone(
+        &h.state()
+            .documents()
+            .active()
+            .expect("the dropped snapshot is open")
+            .snapshot,
+    );
+    let class = snapshot
+        .classes()
+        .iter()
+        .position(|c| c.name == "CachedApiResponse")
+        .expect("the leaking class is in the snapshot");
+    let node = snapshot
+        .class_members(class)
+        .iter()
+        .map(|&n| NodeIdx(n))
+        .max_by_key(|&n| (snapshot.retained_size(n), std::cmp::Reverse(n.0)))
+        .expect("instances");
+    h.state_mut().push_command(Command::Select {
+        node,
+        origin: PaneId::Summary,
+    });
+    wait_idle(h);
+    (snapshot, node)
+}
+
+/// Opens View → Retainer graph and waits for the layout.
+fn open_graph(h: &mut Harness<'static, HeapsightApp>) -> GraphLayout {
+    h.get_by_label("View").click();
+    settle(h);
+    h.get_by_label("Retainer graph").click();
+    wait_idle(h);
+    h.state()
+        .explore()
+        .graph
+        .layout()
+        .expect("the graph is laid out")
+        .clone()
+}
+
+#[test]
+fn graph_walks_the_cache_chain_to_the_module_root() {
+    let mut h = harness();
+    let (snapshot, leak) = open_and_select_leak(&mut h);
+    let layout = open_graph(&mut h);
+    assert_eq!(h.state().explore().graph.target(), Some(leak));
+    let target = layout.target.expect("the target is drawn");
+    assert_eq!(layout.nodes[target].node.node, leak);
+    assert!(layout.crossings <= layout.initial_crossings);
+
+    // The shortest chain: CachedApiResponse <- (array) <- Map <- system / Context
+    // (->responseCache) <- ... toward the module.
+    let path = layout.shortest_path();
+    assert!(path.len() >= 5, "a long chain: {path:?}");
+    let names: Vec<&str> = path
+        .iter()
+        .map(|&i| snapshot.class_name(layout.nodes[i].node.node))
+        .collect();
+    let map = names
+        .iter()
+        .position(|n| *n == "Map")
+        .expect("through a Map");
+    let context = names
+        .iter()
+        .position(|n| *n == "system / Context")
+        .expect("through a system / Context");
+    assert!(map < context, "{names:?}");
+    let edge = layout
+        .edges
+        .iter()
+        .find(|e| e.from == path[context] && e.to == path[context - 1])
+        .expect("the context's edge is drawn");
+    assert_eq!(snapshot.edge_label(edge.edge.edge), "->responseCache");
+    // Distances fall by one at each step toward the roots.
+    for w in path.windows(2) {
+        assert_eq!(
+            layout.nodes[w[1]].node.distance,
+            layout.nodes[w[0]].node.distance - 1
+        );
+    }
+
+    // Click each node along the chain: it becomes the selection of every pane, while the
+    // graph keeps showing the leak's retainers.
+    for &i in &path[1..] {
+        let node = layout.nodes[i].node.node;
+        let label = class_at_id(&snapshot, node);
+        h.get_by_label(&label).click();
+        settle(&mut h);
+        wait_idle(&mut h);
+        assert_eq!(
+            h.state().selection().node(),
+            Some(node),
+            "after clicking {label}"
+        );
+        assert_eq!(h.state().selection().origin(), Some(PaneId::RetainerGraph));
+        assert_eq!(
+            h.state().retainers().target(),
+            Some(node),
+            "Retainers follow"
+        );
+        assert_eq!(
+            h.state().explore().graph.target(),
+            Some(leak),
+            "graph keeps its target"
+        );
+    }
+    // The last node clicked sits at a root (distance 2 at most, as DevTools' paths end).
+    let last = layout.nodes[*path.last().expect("path")].node;
+    assert!(last.distance <= 2, "{last:?}");
+}
+
+#[test]
+fn ignoring_the_map_cuts_the_chain_and_clear_restores_it() {
+    let mut h = harness();
+    let (snapshot, leak) = open_and_select_leak(&mut h);
+    let layout = open_graph(&mut h);
+    let map = layout
+        .nodes
+        .iter()
+        .map(|n| n.node.node)
+        .find(|&n| snapshot.class_name(n) == "Map")
+        .expect("a Map in the graph");
+    let label = class_at_id(&snapshot, map);
+
+    // Right-click the Map: "Ignore this retainer".
+    h.get_by_label(&label).click_secondary();
+    settle(&mut h);
+    h.get_by_label("Ignore this retainer").click();
+    wait_idle(&mut h);
+    let explore = h.state().explore();
+    assert_eq!(explore.ignored.requested(), &[map]);
+    assert!(explore.ignored.view().is_node_ignored(map));
+    assert!(h.state().retainers().retainer_view().is_node_ignored(map));
+    // The leak's only path went through the Map: nothing reaches a root any more.
+    let cut = explore.graph.layout().expect("re-laid out");
+    assert!(
+        cut.index_of(map).is_none(),
+        "the ignored Map is no longer on a path"
+    );
+    assert_eq!(explore.graph.target(), Some(leak));
+    // The ignored set is shown above the Retainers pane and above the graph.
+    assert_eq!(h.query_all_by_label("Ignored:").count(), 2);
+
+    // Clear: the chain comes back.
+    h.query_all_by_label("Clear")
+        .next()
+        .expect("a Clear button")
+        .click();
+    wait_idle(&mut h);
+    let explore = h.state().explore();
+    assert!(explore.ignored.requested().is_empty());
+    assert!(!explore.ignored.view().is_active());
+    let back = explore.graph.layout().expect("re-laid out");
+    assert!(back.index_of(map).is_some());
+}
+
+#[test]
+fn search_finds_by_class_and_jumps_to_an_id() {
+    let mut h = harness();
+    let (snapshot, leak) = open_and_select_leak(&mut h);
+    h.state_mut().push_command(Command::OpenSearch);
+    settle(&mut h);
+    h.get_by_label("Find").type_text("CachedApiResponse");
+    wait_idle(&mut h);
+    let found = h.state().explore().search.results().len();
+    assert!(found >= 100, "all the leaked responses: {found}");
+    h.get_by_label(&format!("{} results", found));
+
+    // Views switch without losing the selection.
+    for view in ["Containment", "Dominators", "Statistics"] {
+        h.get_by_label("View").click();
+        settle(&mut h);
+        h.get_by_label(view).click();
+        wait_idle(&mut h);
+        assert_eq!(h.state().selection().node(), Some(leak));
+    }
+    h.get_by_label("Other JS objects");
+    assert!(snapshot.statistics().total > 0);
+}
