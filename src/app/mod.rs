@@ -546,6 +546,15 @@ impl eframe::App for HeapsightApp {
         self.screenshot.is_none()
     }
 
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        // A screenshot shows the window, not a hover where Xvfb happened to leave the pointer.
+        if self.screenshot.is_some() {
+            raw_input
+                .events
+                .retain(|e| !matches!(e, egui::Event::PointerMoved(_)));
+        }
+    }
+
     fn on_exit(&mut self) {
         self.loads.cancel_all();
     }

@@ -14,8 +14,12 @@ const MAX_WAIT: Duration = Duration::from_secs(110);
 pub type ScreenshotStatus = Arc<Mutex<Option<Result<PathBuf, String>>>>;
 
 /// Screenshot-and-exit mode.
+///
+/// With `HEAPSIGHT_SCREENSHOT_DURING_LOAD=SECS` in the environment the picture is taken
+/// while loading, once a load has run that long (to show the progress bar).
 pub struct Screenshot {
     path: PathBuf,
+    during_load_after: Option<Duration>,
     idle_frames: u32,
     requested: bool,
     started: Instant,
@@ -25,8 +29,13 @@ pub struct Screenshot {
 impl Screenshot {
     /// Saves to `path` and reports through `status`.
     pub fn new(path: PathBuf, status: ScreenshotStatus) -> Self {
+        let during_load_after = std::env::var("HEAPSIGHT_SCREENSHOT_DURING_LOAD")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(Duration::from_secs_f64);
         Self {
             path,
+            during_load_after,
             idle_frames: 0,
             requested: false,
             started: Instant::now(),
@@ -41,15 +50,18 @@ impl Screenshot {
         if self.requested {
             return;
         }
-        if busy && self.started.elapsed() < MAX_WAIT {
+        let capture_loading = self
+            .during_load_after
+            .is_some_and(|after| busy && self.started.elapsed() >= after);
+        if busy && !capture_loading && self.started.elapsed() < MAX_WAIT {
             self.idle_frames = 0;
             return;
         }
-        if busy {
+        if busy && !capture_loading {
             log::warn!("still loading after {MAX_WAIT:?}; taking the screenshot anyway");
         }
         self.idle_frames += 1;
-        if self.idle_frames < SETTLE_FRAMES {
+        if self.idle_frames < SETTLE_FRAMES && !capture_loading {
             return;
         }
         self.requested = true;

@@ -22,6 +22,9 @@ pub const EXPANDER_WIDTH: f32 = 14.0;
 /// Default height of the Retainers pane, in points.
 pub const RETAINERS_DEFAULT_HEIGHT: f32 = 260.0;
 
+/// Space kept free at the right of right-aligned cells (room for the scroll bar), in points.
+pub const CELL_RIGHT_PADDING: f32 = 8.0;
+
 /// Width of the percentage part of a size cell, in points.
 pub const PERCENT_WIDTH: f32 = 44.0;
 
@@ -107,7 +110,13 @@ pub fn install(ctx: &egui::Context) {
         proportional.push("Hack".to_owned());
     }
     ctx.set_fonts(fonts);
-    ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+    // `HEAPSIGHT_THEME=light|dark` overrides the system (e.g. for screenshots under Xvfb).
+    let preference = match std::env::var("HEAPSIGHT_THEME").as_deref() {
+        Ok("light") => egui::ThemePreference::Light,
+        Ok("dark") => egui::ThemePreference::Dark,
+        _ => egui::ThemePreference::System,
+    };
+    ctx.options_mut(|o| o.theme_preference = preference);
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(6.0, 2.0);
         style.spacing.button_padding = egui::vec2(6.0, 2.0);

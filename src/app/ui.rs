@@ -21,9 +21,13 @@ impl HeapsightApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len());
         });
-        if self.loads.is_busy() || !self.errors.is_empty() {
+        // With nothing open yet, the central area shows the progress instead (`empty_ui`).
+        let banner_progress = self.loads.is_busy() && !self.docs.is_empty();
+        if banner_progress || !self.errors.is_empty() {
             egui::Panel::top("banners").show(ui, |ui| {
-                self.progress_ui(ui);
+                if banner_progress {
+                    self.progress_ui(ui, 240.0);
+                }
                 errors_ui(ui, &self.errors, &mut self.commands);
             });
         }
@@ -188,7 +192,7 @@ impl HeapsightApp {
     }
 
     /// One progress bar per running load: file, phase, percentage, bytes, Cancel.
-    fn progress_ui(&mut self, ui: &mut Ui) {
+    fn progress_ui(&mut self, ui: &mut Ui, bar_width: f32) {
         let theme = Theme::of(ui);
         for job in self.loads.running() {
             let fraction = jobs::overall_fraction(&job.progress);
@@ -196,43 +200,56 @@ impl HeapsightApp {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(RichText::new(format!("Loading {}", job.source.display_name())).strong());
-                let bar = egui::ProgressBar::new(fraction)
-                    .desired_width(320.0)
-                    .fill(theme.progress)
-                    .text(format!(
-                        "{} \u{2014} {:.0} %",
-                        job.progress.phase(),
-                        fraction * 100.0
-                    ));
-                ui.add(bar);
-                if total > 0 {
-                    ui.label(
-                        RichText::new(format!(
-                            "{} of {} read, {:.1} s",
-                            format::bytes(read),
-                            format::bytes(total),
-                            job.started.elapsed().as_secs_f64()
-                        ))
-                        .color(theme.weak_text),
-                    );
-                }
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(bar_width)
+                        .fill(theme.progress),
+                );
+                // Before the texts whose width changes every frame, so it never moves.
                 if ui.button("Cancel").clicked() {
                     self.commands.push(Command::CancelLoad(job.id));
                 }
+                ui.label(format!(
+                    "{} \u{2014} {:.0} %",
+                    job.progress.phase(),
+                    fraction * 100.0
+                ));
+                let elapsed = job.started.elapsed().as_secs_f64();
+                let detail = if total > 0 {
+                    format!(
+                        "{} of {} read, {elapsed:.1} s",
+                        format::bytes(read),
+                        format::bytes(total)
+                    )
+                } else {
+                    format!("{elapsed:.1} s")
+                };
+                ui.label(RichText::new(detail).color(theme.weak_text));
             });
         }
     }
 
-    /// What the central area shows with no snapshot open.
+    /// What the central area shows with no snapshot open: the loads' progress, or a welcome.
     fn empty_ui(&mut self, ui: &mut Ui) {
         let theme = Theme::of(ui);
+        if self.loads.is_busy() || !self.initial.is_empty() {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.35);
+                ui.label(RichText::new("Loading heap snapshot").size(20.0).strong());
+                ui.add_space(12.0);
+            });
+            let width = 960.0_f32.min(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.add_space((ui.available_width() - width).max(0.0) / 2.0);
+                ui.vertical(|ui| {
+                    ui.set_max_width(width);
+                    self.progress_ui(ui, 320.0);
+                });
+            });
+            return;
+        }
         ui.vertical_centered(|ui| {
             ui.add_space(ui.available_height() * 0.3);
-            if self.loads.is_busy() || !self.initial.is_empty() {
-                ui.spinner();
-                ui.label(RichText::new("Loading…").size(18.0));
-                return;
-            }
             ui.label(RichText::new("heapsight").size(28.0).strong());
             ui.label(
                 RichText::new("Drop a .heapsnapshot or .heapsnapshot.gz file here, or")

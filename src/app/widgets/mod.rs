@@ -87,6 +87,9 @@ pub fn sort_header_ui(
     };
     let response = ui
         .with_layout(layout, |ui| {
+            if right_aligned {
+                ui.add_space(theme::CELL_RIGHT_PADDING);
+            }
             ui.add(egui::Button::new(text).frame(false).truncate())
         })
         .inner
@@ -113,6 +116,7 @@ pub fn sort_header_ui(
 pub fn size_cell_ui(ui: &mut Ui, size_bytes: u64, total_bytes: u64) {
     let theme = Theme::of(ui);
     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.add_space(theme::CELL_RIGHT_PADDING);
         let (rect, _) = ui.allocate_exact_size(
             egui::vec2(theme::PERCENT_WIDTH, theme::ROW_HEIGHT),
             egui::Sense::hover(),
@@ -132,6 +136,7 @@ pub fn size_cell_ui(ui: &mut Ui, size_bytes: u64, total_bytes: u64) {
 /// A right-aligned plain number cell.
 pub fn number_cell_ui(ui: &mut Ui, text: String) {
     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+        ui.add_space(theme::CELL_RIGHT_PADDING);
         ui.label(text);
     });
 }

@@ -167,6 +167,8 @@ pub struct TreeTable<M: TreeModel> {
     dirty: bool,
     cursor: Option<Cursor<M::Item>>,
     scroll_to_cursor: bool,
+    /// Centre the cursor row when scrolling to it (after a reveal).
+    scroll_center: bool,
     reveal: Option<Reveal<M::Item>>,
 }
 
@@ -195,6 +197,7 @@ impl<M: TreeModel> TreeTable<M> {
             dirty: true,
             cursor: None,
             scroll_to_cursor: false,
+            scroll_center: false,
             reveal: None,
         }
     }
@@ -623,6 +626,7 @@ impl<M: TreeModel> TreeTable<M> {
             if reveal.step + 1 == reveal.path.len() {
                 self.set_cursor(Some(key));
                 self.scroll_to_cursor = true;
+                self.scroll_center = true;
                 self.dirty = true;
                 return;
             }
@@ -865,14 +869,18 @@ impl<M: TreeModel> TreeTable<M> {
             .resizable(true)
             .sense(Sense::click())
             .auto_shrink([false, false])
+            // Jumps (keys, reveals) land at once: no animation to catch half-way.
+            .animate_scrolling(false)
             .cell_layout(Layout::left_to_right(Align::Center));
         for c in columns {
             builder = builder.column(*c);
         }
+        let center = std::mem::take(&mut self.scroll_center);
         if std::mem::take(&mut self.scroll_to_cursor)
             && let Some(row) = self.cursor.and_then(|c| self.row_of(c.key))
         {
-            builder = builder.scroll_to_row(row, None);
+            // A revealed row is centred (context around it); keyboard moves scroll minimally.
+            builder = builder.scroll_to_row(row, center.then_some(Align::Center));
         }
         let cursor_key = self.cursor.map(|c| c.key);
         let mut toggled: Option<RowKey> = None;
