@@ -22,7 +22,7 @@ use petgraph::visit::EdgeRef as _;
 use crate::snapshot::{EdgeIdx, NodeIdx, RetainingEdge};
 
 /// Width of a node box, in points (at zoom 1).
-pub const NODE_WIDTH: f32 = 184.0;
+pub const NODE_WIDTH: f32 = 200.0;
 
 /// Height of a node box, in points.
 pub const NODE_HEIGHT: f32 = 38.0;

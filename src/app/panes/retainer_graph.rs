@@ -364,7 +364,7 @@ impl RetainerGraphPane {
         }
         let (pan, zoom) = (self.pan, self.zoom);
         let to_screen = move |p: Pos2| pos2(p.x * zoom + pan.x, p.y * zoom + pan.y);
-        let font = egui::FontId::proportional((13.5 * zoom).clamp(6.0, 22.0));
+        let font = egui::FontId::proportional((12.5 * zoom).clamp(6.0, 21.0));
         let small = egui::FontId::proportional((11.5 * zoom).clamp(5.0, 19.0));
         let selected = cx.selection.node();
         let show_text = zoom >= 0.45;

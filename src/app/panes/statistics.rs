@@ -5,7 +5,7 @@
 
 use std::f32::consts::TAU;
 
-use egui::{Color32, RichText, Sense, Shape, Stroke, Ui, vec2};
+use egui::{Color32, RichText, Sense, Shape, Ui, vec2};
 
 use crate::format;
 use crate::snapshot::Snapshot;
@@ -109,17 +109,21 @@ pub fn ui(ui: &mut Ui, snapshot: &Snapshot) {
             }
             let sweep = TAU * c.size_bytes as f32 / total as f32;
             let steps = ((sweep / TAU) * 128.0).ceil().max(2.0) as usize;
-            // Each slice as thin convex quads (a donut segment is not convex as a whole).
-            for k in 0..steps {
-                let a0 = start + sweep * k as f32 / steps as f32;
-                let a1 = start + sweep * (k + 1) as f32 / steps as f32;
-                let p = |a: f32, r: f32| center + vec2(a.cos(), a.sin()) * r;
-                painter.add(Shape::convex_polygon(
-                    vec![p(a0, inner), p(a0, outer), p(a1, outer), p(a1, inner)],
-                    colors[i % colors.len()],
-                    Stroke::new(0.5, colors[i % colors.len()]),
-                ));
+            // One mesh per slice: no anti-aliasing seams between its pieces.
+            let color = colors[i % colors.len()];
+            let mut mesh = egui::Mesh::default();
+            for k in 0..=steps {
+                let a = start + sweep * k as f32 / steps as f32;
+                let dir = vec2(a.cos(), a.sin());
+                mesh.colored_vertex(center + dir * inner, color);
+                mesh.colored_vertex(center + dir * outer, color);
+                if k > 0 {
+                    let b = (2 * k) as u32;
+                    mesh.add_triangle(b - 2, b - 1, b + 1);
+                    mesh.add_triangle(b - 2, b + 1, b);
+                }
             }
+            painter.add(Shape::mesh(mesh));
             start += sweep;
         }
         painter.text(
