@@ -180,8 +180,13 @@ fn dropped_snapshot_shows_leak_and_its_retainers() {
             .is_empty()
     );
 
+    // The load time in the status bar differs from run to run.
     #[cfg(feature = "snapshot")]
-    h.snapshot("summary_leak_with_retainers");
+    {
+        let timing = h.get_by_label_contains("loaded in").rect();
+        h.mask(timing);
+        h.snapshot("summary_leak_with_retainers");
+    }
 }
 
 #[test]
@@ -223,8 +228,6 @@ fn corrupt_drop_reports_error_and_keeps_open_snapshot() {
     h.get_by_label("Constructor");
     h.get_by_label("(system)");
 
-    #[cfg(feature = "snapshot")]
-    h.snapshot("corrupt_drop_error");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -534,17 +537,38 @@ fn frame_time_with_a_million_instances() {
         t.elapsed().as_secs_f64()
     );
     assert!(rows > 1_000_000, "{rows} rows");
+    let snapshot = Arc::clone(&h.state().documents().active().expect("open").snapshot);
+    let tree = h.state_mut().summary_mut().tree_mut().expect("tree");
+    let ids: Vec<String> = [1, rows / 2, rows - 1]
+        .iter()
+        .filter_map(|&r| match tree.row(r).and_then(|r| r.item) {
+            Some(SummaryItem::Instance(n)) => Some(format!("@{}", snapshot.node_id(n))),
+            _ => None,
+        })
+        .collect();
+    eprintln!("{class} instances (first, middle, last row): {ids:?}");
 
-    let mut times = Vec::new();
+    // (what, whole egui pass in ms, HeapsightApp::show in ms)
+    let mut times: Vec<(&'static str, f64, f64)> = Vec::new();
     let table = egui::pos2(500.0, 300.0);
-    let mut frame = |h: &mut Harness<'static, HeapsightApp>, events: Vec<egui::Event>| {
-        for e in events {
-            h.input_mut().events.push(e);
-        }
-        let t = Instant::now();
-        h.step();
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-    };
+    let mut frame =
+        |h: &mut Harness<'static, HeapsightApp>, what: &'static str, events: Vec<egui::Event>| {
+            for e in events {
+                h.input_mut().events.push(e);
+            }
+            let t = Instant::now();
+            h.step();
+            let pass_ms = t.elapsed().as_secs_f64() * 1e3;
+            let show_ms = h
+                .state()
+                .frame_stats()
+                .recent_secs
+                .last()
+                .copied()
+                .unwrap_or(0.0)
+                * 1e3;
+            times.push((what, pass_ms, show_ms));
+        };
     let wheel = |dy: f32| egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Point,
         delta: egui::vec2(0.0, dy),
@@ -559,33 +583,50 @@ fn frame_time_with_a_million_instances() {
         repeat: false,
         modifiers: egui::Modifiers::NONE,
     };
-    frame(&mut h, vec![egui::Event::PointerMoved(table)]);
+    frame(&mut h, "pointer", vec![egui::Event::PointerMoved(table)]);
     for _ in 0..200 {
-        frame(&mut h, vec![wheel(-300.0)]);
+        frame(&mut h, "wheel down", vec![wheel(-300.0)]);
     }
     for _ in 0..50 {
-        frame(&mut h, vec![key(egui::Key::PageDown)]);
+        frame(&mut h, "PageDown", vec![key(egui::Key::PageDown)]);
     }
-    frame(&mut h, vec![key(egui::Key::End)]);
+    frame(&mut h, "End", vec![key(egui::Key::End)]);
+    frame(&mut h, "after End", vec![]);
+    // Rows 1.6 M deep sit ~30 M points down: check they still line up (f32 offsets).
+    #[cfg(feature = "snapshot")]
+    if let Ok(image) = h.render() {
+        let out = std::env::temp_dir().join("heapsight-million-end.png");
+        image.save(&out).ok();
+        eprintln!("rendered the end of the list to {}", out.display());
+    }
     for _ in 0..100 {
-        frame(&mut h, vec![wheel(400.0)]);
+        frame(&mut h, "wheel up", vec![wheel(400.0)]);
     }
     for _ in 0..50 {
-        frame(&mut h, vec![key(egui::Key::ArrowUp)]);
+        frame(&mut h, "ArrowUp", vec![key(egui::Key::ArrowUp)]);
     }
-    frame(&mut h, vec![key(egui::Key::Home)]);
+    frame(&mut h, "Home", vec![key(egui::Key::Home)]);
+    frame(&mut h, "after Home", vec![]);
     for _ in 0..50 {
-        frame(&mut h, vec![wheel(-5000.0)]);
+        frame(&mut h, "fast wheel", vec![wheel(-5000.0)]);
     }
-    let mut sorted = times.clone();
-    sorted.sort_by(f64::total_cmp);
-    let pct = |p: f64| sorted[((sorted.len() - 1) as f64 * p) as usize];
+    let stats = |f: fn(&(&'static str, f64, f64)) -> f64| {
+        let mut v: Vec<f64> = times.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        let pct = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
+        (pct(0.5), pct(0.95), pct(1.0))
+    };
+    let (pass_med, pass_p95, pass_max) = stats(|t| t.1);
+    let (show_med, show_p95, show_max) = stats(|t| t.2);
     eprintln!(
-        "frame times over {} frames scrolling {rows} rows: median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
-        sorted.len(),
-        pct(0.5),
-        pct(0.95),
-        pct(1.0)
+        "{} frames scrolling {rows} rows: egui pass median {pass_med:.2} ms, p95 {pass_p95:.2} ms, \
+         max {pass_max:.2} ms; HeapsightApp::show median {show_med:.2} ms, p95 {show_p95:.2} ms, \
+         max {show_max:.2} ms",
+        times.len()
     );
+    let mut slowest = times.clone();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    eprintln!("slowest frames: {:?}", &slowest[..5]);
+    let pct = |p: f64| if p >= 0.95 { pass_p95 } else { pass_med };
     assert!(pct(0.95) < 16.0, "p95 frame time {:.2} ms", pct(0.95));
 }

@@ -178,6 +178,8 @@ pub struct HeapsightApp {
     frame_stats: FrameStats,
     /// Log frame times (env `HEAPSIGHT_FRAME_LOG=1`).
     log_frames: bool,
+    /// Commands were applied at the end of the last frame; panes see them this frame.
+    reacting: bool,
 }
 
 impl HeapsightApp {
@@ -257,12 +259,14 @@ impl HeapsightApp {
             pending_select,
             frame_stats: FrameStats::default(),
             log_frames: std::env::var_os("HEAPSIGHT_FRAME_LOG").is_some(),
+            reacting: false,
         }
     }
 
     /// True while anything loads, sorts or searches in the background.
     pub fn is_busy(&self) -> bool {
-        !self.initial.is_empty()
+        self.reacting
+            || !self.initial.is_empty()
             || self.loads.is_busy()
             // A hidden Summary's tree is only fetched once it is shown again.
             || (self.state.view == View::Summary && self.summary.is_busy())
@@ -353,6 +357,8 @@ impl HeapsightApp {
         file_drop::hover_overlay_ui(&ctx, &theme::Theme::of(ui));
 
         let applied = self.apply_commands(&ctx);
+        // Panes react to applied commands (e.g. a new selection) on the next frame.
+        self.reacting = applied;
         if applied {
             ctx.request_repaint();
         }

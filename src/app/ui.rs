@@ -168,7 +168,7 @@ impl HeapsightApp {
         };
         let selected_text = label(active);
         let active_id = active.id;
-        egui::ComboBox::from_id_salt("snapshot_picker")
+        let picker = egui::ComboBox::from_id_salt("snapshot_picker")
             .selected_text(selected_text)
             .width(360.0)
             .show_ui(ui, |ui| {
@@ -181,6 +181,10 @@ impl HeapsightApp {
                     }
                 }
             });
+        // An accessible name for screen readers (and kittest's accessibility check).
+        picker.response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Snapshot shown")
+        });
         if self.docs.all().len() > 1
             && ui
                 .small_button("\u{00D7}")
