@@ -630,3 +630,37 @@ fn frame_time_with_a_million_instances() {
     let pct = |p: f64| if p >= 0.95 { pass_p95 } else { pass_med };
     assert!(pct(0.95) < 16.0, "p95 frame time {:.2} ms", pct(0.95));
 }
+
+#[test]
+fn weak_references_are_marked() {
+    let mut h = harness();
+    drop_file(&mut h, &cache_final());
+    wait_idle(&mut h);
+    let s = Arc::clone(&h.state().documents().active().expect("open").snapshot);
+    // An object in a Summary row with a weak reference among its few outgoing edges.
+    let node = (0..s.node_count() as u32)
+        .map(NodeIdx)
+        .find(|&n| {
+            s.node_class(n).is_some()
+                && s.edge_count_of(n) <= 12
+                && s.edges(n).any(|e| s.is_weak_edge(e))
+        })
+        .expect("the fixture has an object with a weak edge");
+    h.state_mut().push_command(Command::Select {
+        node,
+        origin: heapsight::app::command::PaneId::External,
+    });
+    wait_idle(&mut h);
+    // Summary revealed it (cursor on the instance); Right shows its edges.
+    h.key_press(egui::Key::ArrowRight);
+    wait_idle(&mut h);
+    let weak_edges = s.edges(node).filter(|&e| s.is_weak_edge(e)).count();
+    assert!(
+        h.query_all_by_label("weak").count() >= weak_edges,
+        "each weak edge of @{} is marked",
+        s.node_id(node)
+    );
+    for e in s.edges(node).filter(|&e| s.is_weak_edge(e)) {
+        assert!(h.query_all_by_label(&s.edge_label(e)).count() >= 1);
+    }
+}

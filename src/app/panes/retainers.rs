@@ -277,12 +277,21 @@ impl RetainersPane {
                 Some(t) => {
                     ui.label(RichText::new("of").color(theme.weak_text));
                     node_label_ui(ui, &snapshot, t);
-                    let count = snapshot.visible_retainers(t).count();
+                    // The count of the fetched top level: counting here would walk every
+                    // retainer each frame (millions for some strings and maps).
+                    let count = self
+                        .tree
+                        .as_ref()
+                        .and_then(|tree| tree.children_of(None))
+                        .map(<[RetainerItem]>::len);
+                    let count = match count {
+                        Some(1) => "1 retainer".to_owned(),
+                        Some(n) => format!("{} retainers", format::count(n as u64)),
+                        None => "retainers…".to_owned(),
+                    };
                     ui.label(
                         RichText::new(format!(
-                            "\u{2014} {} retainer{}, distance {}",
-                            format::count(count as u64),
-                            if count == 1 { "" } else { "s" },
+                            "\u{2014} {count}, distance {}",
                             format::distance(snapshot.distance(t))
                         ))
                         .color(theme.weak_text),
