@@ -664,3 +664,31 @@ fn weak_references_are_marked() {
         assert!(h.query_all_by_label(&s.edge_label(e)).count() >= 1);
     }
 }
+
+#[test]
+fn files_dragged_over_the_window_show_the_drop_overlay() {
+    let mut h = harness();
+    h.step();
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(PathBuf::from("/tmp/app-after-leak.heapsnapshot")),
+        mime: String::new(),
+    });
+    h.step();
+    let texts: Vec<String> = h
+        .output()
+        .shapes
+        .iter()
+        .filter_map(|s| match &s.shape {
+            egui::Shape::Text(t) => Some(t.galley.text().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "Drop to open app-after-leak.heapsnapshot"),
+        "{texts:?}"
+    );
+    #[cfg(feature = "snapshot")]
+    h.snapshot("drop_overlay");
+}

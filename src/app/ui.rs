@@ -260,7 +260,7 @@ impl HeapsightApp {
                     .color(theme.weak_text),
             );
             ui.horizontal(|ui| {
-                let width = 260.0;
+                let width = 200.0; // the two buttons, measured
                 ui.add_space((ui.available_width() - width).max(0.0) / 2.0);
                 if ui.button("Open…").clicked() {
                     self.commands.push(Command::OpenDialog);
