@@ -31,5 +31,7 @@ fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
 
 #[cfg(not(feature = "gui"))]
 fn run_gui(_cli: Cli) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this build has no GUI (built without the `gui` feature); use a subcommand, see --help")
+    anyhow::bail!(
+        "this build has no GUI (built without the `gui` feature); use a subcommand, see --help"
+    )
 }
