@@ -190,6 +190,10 @@ impl HeapsightApp {
         screenshot_status: ScreenshotStatus,
     ) -> Self {
         let state = if options.screenshot.is_some() {
+            // eframe restores egui's memory (panel sizes, column widths, scroll offsets) before
+            // we get here; a screenshot starts from the defaults instead.
+            cc.egui_ctx
+                .memory_mut(|memory| *memory = egui::Memory::default());
             AppState::default()
         } else {
             cc.storage

@@ -310,6 +310,8 @@ impl RetainersPane {
         });
         ignored_line_ui(ui, &snapshot, &self.view, false, cx.commands);
         let Some(tree) = self.tree.as_mut() else {
+            // Keep the pane at the height the user gave it (a panel shrinks to its content).
+            ui.take_available_space();
             return;
         };
         let view = Arc::clone(&self.view);
