@@ -9,7 +9,6 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use egui_extras::Column;
 
 use crate::format;
 use crate::snapshot::{EdgeIdx, NodeIdx, Snapshot};
@@ -181,12 +180,7 @@ impl ContainmentPane {
         let total = snapshot.total_size();
         let selected = cx.selection.node();
         let mut sort = self.sort;
-        let columns = [
-            Column::remainder().at_least(260.0).clip(true),
-            Column::initial(70.0).at_least(50.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-        ];
+        let columns = widgets::object_columns(260.0);
         let s = Arc::clone(&snapshot);
         let response = tree.ui(
             ui,
@@ -194,33 +188,13 @@ impl ContainmentPane {
             &columns,
             cx.focused == PaneId::Containment,
             |ui, c| {
-                let (title, tip, col, right) = match c {
-                    0 => (
-                        "Object",
-                        "The edge and the object it points to (click: snapshot edge order)",
-                        SortColumn::Name,
-                        false,
-                    ),
-                    1 => (
-                        "Distance",
-                        "Distance from the GC roots",
-                        SortColumn::Distance,
-                        true,
-                    ),
-                    2 => (
-                        "Shallow Size",
-                        "Size of the object itself in bytes",
-                        SortColumn::ShallowSize,
-                        true,
-                    ),
-                    _ => (
-                        "Retained Size",
-                        "Size of the object plus the graph it retains in bytes",
-                        SortColumn::RetainedSize,
-                        true,
-                    ),
-                };
-                widgets::sort_header_ui(ui, title, tip, col, &mut sort, right);
+                widgets::object_header_ui(
+                    ui,
+                    c,
+                    "The edge and the object it points to (click: snapshot edge order)",
+                    "Distance from the GC roots",
+                    &mut sort,
+                )
             },
             |ui, row, c| edge_cell_ui(ui, &s, total, row, c),
             |e| Some(s.edge_target(e)) == selected,

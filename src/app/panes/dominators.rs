@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use egui_extras::Column;
 
 use crate::format;
 use crate::snapshot::{NodeIdx, Snapshot};
@@ -169,12 +168,7 @@ impl DominatorsPane {
         let total = snapshot.total_size();
         let selected = cx.selection.node();
         let mut sort = self.sort;
-        let columns = [
-            Column::remainder().at_least(260.0).clip(true),
-            Column::initial(70.0).at_least(50.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-        ];
+        let columns = widgets::object_columns(260.0);
         let s = Arc::clone(&snapshot);
         let response = tree.ui(
             ui,
@@ -182,33 +176,13 @@ impl DominatorsPane {
             &columns,
             cx.focused == PaneId::Dominators,
             |ui, c| {
-                let (title, tip, col, right) = match c {
-                    0 => (
-                        "Object",
-                        "The object (children: what it dominates)",
-                        SortColumn::Name,
-                        false,
-                    ),
-                    1 => (
-                        "Distance",
-                        "Distance from the GC roots",
-                        SortColumn::Distance,
-                        true,
-                    ),
-                    2 => (
-                        "Shallow Size",
-                        "Size of the object itself in bytes",
-                        SortColumn::ShallowSize,
-                        true,
-                    ),
-                    _ => (
-                        "Retained Size",
-                        "Size of the object plus the graph it retains in bytes",
-                        SortColumn::RetainedSize,
-                        true,
-                    ),
-                };
-                widgets::sort_header_ui(ui, title, tip, col, &mut sort, right);
+                widgets::object_header_ui(
+                    ui,
+                    c,
+                    "The object (children: what it dominates)",
+                    "Distance from the GC roots",
+                    &mut sort,
+                )
             },
             |ui, row, c| node_cell_ui(ui, &s, total, row, c),
             |n| Some(n) == selected,

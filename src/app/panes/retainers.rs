@@ -9,7 +9,6 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use egui_extras::Column;
 
 use crate::format;
 use crate::snapshot::{EdgeIdx, NodeIdx, RetainerView, Snapshot};
@@ -318,45 +317,20 @@ impl RetainersPane {
         let total = snapshot.total_size();
         let selected = cx.selection.node();
         let mut sort = self.sort;
-        let columns = [
-            Column::remainder().at_least(220.0).clip(true),
-            Column::initial(70.0).at_least(50.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-        ];
+        let columns = widgets::object_columns(220.0);
         let response = tree.ui(
             ui,
             "retainers_table",
             &columns,
             cx.focused == PaneId::Retainers,
             |ui, c| {
-                let (title, tip, col, right) = match c {
-                    0 => (
-                        "Object",
-                        "The retaining edge and the object it starts from",
-                        SortColumn::Name,
-                        false,
-                    ),
-                    1 => (
-                        "Distance",
-                        "Distance from the GC roots (shortest retaining path)",
-                        SortColumn::Distance,
-                        true,
-                    ),
-                    2 => (
-                        "Shallow Size",
-                        "Size of the object itself in bytes",
-                        SortColumn::ShallowSize,
-                        true,
-                    ),
-                    _ => (
-                        "Retained Size",
-                        "Size of the object plus the graph it retains in bytes",
-                        SortColumn::RetainedSize,
-                        true,
-                    ),
-                };
-                widgets::sort_header_ui(ui, title, tip, col, &mut sort, right);
+                widgets::object_header_ui(
+                    ui,
+                    c,
+                    "The retaining edge and the object it starts from",
+                    "Distance from the GC roots (shortest retaining path)",
+                    &mut sort,
+                )
             },
             |ui, row, c| retainer_cell_ui(ui, &snapshot, &view, total, row, c),
             |item| Some(item.from) == selected,

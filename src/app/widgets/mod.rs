@@ -155,3 +155,43 @@ pub fn weak_marker_ui(ui: &mut Ui) {
     ui.label(RichText::new("weak").small().color(theme.weak_marker))
         .on_hover_text("A weak reference: it does not keep the object alive.");
 }
+
+/// Columns of the Object / Distance / Shallow Size / Retained Size tables (Retainers,
+/// Containment, Dominators).
+pub fn object_columns(min_object_width: f32) -> [egui_extras::Column; 4] {
+    use egui_extras::Column;
+    [
+        Column::remainder().at_least(min_object_width).clip(true),
+        Column::initial(70.0).at_least(50.0).clip(true),
+        Column::initial(130.0).at_least(90.0).clip(true),
+        Column::initial(130.0).at_least(90.0).clip(true),
+    ]
+}
+
+/// Header cell `column` of an [`object_columns`] table, sortable; the first two tooltips
+/// say what the pane's Object and Distance columns mean.
+pub fn object_header_ui(
+    ui: &mut Ui,
+    column: usize,
+    object_tip: &str,
+    distance_tip: &str,
+    sort: &mut SortKey,
+) {
+    let (title, tip, col, right) = match column {
+        0 => ("Object", object_tip, SortColumn::Name, false),
+        1 => ("Distance", distance_tip, SortColumn::Distance, true),
+        2 => (
+            "Shallow Size",
+            "Size of the object itself in bytes",
+            SortColumn::ShallowSize,
+            true,
+        ),
+        _ => (
+            "Retained Size",
+            "Size of the object plus the graph it retains in bytes",
+            SortColumn::RetainedSize,
+            true,
+        ),
+    };
+    sort_header_ui(ui, title, tip, col, sort, right);
+}
