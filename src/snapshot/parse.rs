@@ -252,27 +252,39 @@ impl Input<'_> {
     }
 
     /// Parses a JSON array of non-negative integers (each < 2^32) in records of `width`
-    /// values, calling `sink` with each complete record. The opening `[` must be next
-    /// (after whitespace). Returns the number of values left over in an incomplete last
-    /// record (0 when the length is a multiple of `width`).
+    /// values, calling `sink` with runs of complete records (a slice whose length is a
+    /// multiple of `width`, record after record). The opening `[` must be next (after
+    /// whitespace). Returns the number of values left over in an incomplete last record (0
+    /// when the length is a multiple of `width`).
     ///
     /// This is the hot loop of loading. Each chunk is cut after a `,` into pieces that are
     /// decoded on both cores ([`decode_piece`]); the values are then handed to `sink` in
-    /// order. The few bytes of a number cut by a chunk boundary are carried over.
+    /// order, many records at a time so the sink can fill its columns in tight loops. The few
+    /// bytes of a number cut by a chunk boundary, and the values of a record cut by a piece
+    /// boundary, are carried over.
     fn u32_records(&mut self, width: usize, mut sink: impl FnMut(&[u32]) + Send) -> Result<usize> {
         debug_assert!(width > 0 && width <= 32);
         self.expect(b'[')?;
-        let mut record = [0u32; 32];
-        let mut field = 0usize;
-        let mut emit = |values: &[u32]| {
-            for &v in values {
-                record[field] = v;
-                field += 1;
-                if field == width {
-                    sink(&record[..width]);
-                    field = 0;
+        // Values of a record cut by a piece boundary.
+        let mut partial: Vec<u32> = Vec::with_capacity(width);
+        // Hands `values` on; returns the number of values of an incomplete record kept.
+        let mut emit = |mut values: &[u32]| -> usize {
+            if !partial.is_empty() {
+                let take = (width - partial.len()).min(values.len());
+                partial.extend_from_slice(&values[..take]);
+                values = &values[take..];
+                if partial.len() < width {
+                    return partial.len();
                 }
+                sink(&partial);
+                partial.clear();
             }
+            let whole = values.len() - values.len() % width;
+            if whole > 0 {
+                sink(&values[..whole]);
+            }
+            partial.extend_from_slice(&values[whole..]);
+            partial.len()
         };
         // Decoded values not yet handed to `sink`: they are emitted on this thread while the
         // pool decodes the next chunk.
@@ -371,17 +383,21 @@ impl Input<'_> {
                     start_state = EXPECT_VALUE;
                 }
                 if done {
-                    pending.drain(..).for_each(|v| emit(&v));
+                    pending.drain(..).for_each(|v| {
+                        emit(&v);
+                    });
                     self.pos += body_start + end;
-                    return Ok(field);
+                    return Ok(emit(&[]));
                 }
                 carry_offset = base + end as u64;
                 carry.extend_from_slice(&body[end..]);
                 self.pos = self.buf.len();
             } else {
-                pending.drain(..).for_each(|v| emit(&v));
+                pending.drain(..).for_each(|v| {
+                    emit(&v);
+                });
                 self.pos += body_start;
-                return Ok(field);
+                return Ok(emit(&[]));
             }
         }
     }
@@ -542,6 +558,9 @@ fn decode_piece(
     let mut i = 0;
     let mut first = state == EXPECT_FIRST;
     loop {
+        if !first {
+            i = decode_plain(piece, i, &mut values);
+        }
         while i < n && is_ws(piece[i]) {
             i += 1;
         }
@@ -611,6 +630,63 @@ fn decode_piece(
             None => return Err((n, "a number array piece ended inside a number".into())),
         }
     }
+}
+
+/// The fast path of [`decode_piece`]: decodes values of the common shape `123,` or `123\n,`
+/// from `i` (the start of a value), eight bytes at a time, until fewer than 16 bytes are
+/// left or anything else comes (spaces, `]`, a number over 10 digits or 2^32-1, bad bytes).
+/// Returns where it stopped: the start of the value it did not take, which the careful
+/// loop of [`decode_piece`] then decodes or reports.
+#[inline]
+fn decode_plain(piece: &[u8], mut i: usize, values: &mut Vec<u32>) -> usize {
+    const POW10: [u64; 3] = [1, 10, 100];
+    while i + 16 <= piece.len() {
+        let (mut value, len) = digits8(piece, i);
+        let mut end = i + len;
+        if len == 8 {
+            let (low, low_len) = digits8(piece, end);
+            if low_len > 2 {
+                break;
+            }
+            value = value * POW10[low_len] + low;
+            end += low_len;
+            if value > u64::from(u32::MAX) {
+                break;
+            }
+        } else if len == 0 {
+            break;
+        }
+        match piece[end] {
+            b',' => i = end + 1,
+            b'\n' if piece[end + 1] == b',' => i = end + 2,
+            _ => break,
+        }
+        values.push(value as u32);
+    }
+    i
+}
+
+/// The leading ASCII digits of the 8 bytes at `at` (SWAR): their value and count (0 to 8).
+#[inline(always)]
+fn digits8(piece: &[u8], at: usize) -> (u64, usize) {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&piece[at..at + 8]);
+    let w = u64::from_le_bytes(word);
+    // Digits become 0..=9; any other byte becomes > 9 (in its low 7 bits or its top bit).
+    let x = w ^ 0x3030_3030_3030_3030;
+    let low7 = x & 0x7F7F_7F7F_7F7F_7F7F;
+    let non_digit = (low7.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+    let len = (non_digit.trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return (0, 0);
+    }
+    // Move the digits to the top bytes (most significant digit first in memory = lowest
+    // byte), then combine pairs, quads and octets.
+    let d = x << (8 * (8 - len));
+    let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    let d = (d.wrapping_mul(10000) + (d >> 32)) & 0x0000_0000_FFFF_FFFF;
+    (d, len)
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {
@@ -788,7 +864,7 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 input.context = "inside the \"locations\" array";
                 input.progress.set_phase("Reading locations");
                 let locations = &mut cols.locations;
-                input.u32_records(1, |r| locations.push(r[0]))?;
+                input.u32_records(1, |r| locations.extend_from_slice(r))?;
             }
             _ => {
                 input.context = "inside a top-level value";
@@ -885,22 +961,27 @@ fn parse_nodes(
     let mut bad_type: Option<(usize, u32)> = None;
     let c = cols;
     let left = input.u32_records(nf, |r| {
-        let t = r[o_type];
-        if t >= type_count && bad_type.is_none() {
-            bad_type = Some((c.node_type.len(), t));
+        // Column by column, so each loop is tight (this runs for every node of the file).
+        let records = r.chunks_exact(nf);
+        if bad_type.is_none()
+            && let Some(i) = records.clone().position(|x| x[o_type] >= type_count)
+        {
+            bad_type = Some((c.node_type.len() + i, r[i * nf + o_type]));
         }
-        c.node_type.push(t as u8);
-        c.node_name.push(r[o_name]);
-        c.node_id.push(r[o_id]);
-        c.node_self_size.push(r[o_size]);
-        c.first_edge.push(edge_total as u32);
-        edge_total += u64::from(r[o_edges]);
+        c.node_type.extend(records.clone().map(|x| x[o_type] as u8));
+        c.node_name.extend(records.clone().map(|x| x[o_name]));
+        c.node_id.extend(records.clone().map(|x| x[o_id]));
+        c.node_self_size.extend(records.clone().map(|x| x[o_size]));
+        c.first_edge.extend(records.clone().map(|x| {
+            let first = edge_total as u32;
+            edge_total += u64::from(x[o_edges]);
+            first
+        }));
         if let Some(o) = o_detached {
-            c.node_detachedness.push((r[o] & 3) as u8);
+            c.node_detachedness
+                .extend(records.map(|x| (x[o] & 3) as u8));
         }
-        if c.node_id.len() & 0xFFFF == 0 {
-            progress.set_fraction(c.node_id.len() as f64 / header_nodes);
-        }
+        progress.set_fraction(c.node_id.len() as f64 / header_nodes);
     })?;
     if let Some((node, t)) = bad_type {
         return Err(ErrorKind::Graph(format!(
@@ -944,9 +1025,15 @@ fn parse_edges(
     let mut bad: Option<String> = None;
     let c = cols;
     let left = input.u32_records(ef, |r| {
-        let (t, to) = (r[o_type], r[o_to]);
-        if (t >= type_count || to % nf != 0) && bad.is_none() {
-            let edge = c.edge_to.len();
+        // Column by column, so each loop is tight (this runs for every edge of the file).
+        let records = r.chunks_exact(ef);
+        if bad.is_none()
+            && let Some(i) = records
+                .clone()
+                .position(|x| x[o_type] >= type_count || x[o_to] % nf != 0)
+        {
+            let (t, to) = (r[i * ef + o_type], r[i * ef + o_to]);
+            let edge = c.edge_to.len() + i;
             bad = Some(if t >= type_count {
                 format!("edge {edge} has type {t}, but there are only {type_count} edge types")
             } else {
@@ -955,12 +1042,10 @@ fn parse_edges(
                 )
             });
         }
-        c.edge_type.push(t as u8);
-        c.edge_name.push(r[o_name]);
-        c.edge_to.push(to / nf);
-        if c.edge_to.len() & 0xFFFF == 0 {
-            progress.set_fraction(c.edge_to.len() as f64 / header_edges);
-        }
+        c.edge_type.extend(records.clone().map(|x| x[o_type] as u8));
+        c.edge_name.extend(records.clone().map(|x| x[o_name]));
+        c.edge_to.extend(records.map(|x| x[o_to] / nf));
+        progress.set_fraction(c.edge_to.len() as f64 / header_edges);
     })?;
     if let Some(message) = bad {
         return Err(ErrorKind::Graph(message).into());
@@ -1006,4 +1091,106 @@ fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
     }
     table.shrink_to_fit();
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes `text` (a piece after a `,`) one byte at a time: the careful loop only.
+    fn careful(text: &[u8]) -> std::result::Result<(Vec<u32>, PieceEnd), (usize, String)> {
+        let mut values = Vec::new();
+        let mut at = 0;
+        // Feed the careful path by decoding each value's piece on its own.
+        while at < text.len() {
+            let end = text[at..]
+                .iter()
+                .position(|&b| b == b',' || b == b']')
+                .map_or(text.len(), |k| at + k + 1);
+            let (v, piece_end) = decode_piece(&text[at..end], EXPECT_VALUE, Vec::new())
+                .map_err(|(i, m)| (at + i, m))?;
+            values.extend(v);
+            if piece_end == PieceEnd::Closed {
+                return Ok((values, PieceEnd::Closed));
+            }
+            at = end;
+        }
+        Ok((values, PieceEnd::Open))
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_careful_loop() {
+        let mut numbers: Vec<String> = Vec::new();
+        let mut p: u64 = 1;
+        for _ in 0..10 {
+            for v in [p, p - 1, p + 7, p * 3 / 2] {
+                numbers.push(v.min(u64::from(u32::MAX)).to_string());
+            }
+            p *= 10;
+        }
+        numbers.extend(["4294967295", "0004", "0000000012"].map(String::from));
+        let separators = [",", "\n,", " ,", ", ", "\n , "];
+        let bad = [
+            "",
+            "4294967296",
+            "12345678901",
+            "99999999999",
+            "-1",
+            "1.5",
+            "1e3",
+            "x",
+            "12 3",
+            "]",
+        ];
+        for (k, sep_a) in separators.iter().enumerate() {
+            for (b, bad) in bad.iter().enumerate() {
+                let mut text = String::new();
+                for (i, n) in numbers.iter().enumerate() {
+                    if i == 3 * b + k && !bad.is_empty() {
+                        text.push_str(bad);
+                        text.push(',');
+                    }
+                    text.push_str(n);
+                    text.push_str(if i % 3 == 0 {
+                        sep_a
+                    } else {
+                        separators[(i + k) % 2]
+                    });
+                }
+                let piece = text.as_bytes();
+                let fast = decode_piece(piece, EXPECT_VALUE, Vec::new());
+                assert_eq!(fast, careful(piece), "piece {text:?}");
+                assert_eq!(fast.is_ok(), bad.is_empty(), "piece {text:?}");
+                let closed = format!("{text}17]");
+                assert_eq!(
+                    decode_piece(closed.as_bytes(), EXPECT_VALUE, Vec::new()),
+                    careful(closed.as_bytes()),
+                    "piece {closed:?}"
+                );
+            }
+        }
+        let (values, end) = decode_piece(
+            b"1,22,333,4444,55555,666666,7777777,88888888,999999999,4294967295\n,0,",
+            EXPECT_VALUE,
+            Vec::new(),
+        )
+        .expect("valid");
+        assert_eq!(end, PieceEnd::Open);
+        assert_eq!(
+            values,
+            [
+                1,
+                22,
+                333,
+                4444,
+                55555,
+                666666,
+                7777777,
+                88888888,
+                999999999,
+                u32::MAX,
+                0
+            ]
+        );
+    }
 }
