@@ -4,6 +4,7 @@
 //! - [`cli`]: the headless commands (`summary`, `node`, `bench`, …) printing tables or JSON.
 //! - `app` (feature `gui`): the eframe/egui desktop application.
 
+pub mod alloc;
 pub mod cli;
 pub mod format;
 pub mod snapshot;

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use heapsight::cli::{self, Cli};
 
+#[global_allocator]
+static ALLOCATOR: heapsight::alloc::HugePageAlloc = heapsight::alloc::HugePageAlloc;
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
