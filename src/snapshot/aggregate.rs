@@ -99,20 +99,25 @@ pub(crate) fn build_locations(meta: &Meta, raw: &[u32], node_count: usize) -> Ve
     dedup
 }
 
-/// Inputs of the aggregation.
-pub(crate) struct AggregateInputs<'a> {
+/// Inputs of the aggregation that do not depend on the dominator tree.
+pub(crate) struct ClassInputs<'a, S: Strings> {
     pub meta: &'a Meta,
-    pub strings: &'a StringTable,
+    pub strings: &'a S,
     pub node_type: &'a [u8],
     pub self_size: &'a [u32],
     pub class_index: &'a [u32],
     pub distance: &'a [i32],
-    pub retained: &'a [u64],
-    pub first_dominated: &'a [u32],
-    pub dominated: &'a [u32],
     pub locations: &'a [(u32, Location)],
     /// Only nodes passing this filter are counted (DevTools' node filters).
     pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
+}
+
+/// The dominator tree, for class retained sizes.
+pub(crate) struct TreeInputs<'a> {
+    pub root: u32,
+    pub retained: &'a [u64],
+    pub first_dominated: &'a [u32],
+    pub dominated: &'a [u32],
 }
 
 /// Key of an object class with a location: DevTools compares `script,line,col,Name` text.
@@ -229,8 +234,15 @@ struct Internal {
     distance: i32,
 }
 
-/// Builds the Summary aggregates.
-pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
+/// Classes with their counts, shallow sizes and distances: the part of the aggregation that
+/// does not need the dominator tree (so it can run while the tree is computed).
+pub(crate) struct ClassCounts {
+    grouping: Grouping,
+    internals: Vec<Internal>,
+}
+
+/// Groups nodes into classes and sums counts, shallow sizes and minimum distances.
+pub(crate) fn count_classes<S: Strings>(inp: &ClassInputs<'_, S>) -> ClassCounts {
     let grouping = group_classes(&GroupInputs {
         meta: inp.meta,
         strings: inp.strings,
@@ -240,7 +252,6 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         locations: inp.locations,
         include: inp.include,
     });
-    let internal_of = &grouping.internal_of;
     let mut internals: Vec<Internal> = (0..grouping.internal_class.len())
         .map(|_| Internal {
             count: 0,
@@ -249,7 +260,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
             distance: i32::MAX,
         })
         .collect();
-    for (n, &id) in internal_of.iter().enumerate() {
+    for (n, &id) in grouping.internal_of.iter().enumerate() {
         if id == u32::MAX {
             continue;
         }
@@ -258,10 +269,35 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         agg.self_size += u64::from(inp.self_size[n]);
         agg.distance = agg.distance.min(inp.distance[n]);
     }
+    ClassCounts {
+        grouping,
+        internals,
+    }
+}
 
+/// Builds the Summary aggregates.
+pub(crate) fn aggregates(
+    classes: &ClassInputs<'_, StringTable>,
+    tree: &TreeInputs<'_>,
+) -> Aggregates {
+    finish_aggregates(count_classes(classes), classes.strings, tree)
+}
+
+/// Adds class retained sizes (walking the dominator tree), sorts the rows and lists their
+/// members.
+pub(crate) fn finish_aggregates(
+    counts: ClassCounts,
+    strings: &StringTable,
+    tree: &TreeInputs<'_>,
+) -> Aggregates {
+    let ClassCounts {
+        grouping,
+        mut internals,
+    } = counts;
+    let internal_of = &grouping.internal_of;
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
-    let root = inp.meta.root_ordinal;
+    let root = tree.root;
     let mut seen = vec![false; internals.len()];
     // Stack of (node, next child position, class marked by this node or u32::MAX).
     let mut stack: Vec<(u32, u32, u32)> = Vec::new();
@@ -270,19 +306,19 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         if id == u32::MAX || seen[id as usize] {
             return u32::MAX;
         }
-        internals[id as usize].max_ret += inp.retained[n as usize];
+        internals[id as usize].max_ret += tree.retained[n as usize];
         seen[id as usize] = true;
         id
     };
     let marked = enter(root, &mut seen, &mut internals);
-    stack.push((root, inp.first_dominated[root as usize], marked));
+    stack.push((root, tree.first_dominated[root as usize], marked));
     while let Some(top) = stack.last_mut() {
         let (n, pos, marked) = *top;
-        if pos < inp.first_dominated[n as usize + 1] {
+        if pos < tree.first_dominated[n as usize + 1] {
             top.1 += 1;
-            let child = inp.dominated[pos as usize];
+            let child = tree.dominated[pos as usize];
             let m = enter(child, &mut seen, &mut internals);
-            stack.push((child, inp.first_dominated[child as usize], m));
+            stack.push((child, tree.first_dominated[child as usize], m));
         } else {
             if marked != u32::MAX {
                 seen[marked as usize] = false;
@@ -296,10 +332,7 @@ pub(crate) fn aggregates(inp: &AggregateInputs<'_>) -> Aggregates {
         let agg = &internals[i as usize];
         classes.push(ClassAggregate {
             key: key.clone(),
-            name: inp
-                .strings
-                .get(grouping.internal_class[i as usize])
-                .to_owned(),
+            name: strings.get(grouping.internal_class[i as usize]).to_owned(),
             count: agg.count,
             shallow_size_bytes: agg.self_size,
             retained_size_bytes: agg.max_ret,
@@ -413,11 +446,21 @@ pub(crate) struct StatisticsInputs<'a> {
     pub edge_type: &'a [u8],
     pub edge_name: &'a [u32],
     pub first_retainer: &'a [u32],
-    pub root_retained: u64,
 }
 
-/// DevTools' `calculateStatistics`.
-pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> Statistics {
+/// The sums of [`statistics`], before the total (the root's retained size) is known.
+pub(crate) struct StatisticsSums {
+    native: u64,
+    typed: u64,
+    code: u64,
+    strings: u64,
+    arrays: u64,
+    system: u64,
+    extra: u64,
+}
+
+/// DevTools' `calculateStatistics`, but for the total: see [`StatisticsSums::finish`].
+pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> StatisticsSums {
     let nt = inp.meta.nt;
     let internal = inp.meta.et.internal;
     let extra = inp.meta.extra_native_bytes;
@@ -452,23 +495,47 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> Statistics {
             arrays += array_size;
         }
     }
-    let total = inp.root_retained + extra;
-    let v8heap_total = total.saturating_sub(native);
-    Statistics {
-        total,
+    StatisticsSums {
+        native,
+        typed,
         code,
         strings,
-        js_arrays: arrays,
-        typed_arrays: typed,
+        arrays,
         system,
-        other_js_objects: v8heap_total
-            .saturating_sub(code)
-            .saturating_sub(strings)
-            .saturating_sub(arrays)
-            .saturating_sub(system),
-        other_non_js_objects: native - typed,
-        v8heap_total,
-        native_total: native,
+        extra,
+    }
+}
+
+impl StatisticsSums {
+    /// The Statistics, given the root's retained size.
+    pub(crate) fn finish(self, root_retained: u64) -> Statistics {
+        let Self {
+            native,
+            typed,
+            code,
+            strings,
+            arrays,
+            system,
+            extra,
+        } = self;
+        let total = root_retained + extra;
+        let v8heap_total = total.saturating_sub(native);
+        Statistics {
+            total,
+            code,
+            strings,
+            js_arrays: arrays,
+            typed_arrays: typed,
+            system,
+            other_js_objects: v8heap_total
+                .saturating_sub(code)
+                .saturating_sub(strings)
+                .saturating_sub(arrays)
+                .saturating_sub(system),
+            other_non_js_objects: native - typed,
+            v8heap_total,
+            native_total: native,
+        }
     }
 }
 

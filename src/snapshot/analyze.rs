@@ -1,9 +1,12 @@
 //! The analysis pipeline: parsed columns in, a ready [`Snapshot`] out.
 //!
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
-//! validate → retainers → DOM state → page-owned flags and essential edges → then in
-//! parallel { dominators } and { shallow sizes → distances → class names } → retained sizes
-//! → dominated nodes → aggregates → statistics → id index.
+//! validate → DOM state → { retainers } beside { page-owned flags → essential edges } →
+//! { dominators } beside { shallow sizes → distances → class names → class counts,
+//! statistics sums, id index } → { retained sizes } beside { dominated nodes } → class
+//! retained sizes and row order. The two sides of each step run on the two cores; the
+//! dominator tree (one core, ~2 s for a 1 GB file) is the long pole, so everything that
+//! does not need it is done beside it.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -11,7 +14,7 @@ use std::time::Instant;
 
 use rayon::slice::ParallelSliceMut as _;
 
-use super::aggregate::{self, AggregateInputs, StatisticsInputs};
+use super::aggregate::{self, ClassInputs, StatisticsInputs, TreeInputs};
 use super::distance::{self, DistanceInputs};
 use super::dom::{self, DomInputs};
 use super::dominators::{self, EdgeView};
@@ -58,6 +61,19 @@ impl Drop for PhaseTimer {
     }
 }
 
+/// What the second core computes while the dominator tree is built.
+struct Analysed {
+    distance: Vec<i32>,
+    class_index: Vec<u32>,
+    added_strings: super::strings::StringTable,
+    interfaces: Vec<super::InterfaceDefinition>,
+    interface_names: HashMap<String, u32>,
+    locations: Vec<(u32, aggregate::Location)>,
+    counts: aggregate::ClassCounts,
+    statistics: aggregate::StatisticsSums,
+    by_id: Vec<u32>,
+}
+
 /// Runs every phase on a parsed snapshot.
 pub(crate) fn analyze(
     parsed: Parsed,
@@ -88,7 +104,7 @@ pub(crate) fn analyze(
         edge_type,
         edge_name,
         edge_to,
-        locations,
+        locations: raw_locations,
     } = cols;
 
     progress.set_phase("Propagating DOM state");
@@ -156,7 +172,7 @@ pub(crate) fn analyze(
             .any(|e| distance_inputs.is_user_root(edge_to[e as usize] as usize))
     };
     let cancelled = || progress.is_cancelled();
-    let (tree, (distance, class_index, interfaces, interface_names)) = rayon::join(
+    let (tree, rest) = rayon::join(
         || {
             let _timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
             dominators::dominators(
@@ -188,7 +204,7 @@ pub(crate) fn analyze(
             let timer = PhaseTimer::new("distances");
             let distance = distance::distances(&distance_inputs, &HashSet::new());
             drop(timer);
-            let _timer = PhaseTimer::new("class names and interfaces");
+            let timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {
                 meta: &meta,
                 node_type: &node_type,
@@ -209,74 +225,99 @@ pub(crate) fn analyze(
                 &mut interface_names,
                 &mut class_index,
             );
-            (
-                distance,
-                (class_index, added.into_added()),
-                interfaces,
-                interface_names,
-            )
-        },
-    );
-    let tree = tree.ok_or(ErrorKind::Cancelled)?;
-    let (class_index, added_strings) = class_index;
-    strings.append(&added_strings);
-    drop(essential);
-    check_cancel(progress)?;
-
-    progress.set_phase("Calculating retained sizes");
-    let retained = dominators::retained_sizes(&tree, &node_self_size);
-    let unreachable_count = tree.unreachable_count;
-    let dominator = tree.dominator;
-    drop(tree.preorder);
-    let (first_dominated, dominated) = dominators::dominated_nodes(&dominator, root);
-    check_cancel(progress)?;
-
-    progress.set_phase("Building class aggregates and statistics");
-    let locations = aggregate::build_locations(&meta, &locations, node_count);
-    let ((aggregates, statistics), by_id) = rayon::join(
-        || {
-            rayon::join(
+            drop(timer);
+            // What needs no dominator tree is done here, while the other core computes it.
+            let _timer = PhaseTimer::new("class counts, statistics and id index");
+            let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
+            let self_size = &node_self_size;
+            let (counts, (statistics, by_id)) = rayon::join(
                 || {
-                    let _timer = PhaseTimer::new("aggregates");
-                    aggregate::aggregates(&AggregateInputs {
+                    aggregate::count_classes(&ClassInputs {
                         meta: &meta,
-                        strings: &strings,
+                        strings: &added,
                         node_type: &node_type,
-                        self_size: &node_self_size,
+                        self_size,
                         class_index: &class_index,
                         distance: &distance,
-                        retained: &retained,
-                        first_dominated: &first_dominated,
-                        dominated: &dominated,
                         locations: &locations,
                         include: None,
                     })
                 },
                 || {
-                    let _timer = PhaseTimer::new("statistics");
-                    aggregate::statistics(&StatisticsInputs {
-                        meta: &meta,
-                        strings: &strings,
-                        node_type: &node_type,
-                        node_name: &node_name,
-                        self_size: &node_self_size,
-                        first_edge: &first_edge,
-                        edge_to: &edge_to,
-                        edge_type: &edge_type,
-                        edge_name: &edge_name,
-                        first_retainer: &retainers.first_retainer,
-                        root_retained: retained[root as usize],
-                    })
+                    rayon::join(
+                        || {
+                            aggregate::statistics(&StatisticsInputs {
+                                meta: &meta,
+                                strings: &strings,
+                                node_type: &node_type,
+                                node_name: &node_name,
+                                self_size,
+                                first_edge: &first_edge,
+                                edge_to: &edge_to,
+                                edge_type: &edge_type,
+                                edge_name: &edge_name,
+                                first_retainer: &retainers.first_retainer,
+                            })
+                        },
+                        || {
+                            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
+                            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
+                            by_id
+                        },
+                    )
                 },
-            )
-        },
-        || {
-            let _timer = PhaseTimer::new("id index");
-            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
-            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
-            by_id
+            );
+            Analysed {
+                distance,
+                class_index,
+                added_strings: added.into_added(),
+                interfaces,
+                interface_names,
+                locations,
+                counts,
+                statistics,
+                by_id,
+            }
         },
     );
+    let tree = tree.ok_or(ErrorKind::Cancelled)?;
+    let Analysed {
+        distance,
+        class_index,
+        added_strings,
+        interfaces,
+        interface_names,
+        locations,
+        counts,
+        statistics,
+        by_id,
+    } = rest;
+    strings.append(&added_strings);
+    drop(essential);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating retained sizes");
+    let (retained, (first_dominated, dominated)) = rayon::join(
+        || dominators::retained_sizes(&tree, &node_self_size),
+        || dominators::dominated_nodes(&tree.dominator, root),
+    );
+    let unreachable_count = tree.unreachable_count;
+    let dominator = tree.dominator;
+    drop(tree.preorder);
+    check_cancel(progress)?;
+
+    progress.set_phase("Building class aggregates and statistics");
+    let aggregates = aggregate::finish_aggregates(
+        counts,
+        &strings,
+        &TreeInputs {
+            root,
+            retained: &retained,
+            first_dominated: &first_dominated,
+            dominated: &dominated,
+        },
+    );
+    let statistics = statistics.finish(retained[root as usize]);
 
     progress.set_phase("Ready");
     let analyze_secs = started.elapsed().as_secs_f64();

@@ -655,19 +655,24 @@ impl Snapshot {
     pub fn aggregates_in_id_range(&self, min_exclusive: u32, max_inclusive: u32) -> Aggregates {
         let ids = &self.node_id;
         let include = move |n: usize| ids[n] > min_exclusive && ids[n] <= max_inclusive;
-        aggregate::aggregates(&aggregate::AggregateInputs {
-            meta: &self.meta,
-            strings: &self.strings,
-            node_type: &self.node_type,
-            self_size: &self.self_size,
-            class_index: &self.class_index,
-            distance: &self.distance,
-            retained: &self.retained,
-            first_dominated: &self.first_dominated,
-            dominated: &self.dominated,
-            locations: &self.locations,
-            include: Some(&include),
-        })
+        aggregate::aggregates(
+            &aggregate::ClassInputs {
+                meta: &self.meta,
+                strings: &self.strings,
+                node_type: &self.node_type,
+                self_size: &self.self_size,
+                class_index: &self.class_index,
+                distance: &self.distance,
+                locations: &self.locations,
+                include: Some(&include),
+            },
+            &aggregate::TreeInputs {
+                root: self.meta.root_ordinal,
+                retained: &self.retained,
+                first_dominated: &self.first_dominated,
+                dominated: &self.dominated,
+            },
+        )
     }
 
     /// The plain-object interface definitions inferred for this snapshot (`{a, b}` names).
