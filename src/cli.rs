@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, value_name = "@ID")]
     pub select: Option<String>,
 
+    /// Filter the Summary to objects allocated in a range (DevTools' Summary filter):
+    /// baseline-target (objects allocated between baseline and target), target-final,
+    /// baseline-final or before-baseline. Useful with --screenshot.
+    #[arg(long, value_name = "RANGE")]
+    pub summary_filter: Option<String>,
+
     /// Headless command.
     #[command(subcommand)]
     pub command: Option<Command>,

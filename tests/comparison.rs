@@ -74,7 +74,7 @@ fn comparison_matches_oracle_for_every_scenario() {
 
 /// Leaking classes of each scenario (the oracle's goldens/SANITY.txt), and whether the
 /// count may exceed the iteration count (Timeout and Buffer have other instances).
-fn leaking_classes(scenario: &str) -> Vec<(&'static str, bool)> {
+pub(crate) fn leaking_classes(scenario: &str) -> Vec<(&'static str, bool)> {
     match scenario {
         "cache" => vec![("CachedApiResponse", false), ("RouteStatsEntry", false)],
         "emitter" => vec![("LeakyRequestContext", false)],

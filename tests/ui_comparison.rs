@@ -1,6 +1,7 @@
 //! egui_kittest tests of the comparison views (issue 5): baseline/target/final slots filled by
-//! dropping files on the real app, the Comparison table, Side by side, leak candidates and
-//! "objects allocated between", unrelated snapshots and a failed load of one side.
+//! dropping files on the real app, the Comparison table, Side by side, leak candidates, the
+//! Summary's "Objects allocated between" filter, unrelated snapshots and a failed load of
+//! one side.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,12 +9,15 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use heapsight::app::command::{Command, View};
+use heapsight::app::command::{Command, PaneId, View};
+use heapsight::app::document::DocId;
 use heapsight::app::panes::comparison::{CompItem, UNRELATED_IDS};
+use heapsight::app::panes::summary::{ALL_OBJECTS, RANGE_BOX_LABEL, SummaryItem};
 use heapsight::app::roles::Role;
 use heapsight::app::{HeapsightApp, StartOptions};
-use heapsight::snapshot::NodeIdx;
+use heapsight::format;
 use heapsight::snapshot::leaks::is_builtin_class;
+use heapsight::snapshot::{NodeIdx, Snapshot};
 
 /// A dropped file as the native integration delivers it (only the path is read).
 #[derive(Debug)]
@@ -310,6 +314,354 @@ fn leak_candidates_with_three_snapshots() {
 
     #[cfg(feature = "snapshot")]
     h.snapshot("leak_candidates_cache");
+}
+
+const BETWEEN_CACHE: &str =
+    "Objects allocated between baseline.heapsnapshot.gz and target.heapsnapshot.gz";
+
+fn snapshot_of(h: &Harness<'static, HeapsightApp>, doc: DocId) -> Arc<Snapshot> {
+    Arc::clone(
+        &h.state()
+            .documents()
+            .all()
+            .iter()
+            .find(|d| d.id == doc)
+            .expect("open")
+            .snapshot,
+    )
+}
+
+/// Picks `label` in the Summary's range filter box (as a user does: open it, click).
+fn pick_range(h: &mut Harness<'static, HeapsightApp>, label: &str) {
+    h.get_by_label(RANGE_BOX_LABEL).click();
+    // One frame takes the click, the next shows the list.
+    h.step();
+    h.step();
+    h.get_by_label(label).click();
+    // The command is applied at the end of this frame; the pane follows on the next.
+    h.step();
+    h.step();
+}
+
+fn offered_labels(h: &mut Harness<'static, HeapsightApp>) -> Vec<String> {
+    h.state_mut()
+        .summary_mut()
+        .ranges()
+        .offered()
+        .iter()
+        .map(|o| o.label.clone())
+        .collect()
+}
+
+/// The Summary's top-level rows in the oracle's JSON shape, in the order shown.
+fn summary_rows(h: &mut Harness<'static, HeapsightApp>) -> Vec<serde_json::Value> {
+    let tree = h.state_mut().summary_mut().tree_mut().expect("tree");
+    let model = Arc::clone(tree.model());
+    tree.top_level()
+        .iter()
+        .map(|item| {
+            let SummaryItem::Class(c) = item else {
+                panic!("top level holds classes, not {item:?}");
+            };
+            let c = &model.aggregates().classes()[*c as usize];
+            serde_json::json!({
+                "classKey": c.key,
+                "name": c.name,
+                "count": c.count,
+                "shallowSize": c.shallow_size_bytes,
+                "retainedSize": c.retained_size_bytes,
+                "distance": c.distance,
+            })
+        })
+        .collect()
+}
+
+/// Expands class `name` in the Summary and returns its instances as listed.
+fn instances_of(h: &mut Harness<'static, HeapsightApp>, name: &str) -> Vec<NodeIdx> {
+    let key = {
+        let tree = h.state_mut().summary_mut().tree_mut().expect("tree");
+        let model = Arc::clone(tree.model());
+        let pos = tree
+            .top_level()
+            .iter()
+            .position(|i| {
+                matches!(i, SummaryItem::Class(c) if model.aggregates().classes()[*c as usize].name == name)
+            })
+            .unwrap_or_else(|| panic!("no {name} row"));
+        let key = tree.child_key(None, pos as u32).expect("key");
+        tree.expand(key);
+        key
+    };
+    wait_idle(h);
+    let tree = h.state_mut().summary_mut().tree_mut().expect("tree");
+    tree.children_of(Some(key))
+        .expect("expanded")
+        .iter()
+        .map(|i| match i {
+            SummaryItem::Instance(n) => *n,
+            other => panic!("a class holds instances, not {other:?}"),
+        })
+        .collect()
+}
+
+/// DevTools' Summary filter "Objects allocated between Snapshot 1 and Snapshot 2" on the
+/// target's Summary: rows, counts, sizes and distances as DevTools' worker computes them
+/// (`tests/fixtures/filters/*-target-between-baseline-and-target.json`), instances in the
+/// id range, selection, class filter and sorting on top of it, and back to all objects.
+#[test]
+fn summary_filter_objects_allocated_between_matches_devtools() {
+    for scenario in ["cache", "all"] {
+        let mut h = harness();
+        drop_files(
+            &mut h,
+            &[fixture(scenario, "baseline"), fixture(scenario, "target")],
+        );
+        wait_idle(&mut h);
+        let target_doc = doc_of(&h, Role::Target);
+        let base = snapshot_of(&h, doc_of(&h, Role::Baseline));
+        let target = snapshot_of(&h, target_doc);
+        assert_eq!(
+            h.state().documents().active().map(|d| d.id),
+            Some(target_doc),
+            "the Summary shows the target"
+        );
+        assert!(h.state_mut().summary_mut().range_shown().is_none());
+        h.get_by_label(RANGE_BOX_LABEL);
+        assert_eq!(
+            offered_labels(&mut h),
+            vec![
+                "Objects allocated before baseline.heapsnapshot.gz".to_owned(),
+                BETWEEN_CACHE.to_owned()
+            ]
+        );
+
+        pick_range(&mut h, BETWEEN_CACHE);
+        assert!(h.state().is_busy() || h.state_mut().summary_mut().range_shown().is_some());
+        wait_idle(&mut h);
+
+        // The rows are DevTools' rows, in DevTools' order (retained size, biggest first).
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "tests/fixtures/filters/{scenario}-target-between-baseline-and-target.json"
+        ));
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("oracle rows"))
+                .expect("json");
+        let rows = summary_rows(&mut h);
+        assert_eq!(
+            serde_json::Value::Array(rows.clone()),
+            want["rows"],
+            "{scenario}: the filtered Summary differs from DevTools"
+        );
+        let range = Arc::clone(h.state_mut().summary_mut().range_shown().expect("range"));
+        assert_eq!(range.min_exclusive, base.max_js_node_id());
+        assert_eq!(range.max_inclusive, target.max_js_node_id());
+        assert_eq!(
+            want["maxJsNodeId"].as_u64(),
+            Some(u64::from(range.max_inclusive))
+        );
+        let in_range: u64 = rows
+            .iter()
+            .map(|r| r["count"].as_u64().expect("count"))
+            .sum();
+        let all_objects: u64 = target.classes().iter().map(|c| u64::from(c.count)).sum();
+        // The toolbar says a filter is on: "N of M objects".
+        h.get_by_label(&format!(
+            "{} of {} objects",
+            format::count(in_range),
+            format::count(all_objects)
+        ));
+
+        // Each leaking class: exactly one object per iteration, all in the id range.
+        for (class, at_least) in crate::comparison::leaking_classes(scenario) {
+            let row = rows
+                .iter()
+                .find(|r| r["name"] == class)
+                .unwrap_or_else(|| panic!("{scenario}: no {class} row"));
+            let count = row["count"].as_u64().expect("count");
+            if at_least {
+                assert!(count >= 100, "{scenario}: {class} has {count}");
+            } else {
+                assert_eq!(count, 100, "{scenario}: {class}");
+            }
+            let instances = instances_of(&mut h, class);
+            assert_eq!(
+                instances.len() as u64,
+                count,
+                "{scenario}: {class} instances"
+            );
+            for n in instances {
+                let id = target.node_id(n);
+                assert!(
+                    id > range.min_exclusive && id <= range.max_inclusive,
+                    "{scenario}: {class} @{id} is outside the range"
+                );
+            }
+        }
+
+        // Back to all objects: the snapshot's own rows.
+        pick_range(&mut h, ALL_OBJECTS);
+        wait_idle(&mut h);
+        assert!(h.state_mut().summary_mut().range_shown().is_none());
+        let rows = summary_rows(&mut h);
+        assert_eq!(rows.len(), target.classes().len());
+        let total: u64 = rows
+            .iter()
+            .map(|r| r["count"].as_u64().expect("count"))
+            .sum();
+        assert_eq!(total, all_objects);
+        h.get_by_label(&format!(
+            "{} constructors",
+            format::count(target.classes().len() as u64)
+        ));
+
+        // And the filter again: computed once, so it is there on the next frame.
+        assert_eq!(h.state_mut().summary_mut().ranges().cached_count(), 1);
+        pick_range(&mut h, BETWEEN_CACHE);
+        assert!(h.state_mut().summary_mut().range_shown().is_some());
+        assert_eq!(
+            summary_rows(&mut h).len(),
+            want["rows"].as_array().expect("rows").len()
+        );
+    }
+}
+
+/// With a range chosen, the Summary still selects, navigates, filters by class and sorts.
+#[test]
+fn summary_filter_keeps_selection_class_filter_and_sorting() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "target")],
+    );
+    wait_idle(&mut h);
+    let target = snapshot_of(&h, doc_of(&h, Role::Target));
+    let base_max = snapshot_of(&h, doc_of(&h, Role::Baseline)).max_js_node_id();
+    pick_range(&mut h, BETWEEN_CACHE);
+    wait_idle(&mut h);
+
+    // Class filter on top of the range: one row, the range's count.
+    h.get_by_label("Class filter").click();
+    h.step();
+    h.get_by_label("Class filter").type_text("cachedapi");
+    wait_idle(&mut h);
+    let rows = summary_rows(&mut h);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["count"], 100);
+    h.get_by_label_contains("1 of 20 constructors");
+
+    // Click the class, expand it with the right arrow, click an instance.
+    h.get_by_label("CachedApiResponse").click();
+    h.step();
+    h.key_press(egui::Key::ArrowRight);
+    wait_idle(&mut h);
+    let instances = instances_of(&mut h, "CachedApiResponse");
+    let first = instances[0];
+    h.get_by_label(&format!("@{}", target.node_id(first)))
+        .click();
+    wait_idle(&mut h);
+    {
+        let app = h.state();
+        assert_eq!(app.selection().node(), Some(first));
+        assert_eq!(app.retainers().target(), Some(first));
+        assert!(!app.retainers().visible_rows_text().is_empty());
+    }
+    // Down and Enter select the next instance, also allocated between the snapshots.
+    h.key_press(egui::Key::ArrowDown);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    wait_idle(&mut h);
+    let next = h.state().selection().node().expect("selected");
+    assert_ne!(next, first);
+    assert_eq!(target.class_name(next), "CachedApiResponse");
+    assert!(target.node_id(next) > base_max);
+
+    // Sorting by count sorts the range's rows.
+    h.state_mut().summary_mut().set_filter("");
+    wait_idle(&mut h);
+    assert_eq!(h.state_mut().summary_mut().filter(), "");
+    h.get_by_label("Count").click();
+    wait_idle(&mut h);
+    let counts: Vec<u64> = summary_rows(&mut h)
+        .iter()
+        .map(|r| r["count"].as_u64().expect("count"))
+        .collect();
+    assert_eq!(counts.len(), 20);
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+
+    // A node selected elsewhere that the range hides leaves the filter alone.
+    let old = (0..target.node_count() as u32)
+        .map(NodeIdx)
+        .find(|&n| target.node_class(n).is_some() && target.node_id(n) <= base_max)
+        .expect("an object older than the baseline");
+    h.state_mut().push_command(Command::Select {
+        node: old,
+        origin: PaneId::External,
+    });
+    wait_idle(&mut h);
+    assert_eq!(h.state().selection().node(), Some(old));
+    assert!(h.state_mut().summary_mut().range_shown().is_some());
+
+    #[cfg(feature = "snapshot")]
+    {
+        let timing = h.get_by_label_contains("loaded in").rect();
+        h.mask(timing);
+        h.snapshot("summary_allocated_between_cache");
+    }
+}
+
+/// The choice is kept per snapshot, and dropped when a snapshot it names leaves its slot.
+#[test]
+fn summary_filter_resets_when_its_snapshots_go_away() {
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[fixture("cache", "baseline"), fixture("cache", "target")],
+    );
+    wait_idle(&mut h);
+    let base_doc = doc_of(&h, Role::Baseline);
+    let target_doc = doc_of(&h, Role::Target);
+    pick_range(&mut h, BETWEEN_CACHE);
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_some());
+
+    // The baseline's Summary: all objects, and only the range before it is offered.
+    h.state_mut().push_command(Command::SetActive(base_doc));
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_none());
+    assert_eq!(
+        offered_labels(&mut h),
+        vec!["Objects allocated before baseline.heapsnapshot.gz".to_owned()]
+    );
+    // Back to the target: its filter is still chosen and computed.
+    h.state_mut().push_command(Command::SetActive(target_doc));
+    h.step();
+    h.step();
+    assert!(h.state_mut().summary_mut().range_shown().is_some());
+
+    // The baseline leaves its slot: the range it bounded goes, with its result.
+    h.state_mut().push_command(Command::AssignRole {
+        role: Role::Baseline,
+        doc: None,
+    });
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_none());
+    assert_eq!(h.state_mut().summary_mut().ranges().cached_count(), 0);
+    assert!(!offered_labels(&mut h).contains(&BETWEEN_CACHE.to_owned()));
+
+    // Back in its slot, chosen again, then closed: one snapshot left, no filter box.
+    h.state_mut().push_command(Command::AssignRole {
+        role: Role::Baseline,
+        doc: Some(base_doc),
+    });
+    wait_idle(&mut h);
+    pick_range(&mut h, BETWEEN_CACHE);
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_some());
+    h.state_mut().push_command(Command::CloseSnapshot(base_doc));
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_none());
+    assert!(h.query_by_label(RANGE_BOX_LABEL).is_none());
+    h.get_by_label("CachedApiResponse");
 }
 
 #[test]

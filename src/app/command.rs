@@ -11,6 +11,7 @@ use crate::snapshot::NodeIdx;
 
 use super::document::{DocId, Source};
 use super::jobs::LoadId;
+use super::panes::summary_range::RangeKey;
 use super::roles::Role;
 
 /// The panes (and other places) a command can come from.
@@ -143,6 +144,9 @@ pub enum Command {
     SelectId(u32),
     /// Switch the main view.
     SetView(View),
+    /// Show only the objects of this id range in the active snapshot's Summary (`None`:
+    /// all objects); ignored when the range is not offered for that snapshot.
+    SetSummaryRange(Option<RangeKey>),
     /// Put text on the clipboard.
     CopyText(String),
     /// Hide the error banner with this index.

@@ -40,6 +40,7 @@ use document::{Documents, Source};
 use jobs::{LoadOutcome, Loads};
 use panes::retainers::RetainersPane;
 use panes::summary::SummaryPane;
+use panes::summary_range;
 use screenshot::{Screenshot, ScreenshotStatus};
 use selection::Selection;
 use state::AppState;
@@ -57,6 +58,8 @@ pub struct StartOptions {
     pub view: Option<String>,
     /// The node to select once loaded (`--select @ID`).
     pub select: Option<String>,
+    /// The Summary's id-range filter once loaded (`--summary-filter baseline-target`).
+    pub summary_filter: Option<String>,
 }
 
 impl StartOptions {
@@ -68,6 +71,7 @@ impl StartOptions {
             screenshot: cli.screenshot.clone(),
             view: cli.view.clone(),
             select: cli.select.clone(),
+            summary_filter: cli.summary_filter.clone(),
         }
     }
 }
@@ -175,6 +179,8 @@ pub struct HeapsightApp {
     initial: Vec<Source>,
     /// `--select` waiting for a snapshot.
     pending_select: Option<u32>,
+    /// `--summary-filter` waiting for the snapshots: (after, up to) slots.
+    pending_range: Option<(Option<roles::Role>, roles::Role)>,
     frame_stats: FrameStats,
     /// Log frame times (env `HEAPSIGHT_FRAME_LOG=1`).
     log_frames: bool,
@@ -237,6 +243,16 @@ impl HeapsightApp {
                 }),
             }
         }
+        let mut pending_range = None;
+        if let Some(text) = options.summary_filter.as_deref() {
+            match summary_range::parse_role_range(text) {
+                Some(range) => pending_range = range,
+                None => errors.push(ErrorBanner {
+                    title: format!("Bad --summary-filter {text:?}"),
+                    message: "--summary-filter takes all, before-baseline, baseline-target, target-final or baseline-final".to_owned(),
+                }),
+            }
+        }
         let initial = if options.files.is_empty() {
             if options.demo {
                 vec![Source::demo_baseline(), Source::demo()]
@@ -261,6 +277,7 @@ impl HeapsightApp {
             screenshot: None,
             initial,
             pending_select,
+            pending_range,
             frame_stats: FrameStats::default(),
             log_frames: std::env::var_os("HEAPSIGHT_FRAME_LOG").is_some(),
             reacting: false,
@@ -356,6 +373,7 @@ impl HeapsightApp {
         }
         command::shortcuts(&ctx, &mut self.commands);
         self.compare.update(&ctx, &self.docs, &mut self.commands);
+        self.summary.sync(&ctx, &self.docs, &self.compare.roles);
 
         self.layout_ui(ui);
         file_drop::hover_overlay_ui(&ctx, &theme::Theme::of(ui));
@@ -428,6 +446,13 @@ impl HeapsightApp {
                 }
             }
         }
+        // After every finished load is in its slot.
+        if !self.loads.is_busy()
+            && !self.docs.is_empty()
+            && let Some(range) = self.pending_range.take()
+        {
+            self.apply_start_range(range);
+        }
         if let Some(paths) = self
             .dialog
             .as_ref()
@@ -441,10 +466,45 @@ impl HeapsightApp {
         }
     }
 
+    /// `--summary-filter`: the range between two slots' snapshots, for the active one.
+    fn apply_start_range(&mut self, (after, upto): (Option<roles::Role>, roles::Role)) {
+        let roles = &self.compare.roles;
+        let key = match (after.map(|r| roles.doc(r)), roles.doc(upto)) {
+            (Some(None), _) | (_, None) => None,
+            (after, Some(upto)) => Some(summary_range::RangeKey {
+                after: after.flatten(),
+                upto,
+            }),
+        };
+        let offered = self
+            .docs
+            .active()
+            .map_or_else(Vec::new, |d| summary_range::offers(&self.docs, roles, d.id));
+        match key.filter(|k| offered.iter().any(|o| o.key == *k)) {
+            Some(key) => self.commands.push(Command::SetSummaryRange(Some(key))),
+            None => self.errors.push(ErrorBanner {
+                title: "--summary-filter does not apply".to_owned(),
+                message: if offered.is_empty() {
+                    "the Summary filter needs two or more snapshots".to_owned()
+                } else {
+                    format!(
+                        "the snapshot shown offers: {}",
+                        offered
+                            .iter()
+                            .map(|o| o.label.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                },
+            }),
+        }
+    }
+
     /// The panes show the active snapshot; selection starts over.
     fn on_active_changed(&mut self) {
+        self.summary
+            .set_snapshot(self.docs.active().map(|d| (d.id, Arc::clone(&d.snapshot))));
         let active = self.docs.active().map(|d| Arc::clone(&d.snapshot));
-        self.summary.set_snapshot(active.clone());
         self.retainers.set_snapshot(active.clone());
         self.explore.set_snapshot(active);
         self.selection.clear();
@@ -515,6 +575,16 @@ impl HeapsightApp {
                 },
                 Command::FocusPane(pane) => self.state.focused = pane,
                 Command::SetView(view) => self.state.view = view,
+                Command::SetSummaryRange(key) => {
+                    if !self
+                        .summary
+                        .choose_range(&self.docs, &self.compare.roles, key)
+                    {
+                        log::warn!(
+                            "the Summary filter {key:?} does not apply to the active snapshot"
+                        );
+                    }
+                }
                 Command::CopyText(text) => ctx.copy_text(text),
                 Command::DismissError(i) => {
                     if i < self.errors.len() {

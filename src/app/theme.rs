@@ -60,6 +60,8 @@ pub struct Theme {
     pub drop_text: Color32,
     /// Progress bar fill.
     pub progress: Color32,
+    /// Text that says a filter hides objects (the Summary's id range).
+    pub filter_active: Color32,
 }
 
 const DARK: Theme = Theme {
@@ -76,6 +78,7 @@ const DARK: Theme = Theme {
     drop_overlay: Color32::from_rgba_premultiplied(0x10, 0x30, 0x60, 0xd0),
     drop_text: Color32::from_rgb(0xff, 0xff, 0xff),
     progress: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    filter_active: Color32::from_rgb(0xfd, 0xd6, 0x63),
 };
 
 const LIGHT: Theme = Theme {
@@ -92,6 +95,7 @@ const LIGHT: Theme = Theme {
     drop_overlay: Color32::from_rgba_premultiplied(0xd0, 0xe0, 0xfa, 0xe0),
     drop_text: Color32::from_rgb(0x17, 0x4e, 0xa6),
     progress: Color32::from_rgb(0x1a, 0x73, 0xe8),
+    filter_active: Color32::from_rgb(0xb0, 0x5a, 0x00),
 };
 
 impl Theme {

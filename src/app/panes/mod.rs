@@ -13,6 +13,7 @@ pub mod search;
 pub mod side_by_side;
 pub mod statistics;
 pub mod summary;
+pub mod summary_range;
 
 use std::sync::Arc;
 

@@ -3,7 +3,9 @@
 //! Columns: Constructor, Distance, Shallow Size, Retained Size (bytes and % of the total),
 //! Count. A class expands to its instances (`name @id`), an instance to its outgoing edges
 //! (`.prop :: Name @id`), recursively. The class filter matches a case-insensitive substring
-//! of the constructor name, as DevTools' "Filter by class" box does.
+//! of the constructor name, as DevTools' "Filter by class" box does. With two or more
+//! snapshots open, a second box restricts the rows to objects allocated before or between
+//! snapshots (DevTools' Summary filter; see [`super::summary_range`]).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -13,18 +15,21 @@ use egui_extras::Column;
 use rayon::slice::ParallelSliceMut as _;
 
 use crate::format;
-use crate::snapshot::{EdgeIdx, EdgeKind, NodeIdx, Snapshot};
+use crate::snapshot::{Aggregates, EdgeIdx, EdgeKind, NodeIdx, Snapshot};
 
-use super::super::command::{Command, PaneId};
+use super::super::command::{Command, CommandQueue, PaneId};
+use super::super::document::{DocId, Documents};
+use super::super::roles::Roles;
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{INLINE_LIMIT, RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
+use super::summary_range::{RangeFilter, RangeKey, RangeResult};
 use super::{PaneContext, class_at_id, distance_key, node_label_ui};
 
 /// A row of the Summary tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SummaryItem {
-    /// A constructor (index into `Snapshot::classes`).
+    /// A constructor (index into the model's [`Aggregates::classes`]).
     Class(u32),
     /// An instance of a class.
     Instance(NodeIdx),
@@ -32,20 +37,41 @@ pub enum SummaryItem {
     Edge(EdgeIdx),
 }
 
-/// The Summary's data: the snapshot and the class filter.
+/// The Summary's data: the snapshot, the id range (if any) and the class filter.
 pub struct SummaryModel {
     snapshot: Arc<Snapshot>,
+    /// The aggregates of an id range; `None` shows all objects.
+    range: Option<Arc<RangeResult>>,
     /// Lower-case filter text.
     filter: String,
 }
 
 impl SummaryModel {
-    /// A model over `snapshot` showing classes whose name contains `filter` (any case).
-    pub fn new(snapshot: Arc<Snapshot>, filter: &str) -> Self {
+    /// A model over `snapshot` (all objects, or those of `range`) showing classes whose name
+    /// contains `filter` (any case).
+    pub fn new(snapshot: Arc<Snapshot>, range: Option<Arc<RangeResult>>, filter: &str) -> Self {
         Self {
             snapshot,
+            range,
             filter: filter.trim().to_lowercase(),
         }
+    }
+
+    /// The rows and members shown: the range's, or the snapshot's.
+    pub fn aggregates(&self) -> &Aggregates {
+        self.range
+            .as_ref()
+            .map_or_else(|| self.snapshot.aggregates(), |r| &r.aggregates)
+    }
+
+    /// The id range shown, if any.
+    pub fn range(&self) -> Option<&Arc<RangeResult>> {
+        self.range.as_ref()
+    }
+
+    /// The row of `node` in the shown aggregates (None when filtered out or size 0).
+    pub fn node_class(&self, node: NodeIdx) -> Option<usize> {
+        self.aggregates().node_class(node.0)
     }
 
     /// True when class `name` passes the filter.
@@ -110,7 +136,7 @@ impl TreeModel for SummaryModel {
         let s = &self.snapshot;
         match parent {
             None => {
-                let classes = s.classes();
+                let classes = self.aggregates().classes();
                 let mut rows: Vec<u32> = (0..classes.len() as u32)
                     .filter(|&c| self.matches(&classes[c as usize].name))
                     .collect();
@@ -132,7 +158,8 @@ impl TreeModel for SummaryModel {
                 rows.into_iter().map(SummaryItem::Class).collect()
             }
             Some(SummaryItem::Class(c)) => {
-                let mut members: Vec<NodeIdx> = s
+                let mut members: Vec<NodeIdx> = self
+                    .aggregates()
                     .class_members(c as usize)
                     .iter()
                     .map(|&n| NodeIdx(n))
@@ -156,8 +183,8 @@ impl TreeModel for SummaryModel {
 
     fn child_count(&self, parent: Option<SummaryItem>) -> usize {
         match parent {
-            None => self.snapshot.classes().len(),
-            Some(SummaryItem::Class(c)) => self.snapshot.class_members(c as usize).len(),
+            None => self.aggregates().classes().len(),
+            Some(SummaryItem::Class(c)) => self.aggregates().class_members(c as usize).len(),
             Some(item) => self
                 .node_of(item)
                 .map_or(0, |n| self.snapshot.edge_count_of(n)),
@@ -166,7 +193,7 @@ impl TreeModel for SummaryModel {
 
     fn has_children(&self, item: SummaryItem) -> bool {
         match item {
-            SummaryItem::Class(c) => !self.snapshot.class_members(c as usize).is_empty(),
+            SummaryItem::Class(c) => !self.aggregates().class_members(c as usize).is_empty(),
             item => self
                 .node_of(item)
                 .is_some_and(|n| self.snapshot.edge_count_of(n) > 0),
@@ -174,12 +201,25 @@ impl TreeModel for SummaryModel {
     }
 }
 
+/// The "All objects" entry of the range filter box.
+pub const ALL_OBJECTS: &str = "All objects";
+
+/// The accessible name of the range filter box.
+pub const RANGE_BOX_LABEL: &str = "Objects shown";
+
 /// The Summary pane.
 pub struct SummaryPane {
+    /// The snapshot shown (the active one) and its document.
+    shown: Option<(DocId, Arc<Snapshot>)>,
     tree: Option<TreeTable<SummaryModel>>,
     filter: String,
     sort: SortKey,
+    ranges: RangeFilter,
     seen_selection: u64,
+    /// Reveal the selection once the rebuilt tree is drawn (the range changed).
+    reveal_selection: bool,
+    /// Objects in the snapshot (its rows' counts summed), for "N of M objects".
+    object_count: u64,
 }
 
 impl Default for SummaryPane {
@@ -192,17 +232,59 @@ impl SummaryPane {
     /// A pane with a restored filter and sort order.
     pub fn new(filter: String, sort: SortKey) -> Self {
         Self {
+            shown: None,
             tree: None,
             filter,
             sort,
+            ranges: RangeFilter::default(),
             seen_selection: 0,
+            reveal_selection: false,
+            object_count: 0,
         }
     }
 
-    /// Shows `snapshot` (or nothing); expansion and cursor start over.
-    pub fn set_snapshot(&mut self, snapshot: Option<Arc<Snapshot>>) {
-        self.tree = snapshot
-            .map(|s| TreeTable::new(Arc::new(SummaryModel::new(s, &self.filter)), self.sort));
+    /// Shows snapshot `doc` (or nothing); expansion and cursor start over.
+    pub fn set_snapshot(&mut self, shown: Option<(DocId, Arc<Snapshot>)>) {
+        self.object_count = shown.as_ref().map_or(0, |(_, s)| {
+            s.classes().iter().map(|c| u64::from(c.count)).sum()
+        });
+        self.shown = shown;
+        self.tree = None;
+        self.update_tree();
+    }
+
+    /// Once per frame, shown or not: follows the open snapshots and slots for the range
+    /// filter, collects its job, and rebuilds the rows when a range result arrives.
+    pub fn sync(&mut self, ctx: &egui::Context, docs: &Documents, roles: &Roles) {
+        self.ranges.sync(ctx, docs, roles);
+        self.update_tree();
+    }
+
+    /// Builds the tree again when the snapshot or range it should show changed (a range
+    /// being computed keeps the old tree, hidden, until its result is there).
+    fn update_tree(&mut self) {
+        let Some((doc, snapshot)) = self.shown.clone() else {
+            self.tree = None;
+            return;
+        };
+        if self.ranges.is_pending(doc) {
+            return;
+        }
+        let range = self.ranges.result_for(doc).cloned();
+        let wanted = (Arc::as_ptr(&snapshot), range.as_ref().map(Arc::as_ptr));
+        let current = self.tree.as_ref().map(|t| {
+            let model = t.model();
+            (
+                Arc::as_ptr(&model.snapshot),
+                model.range.as_ref().map(Arc::as_ptr),
+            )
+        });
+        if current == Some(wanted) {
+            return;
+        }
+        let model = SummaryModel::new(snapshot, range, &self.filter);
+        self.tree = Some(TreeTable::new(Arc::new(model), self.sort));
+        self.reveal_selection = true;
     }
 
     /// The class filter text.
@@ -214,9 +296,29 @@ impl SummaryPane {
     pub fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_owned();
         if let Some(tree) = self.tree.as_mut() {
-            let snapshot = Arc::clone(&tree.model().snapshot);
-            tree.set_model(Arc::new(SummaryModel::new(snapshot, filter)), true);
+            let model = tree.model();
+            let model = SummaryModel::new(Arc::clone(&model.snapshot), model.range.clone(), filter);
+            tree.set_model(Arc::new(model), true);
         }
+    }
+
+    /// Chooses the id range of the shown snapshot (None: all objects). False when the
+    /// range is not offered for it.
+    pub fn choose_range(&mut self, docs: &Documents, roles: &Roles, key: Option<RangeKey>) -> bool {
+        let Some((doc, _)) = self.shown else {
+            return false;
+        };
+        self.ranges.choose(docs, roles, doc, key)
+    }
+
+    /// The range filter: what it offers, what is chosen and computed.
+    pub fn ranges(&self) -> &RangeFilter {
+        &self.ranges
+    }
+
+    /// The id range whose objects the rows show (None: all objects).
+    pub fn range_shown(&self) -> Option<&Arc<RangeResult>> {
+        self.tree.as_ref()?.model().range()
     }
 
     /// The sort order.
@@ -224,9 +326,15 @@ impl SummaryPane {
         self.sort
     }
 
-    /// True while rows are being sorted or searched on a worker.
+    fn range_pending(&self) -> bool {
+        self.shown
+            .as_ref()
+            .is_some_and(|(doc, _)| self.ranges.is_pending(*doc))
+    }
+
+    /// True while rows are being sorted, searched or filtered on a worker.
     pub fn is_busy(&self) -> bool {
-        self.tree.as_ref().is_some_and(TreeTable::is_busy)
+        self.range_pending() || self.tree.as_ref().is_some_and(TreeTable::is_busy)
     }
 
     /// Number of visible rows.
@@ -246,17 +354,17 @@ impl SummaryPane {
         }
     }
 
-    /// Opens the class of `node` and scrolls to the instance (clearing a filter that hides it).
+    /// Opens the class of `node` and scrolls to the instance (clearing a class filter that
+    /// hides it). A node outside the id range shown is not revealed (the range stays).
     pub fn reveal_node(&mut self, node: NodeIdx) {
         let Some(tree) = self.tree.as_ref() else {
             return;
         };
-        let snapshot = Arc::clone(&tree.model().snapshot);
-        let Some(class) = snapshot.node_class(node) else {
+        let model = Arc::clone(tree.model());
+        let Some(class) = model.node_class(node) else {
             return;
         };
-        let name = &snapshot.classes()[class].name;
-        if !tree.model().matches(name) {
+        if !model.matches(&model.aggregates().classes()[class].name) {
             self.set_filter("");
         }
         if let Some(tree) = self.tree.as_mut() {
@@ -269,22 +377,48 @@ impl SummaryPane {
 
     /// Draws the filter bar and the table.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut PaneContext<'_>) {
-        if cx.selection.generation() != self.seen_selection {
-            self.seen_selection = cx.selection.generation();
-            if cx.selection.origin() != Some(PaneId::Summary)
-                && let Some(node) = cx.selection.node()
-            {
-                self.reveal_node(node);
+        let pending = self.range_pending();
+        if !pending {
+            if self.reveal_selection {
+                self.reveal_selection = false;
+                self.seen_selection = cx.selection.generation();
+                if let Some(node) = cx.selection.node() {
+                    self.reveal_node(node);
+                }
+            } else if cx.selection.generation() != self.seen_selection {
+                self.seen_selection = cx.selection.generation();
+                if cx.selection.origin() != Some(PaneId::Summary)
+                    && let Some(node) = cx.selection.node()
+                {
+                    self.reveal_node(node);
+                }
+            }
+            if let Some(tree) = self.tree.as_mut() {
+                tree.poll(ui.ctx());
             }
         }
-        if let Some(tree) = self.tree.as_mut() {
-            tree.poll(ui.ctx());
+        self.toolbar_ui(ui, cx.commands, pending);
+        if pending {
+            let label = self
+                .ranges
+                .chosen_option()
+                .map_or("objects", |o| o.label.as_str())
+                .replacen("Objects", "objects", 1);
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(
+                    RichText::new(format!("Collecting {label}\u{2026}"))
+                        .color(Theme::of(ui).weak_text),
+                );
+            });
+            return;
         }
-        self.toolbar_ui(ui);
         let Some(tree) = self.tree.as_mut() else {
             return;
         };
-        let snapshot = Arc::clone(cx.snapshot);
+        let model = Arc::clone(tree.model());
+        let snapshot = Arc::clone(&model.snapshot);
         let total = snapshot.total_size();
         let selected = cx.selection.node();
         let mut sort = self.sort;
@@ -295,6 +429,11 @@ impl SummaryPane {
             Column::initial(130.0).at_least(90.0).clip(true),
             Column::initial(80.0).at_least(50.0).clip(true),
         ];
+        let count_tip = if model.range.is_some() {
+            "Number of objects of the class in the id range"
+        } else {
+            "Number of objects of the class"
+        };
         let response = tree.ui(
             ui,
             "summary_table",
@@ -326,16 +465,11 @@ impl SummaryPane {
                         SortColumn::RetainedSize,
                         true,
                     ),
-                    _ => (
-                        "Count",
-                        "Number of objects of the class",
-                        SortColumn::Count,
-                        true,
-                    ),
+                    _ => ("Count", count_tip, SortColumn::Count, true),
                 };
                 widgets::sort_header_ui(ui, title, tip, col, &mut sort, right);
             },
-            |ui, row, c| row_cell_ui(ui, &snapshot, total, row, c),
+            |ui, row, c| row_cell_ui(ui, &model, total, row, c),
             |item| match item {
                 SummaryItem::Class(_) => false,
                 SummaryItem::Instance(n) => Some(n) == selected,
@@ -361,7 +495,12 @@ impl SummaryPane {
             let text = match node_of(item) {
                 Some(n) => class_at_id(&snapshot, n),
                 None => match item {
-                    SummaryItem::Class(c) => snapshot.classes()[c as usize].name.clone(),
+                    SummaryItem::Class(c) => model
+                        .aggregates()
+                        .classes()
+                        .get(c as usize)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
                     _ => String::new(),
                 },
             };
@@ -369,7 +508,8 @@ impl SummaryPane {
         }
     }
 
-    fn toolbar_ui(&mut self, ui: &mut Ui) {
+    fn toolbar_ui(&mut self, ui: &mut Ui, commands: &mut CommandQueue, pending: bool) {
+        let theme = Theme::of(ui);
         let mut filter = self.filter.clone();
         ui.horizontal(|ui| {
             let label = ui.label("Class filter");
@@ -388,10 +528,16 @@ impl SummaryPane {
             {
                 filter.clear();
             }
+            self.range_box_ui(ui, commands, &theme);
+            if pending {
+                ui.spinner();
+                return;
+            }
             if let Some(tree) = self.tree.as_ref() {
+                let model = tree.model();
                 let shown = tree.top_level().len();
-                let total = tree.model().snapshot.classes().len();
-                let text = if shown == total {
+                let total = model.aggregates().classes().len();
+                let constructors = if shown == total {
                     format!("{} constructors", format::count(total as u64))
                 } else {
                     format!(
@@ -400,7 +546,26 @@ impl SummaryPane {
                         format::count(total as u64)
                     )
                 };
-                ui.label(RichText::new(text).color(Theme::of(ui).weak_text));
+                if let Some(range) = model.range() {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} of {} objects",
+                            format::count(range.object_count),
+                            format::count(self.object_count)
+                        ))
+                        .color(theme.filter_active)
+                        .strong(),
+                    )
+                    .on_hover_text(format!(
+                        "Objects with {} < id \u{2264} {} (the snapshots' largest JavaScript object ids)",
+                        range.min_exclusive, range.max_inclusive
+                    ));
+                    ui.label(
+                        RichText::new(format!("\u{00B7} {constructors}")).color(theme.weak_text),
+                    );
+                } else {
+                    ui.label(RichText::new(constructors).color(theme.weak_text));
+                }
                 if tree.is_busy() {
                     ui.spinner();
                 }
@@ -410,16 +575,65 @@ impl SummaryPane {
             self.set_filter(&filter);
         }
     }
+
+    /// DevTools' Summary filter box: All objects, or objects allocated before / between
+    /// snapshots. Shown when the shown snapshot is offered a range.
+    fn range_box_ui(&self, ui: &mut Ui, commands: &mut CommandQueue, theme: &Theme) {
+        let offered = self.ranges.offered();
+        if offered.is_empty() {
+            return;
+        }
+        ui.separator();
+        let chosen = self.ranges.chosen_option();
+        let chosen_key = chosen.map(|o| o.key);
+        let text = match chosen {
+            Some(o) => RichText::new(&o.label).color(theme.filter_active),
+            None => RichText::new(ALL_OBJECTS),
+        };
+        let combo = egui::ComboBox::from_id_salt("summary_range")
+            .selected_text(text)
+            .width(RANGE_BOX_WIDTH)
+            .truncate()
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(chosen_key.is_none(), ALL_OBJECTS)
+                    .clicked()
+                    && chosen_key.is_some()
+                {
+                    commands.push(Command::SetSummaryRange(None));
+                }
+                for option in offered {
+                    if ui
+                        .selectable_label(chosen_key == Some(option.key), &option.label)
+                        .clicked()
+                        && chosen_key != Some(option.key)
+                    {
+                        commands.push(Command::SetSummaryRange(Some(option.key)));
+                    }
+                }
+            });
+        combo
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::ComboBox, true, RANGE_BOX_LABEL));
+        combo.response.on_hover_text(
+            "Show all objects, or only those allocated before or between snapshots \
+             (ids up to each snapshot's largest JavaScript object id), as DevTools' Summary filter",
+        );
+    }
 }
+
+/// Width of the range filter box, in points.
+const RANGE_BOX_WIDTH: f32 = 440.0;
 
 fn row_cell_ui(
     ui: &mut Ui,
-    snapshot: &Snapshot,
+    model: &SummaryModel,
     total: u64,
     row: &RowRef<SummaryItem>,
     column: usize,
 ) {
     let theme = Theme::of(ui);
+    let snapshot: &Snapshot = &model.snapshot;
     let Some(item) = row.item else {
         if column == 0 {
             ui.spinner();
@@ -429,7 +643,9 @@ fn row_cell_ui(
     };
     match item {
         SummaryItem::Class(c) => {
-            let class = &snapshot.classes()[c as usize];
+            let Some(class) = model.aggregates().classes().get(c as usize) else {
+                return;
+            };
             match column {
                 0 => {
                     ui.label(
