@@ -664,8 +664,10 @@ fn summary_filter_resets_when_its_snapshots_go_away() {
     h.get_by_label("CachedApiResponse");
 }
 
+/// Leak candidates' "Objects allocated between" opens the target's Summary with that filter;
+/// with three snapshots the final snapshot's Summary offers every range.
 #[test]
-fn allocated_between_two_snapshots() {
+fn leaks_view_points_to_the_summary_filter() {
     let mut h = harness();
     drop_files(
         &mut h,
@@ -673,21 +675,50 @@ fn allocated_between_two_snapshots() {
     );
     wait_idle(&mut h);
     show(&mut h, View::Leaks);
-    let app = h.state();
-    let aggregates = app
-        .compare()
-        .leaks
-        .allocated_between()
-        .expect("allocated between");
-    let class = aggregates
-        .classes()
-        .iter()
-        .find(|c| c.name == "CachedApiResponse")
-        .expect("allocated class");
-    assert_eq!(class.count, 200);
+    h.get_by_label_contains("Leak candidates need a final snapshot too");
     h.get_by_label_contains(
         "Objects allocated between baseline.heapsnapshot.gz and final.heapsnapshot.gz",
+    )
+    .click();
+    wait_idle(&mut h);
+    assert_eq!(h.state().state().view, View::Summary);
+    let rows = summary_rows(&mut h);
+    let leak = rows
+        .iter()
+        .find(|r| r["name"] == "CachedApiResponse")
+        .expect("allocated class");
+    assert_eq!(leak["count"], 200);
+
+    // Three snapshots: the final's Summary, restricted to baseline..target, holds the
+    // objects of that window still alive: the leak candidates' classes and counts.
+    let mut h = harness();
+    drop_files(
+        &mut h,
+        &[
+            fixture("cache", "baseline"),
+            fixture("cache", "target"),
+            fixture("cache", "final"),
+        ],
     );
+    wait_idle(&mut h);
+    let final_doc = doc_of(&h, Role::Final);
+    h.state_mut().push_command(Command::SetActive(final_doc));
+    wait_idle(&mut h);
+    assert_eq!(
+        offered_labels(&mut h),
+        vec![
+            "Objects allocated before baseline.heapsnapshot.gz".to_owned(),
+            BETWEEN_CACHE.to_owned(),
+            "Objects allocated between target.heapsnapshot.gz and final.heapsnapshot.gz".to_owned(),
+        ]
+    );
+    pick_range(&mut h, BETWEEN_CACHE);
+    wait_idle(&mut h);
+    let rows = summary_rows(&mut h);
+    for class in ["CachedApiResponse", "RouteStatsEntry"] {
+        let row = rows.iter().find(|r| r["name"] == class).expect(class);
+        assert_eq!(row["count"], 100, "{class}");
+    }
 }
 
 #[test]

@@ -1,12 +1,11 @@
-//! Leak candidates by the three-snapshot method, and DevTools' "Objects allocated between
-//! two snapshots" Summary filter.
+//! Leak candidates by the three-snapshot method.
 //!
 //! With a baseline, a target and a final snapshot: objects allocated between baseline and
 //! target that are still alive in final, ranked by class (user classes first; built-in rows
 //! hidden unless asked for), each class expandable to its retainer-path groups. Clicking a
 //! group selects its representative in the final snapshot, so the Retainers pane shows its
-//! chain. With two snapshots (or on request): the target's Summary restricted to objects
-//! whose id lies between the two snapshots' largest JS ids. Both run on workers.
+//! chain. The list is computed on a worker. The plain "Objects allocated between baseline
+//! and target" list is the Summary's filter (DevTools puts it there); a button here opens it.
 
 use std::sync::Arc;
 
@@ -14,9 +13,9 @@ use egui::{RichText, Ui};
 use egui_extras::Column;
 
 use crate::format;
-use crate::snapshot::{self, Aggregates, LeakClass, NodeIdx, Snapshot};
+use crate::snapshot::{self, LeakClass, NodeIdx, Snapshot};
 
-use super::super::command::{Command, PaneId};
+use super::super::command::{Command, PaneId, View};
 use super::super::compare::CompareContext;
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
@@ -24,7 +23,8 @@ use super::super::roles::{self, Role};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, number_cell_ui, size_cell_ui};
-use super::{class_at_id, node_label_ui};
+use super::class_at_id;
+use super::summary_range::RangeKey;
 
 /// A row of the leak candidates tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,139 +72,28 @@ impl TreeModel for LeakModel {
     }
 }
 
-/// A row of the "allocated between" tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AllocItem {
-    /// A class of the filtered aggregates.
-    Class(u32),
-    /// One of its objects (a node of the target).
-    Instance(NodeIdx),
-}
-
-/// The target's Summary restricted to an id range.
-pub struct AllocModel {
-    aggregates: Arc<Aggregates>,
-    target: Arc<Snapshot>,
-}
-
-impl TreeModel for AllocModel {
-    type Item = AllocItem;
-    type Sort = ();
-
-    fn children(&self, parent: Option<AllocItem>, _sort: ()) -> Vec<AllocItem> {
-        match parent {
-            None => (0..self.aggregates.classes().len() as u32)
-                .map(AllocItem::Class)
-                .collect(),
-            Some(AllocItem::Class(c)) => {
-                let s = &self.target;
-                let mut members: Vec<NodeIdx> = self
-                    .aggregates
-                    .class_members(c as usize)
-                    .iter()
-                    .map(|&n| NodeIdx(n))
-                    .collect();
-                members.sort_by(|&a, &b| {
-                    s.retained_size(b)
-                        .cmp(&s.retained_size(a))
-                        .then(s.node_id(a).cmp(&s.node_id(b)))
-                });
-                members.into_iter().map(AllocItem::Instance).collect()
-            }
-            Some(AllocItem::Instance(_)) => Vec::new(),
-        }
-    }
-
-    fn child_count(&self, parent: Option<AllocItem>) -> usize {
-        match parent {
-            None => self.aggregates.classes().len(),
-            Some(AllocItem::Class(c)) => self.aggregates.class_members(c as usize).len(),
-            Some(AllocItem::Instance(_)) => 0,
-        }
-    }
-
-    fn has_children(&self, item: AllocItem) -> bool {
-        matches!(item, AllocItem::Class(_)) && self.child_count(Some(item)) > 0
-    }
-}
-
-/// Which list the pane shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeakMode {
-    /// Three-snapshot leak candidates.
-    Candidates,
-    /// Objects allocated between baseline and target.
-    AllocatedBetween,
-}
-
 type Triple = (DocId, DocId, DocId);
 
 /// The Leak candidates pane.
+#[derive(Default)]
 pub struct LeaksPane {
-    mode: LeakMode,
-    has_final: bool,
     show_builtin: bool,
     triple: Option<Triple>,
     leaks_job: Option<Promise<Vec<LeakClass>>>,
     leaks: Option<TreeTable<LeakModel>>,
     final_doc: Option<(DocId, Arc<Snapshot>)>,
-    pair: Option<(DocId, DocId)>,
-    alloc_job: Option<Promise<Aggregates>>,
-    alloc: Option<TreeTable<AllocModel>>,
-    target_doc: Option<DocId>,
     seen_selection: u64,
 }
 
-impl Default for LeaksPane {
-    fn default() -> Self {
-        Self {
-            mode: LeakMode::Candidates,
-            has_final: false,
-            show_builtin: false,
-            triple: None,
-            leaks_job: None,
-            leaks: None,
-            final_doc: None,
-            pair: None,
-            alloc_job: None,
-            alloc: None,
-            target_doc: None,
-            seen_selection: 0,
-        }
-    }
-}
-
 impl LeaksPane {
-    /// True while a list is computed.
+    /// True while the list is computed.
     pub fn is_busy(&self) -> bool {
-        self.leaks_job.is_some()
-            || self.alloc_job.is_some()
-            || self.leaks.as_ref().is_some_and(TreeTable::is_busy)
-            || self.alloc.as_ref().is_some_and(TreeTable::is_busy)
+        self.leaks_job.is_some() || self.leaks.as_ref().is_some_and(TreeTable::is_busy)
     }
 
     /// The leak candidates (None until computed or with fewer than three snapshots).
     pub fn candidates(&self) -> Option<&[LeakClass]> {
         self.leaks.as_ref().map(|t| t.model().classes.as_slice())
-    }
-
-    /// The "allocated between" aggregates (None until computed).
-    pub fn allocated_between(&self) -> Option<&Aggregates> {
-        self.alloc.as_ref().map(|t| t.model().aggregates.as_ref())
-    }
-
-    /// The list shown: the one picked, or "allocated between" without a final snapshot.
-    pub fn mode(&self) -> LeakMode {
-        if self.has_final {
-            self.mode
-        } else {
-            LeakMode::AllocatedBetween
-        }
-    }
-
-    /// Shows the leak candidates or the "allocated between" list.
-    pub fn set_mode(&mut self, mode: LeakMode) {
-        self.mode = mode;
     }
 
     /// Shows or hides built-in classes (`(string)`, `system / …`).
@@ -223,21 +112,16 @@ impl LeaksPane {
         let base = cx.snapshot(Role::Baseline);
         let target = cx.snapshot(Role::Target);
         let last = cx.snapshot(Role::Final);
-        self.has_final = last.is_some();
-        let mode = self.mode();
-        // Leak candidates: only computed while shown.
         let triple = match (&base, &target, &last) {
             (Some(b), Some(t), Some(f)) => Some((b.0, t.0, f.0)),
             _ => None,
         };
-        if triple != self.triple && (mode == LeakMode::Candidates || triple.is_none()) {
+        if triple != self.triple {
             self.triple = triple;
             self.leaks = None;
             self.leaks_job = None;
             self.final_doc = last.clone();
-            if let (Some((_, b)), Some((_, t)), Some((_, f))) =
-                (base.clone(), target.clone(), last.clone())
-            {
+            if let (Some((_, b)), Some((_, t)), Some((_, f))) = (base, target, last) {
                 self.leaks_job = Some(Promise::spawn("leak candidates", ctx, move || {
                     snapshot::leak_candidates(&b, &t, &f)
                 }));
@@ -257,44 +141,12 @@ impl LeaksPane {
                 Poll::Lost => self.leaks_job = None,
             }
         }
-        // Allocated between: only computed while shown.
-        let pair = base.as_ref().zip(target.as_ref()).map(|(b, t)| (b.0, t.0));
-        if pair != self.pair && (mode == LeakMode::AllocatedBetween || pair.is_none()) {
-            self.pair = pair;
-            self.alloc = None;
-            self.alloc_job = None;
-            self.target_doc = target.as_ref().map(|t| t.0);
-            if let (Some((_, b)), Some((_, t))) = (base, target) {
-                self.alloc_job = Some(Promise::spawn("allocated between", ctx, move || {
-                    t.aggregates_in_id_range(b.max_js_node_id(), t.max_js_node_id())
-                }));
-            }
-        }
-        if let Some(job) = self.alloc_job.as_mut() {
-            match job.try_take() {
-                Poll::Pending => {}
-                Poll::Ready(aggregates) => {
-                    self.alloc_job = None;
-                    if let Some((_, t)) = cx.snapshot(Role::Target) {
-                        let model = AllocModel {
-                            aggregates: Arc::new(aggregates),
-                            target: t,
-                        };
-                        self.alloc = Some(TreeTable::new(Arc::new(model), ()));
-                    }
-                }
-                Poll::Lost => self.alloc_job = None,
-            }
-        }
         if let Some(tree) = self.leaks.as_mut() {
-            tree.poll(ctx);
-        }
-        if let Some(tree) = self.alloc.as_mut() {
             tree.poll(ctx);
         }
     }
 
-    /// Draws the mode switch and the list.
+    /// Draws the options and the list (or what is missing for it).
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut CompareContext<'_>) {
         self.sync(ui.ctx(), cx);
         let theme = Theme::of(ui);
@@ -309,63 +161,45 @@ impl LeaksPane {
             ui.add_space(12.0);
             ui.label(
                 RichText::new(
-                    "Leak candidates need a baseline, a target and a final snapshot (three snapshots: after warm-up, after the suspected leak, after repeating it). With two snapshots this view lists the objects allocated between them.",
+                    "Leak candidates need a baseline, a target and a final snapshot (three snapshots: after warm-up, after the suspected leak, after repeating it). With two snapshots, the Summary's filter lists the objects allocated between them.",
                 )
                 .color(theme.weak_text),
             );
             return;
         };
         let final_name = name(Role::Final);
-        let mut mode = self.mode();
         let mut show_builtin = self.show_builtin;
         ui.horizontal(|ui| {
-            ui.add_enabled_ui(final_name.is_some(), |ui| {
-                ui.selectable_value(&mut mode, LeakMode::Candidates, "Leak candidates")
-                    .on_disabled_hover_text("Needs a final snapshot (a third one)");
-            });
-            ui.selectable_value(
-                &mut mode,
-                LeakMode::AllocatedBetween,
-                format!("Objects allocated between {base_name} and {target_name}"),
-            );
-            if mode == LeakMode::Candidates {
-                ui.separator();
+            if final_name.is_some() {
                 ui.checkbox(&mut show_builtin, "Show built-in classes")
                     .on_hover_text("(string), (closure), system / \u{2026} rows");
+                ui.separator();
             }
+            allocated_between_button_ui(ui, cx, &base_name, &target_name);
             if self.is_busy() {
                 ui.spinner();
             }
         });
-        if self.has_final {
-            self.mode = mode;
-        }
         if show_builtin != self.show_builtin {
             self.set_show_builtin(show_builtin);
         }
-        match self.mode() {
-            LeakMode::Candidates => {
-                let final_name = final_name.unwrap_or_default();
-                ui.label(
-                    RichText::new(format!(
-                        "Objects allocated between {base_name} and {target_name} that are still alive in {final_name}, grouped by class and retainer path. Click a path to see its retainers."
-                    ))
-                    .color(theme.weak_text),
-                );
-                self.leaks_ui(ui, cx, &theme);
-            }
-            LeakMode::AllocatedBetween => {
-                if final_name.is_none() {
-                    ui.label(
-                        RichText::new(format!(
-                            "Summary of {target_name} restricted to objects allocated after {base_name} was taken. Add a final snapshot for leak candidates."
-                        ))
-                        .color(theme.weak_text),
-                    );
-                }
-                self.alloc_ui(ui, cx, &theme);
-            }
-        }
+        let Some(final_name) = final_name else {
+            ui.add_space(8.0);
+            ui.label(
+                RichText::new(
+                    "Leak candidates need a final snapshot too: one taken after repeating the suspected leak. Drop it on the Final box above.",
+                )
+                .color(theme.weak_text),
+            );
+            return;
+        };
+        ui.label(
+            RichText::new(format!(
+                "Objects allocated between {base_name} and {target_name} that are still alive in {final_name}, grouped by class and retainer path. Click a path to see its retainers."
+            ))
+            .color(theme.weak_text),
+        );
+        self.leaks_ui(ui, cx, &theme);
     }
 
     /// Opens the path group whose representative was selected elsewhere (e.g. `--select`).
@@ -475,60 +309,6 @@ impl LeaksPane {
             cx.commands.push(Command::CopyText(text));
         }
     }
-
-    fn alloc_ui(&mut self, ui: &mut Ui, cx: &mut CompareContext<'_>, theme: &Theme) {
-        let (Some(tree), Some(target_doc)) = (self.alloc.as_mut(), self.target_doc) else {
-            waiting_ui(
-                ui,
-                theme,
-                "Collecting the objects allocated between the snapshots\u{2026}",
-            );
-            return;
-        };
-        let model = Arc::clone(tree.model());
-        let total = model.target.total_size();
-        let columns = [
-            Column::remainder().at_least(260.0).clip(true),
-            Column::initial(80.0).at_least(50.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-            Column::initial(130.0).at_least(90.0).clip(true),
-        ];
-        let response = tree.ui(
-            ui,
-            "allocated_between_table",
-            &columns,
-            cx.focused == PaneId::Leaks,
-            |ui, c| {
-                let (title, right) = match c {
-                    0 => ("Constructor", false),
-                    1 => ("Count", true),
-                    2 => ("Shallow Size", true),
-                    _ => ("Retained Size", true),
-                };
-                let layout = if right {
-                    egui::Layout::right_to_left(egui::Align::Center)
-                } else {
-                    egui::Layout::left_to_right(egui::Align::Center)
-                };
-                ui.with_layout(layout, |ui| ui.label(RichText::new(title).strong()));
-            },
-            |ui, row, c| alloc_cell_ui(ui, &model, total, row, c),
-            |item| match item {
-                AllocItem::Instance(n) => cx.is_selected(target_doc, n),
-                AllocItem::Class(_) => false,
-            },
-        );
-        if response.interacted {
-            cx.commands.push(Command::FocusPane(PaneId::Leaks));
-        }
-        if let Some(AllocItem::Instance(n)) = response.clicked.or(response.activated) {
-            cx.select_in(target_doc, n, PaneId::Leaks);
-        }
-        if let Some(AllocItem::Instance(n)) = response.copy {
-            cx.commands
-                .push(Command::CopyText(class_at_id(&model.target, n)));
-        }
-    }
 }
 
 fn waiting_ui(ui: &mut Ui, theme: &Theme, text: &str) {
@@ -536,6 +316,36 @@ fn waiting_ui(ui: &mut Ui, theme: &Theme, text: &str) {
         ui.spinner();
         ui.label(RichText::new(text).color(theme.weak_text));
     });
+}
+
+/// "Objects allocated between baseline and target" opens the target's Summary with that
+/// filter (DevTools' Summary filter; see `summary_range`).
+fn allocated_between_button_ui(
+    ui: &mut Ui,
+    cx: &mut CompareContext<'_>,
+    base_name: &str,
+    target_name: &str,
+) {
+    let (Some(base), Some(target)) = (cx.roles.doc(Role::Baseline), cx.roles.doc(Role::Target))
+    else {
+        return;
+    };
+    let clicked = ui
+        .button(format!(
+            "Objects allocated between {base_name} and {target_name} \u{2192} Summary"
+        ))
+        .on_hover_text(format!(
+            "Show the Summary of {target_name} filtered to the objects allocated after {base_name} was taken"
+        ))
+        .clicked();
+    if clicked {
+        cx.commands.push(Command::SetActive(target));
+        cx.commands.push(Command::SetSummaryRange(Some(RangeKey {
+            after: Some(base),
+            upto: target,
+        })));
+        cx.commands.push(Command::SetView(View::Summary));
+    }
 }
 
 fn representative(model: &LeakModel, class: u32, group: u32) -> Option<NodeIdx> {
@@ -647,55 +457,6 @@ fn leak_cell_ui(
                     ));
                 }
                 1 => number_cell_ui(ui, format::count(u64::from(group.count))),
-                _ => {}
-            }
-        }
-    }
-}
-
-fn alloc_cell_ui(
-    ui: &mut Ui,
-    model: &AllocModel,
-    total: u64,
-    row: &RowRef<AllocItem>,
-    column: usize,
-) {
-    let theme = Theme::of(ui);
-    let Some(item) = row.item else {
-        if column == 0 {
-            ui.spinner();
-            ui.label(RichText::new("Loading\u{2026}").color(theme.weak_text));
-        }
-        return;
-    };
-    match item {
-        AllocItem::Class(c) => {
-            let Some(class) = model.aggregates.classes().get(c as usize) else {
-                return;
-            };
-            match column {
-                0 => {
-                    ui.label(
-                        RichText::new(widgets::shorten(&class.name))
-                            .color(theme.class_name)
-                            .strong(),
-                    );
-                    ui.label(
-                        RichText::new(format!("\u{00D7}{}", format::count(u64::from(class.count))))
-                            .color(theme.weak_text),
-                    );
-                }
-                1 => number_cell_ui(ui, format::count(u64::from(class.count))),
-                2 => size_cell_ui(ui, class.shallow_size_bytes, total),
-                _ => size_cell_ui(ui, class.retained_size_bytes, total),
-            }
-        }
-        AllocItem::Instance(n) => {
-            let s = &model.target;
-            match column {
-                0 => node_label_ui(ui, s, n),
-                2 => size_cell_ui(ui, s.self_size(n), total),
-                3 => size_cell_ui(ui, s.retained_size(n), total),
                 _ => {}
             }
         }
