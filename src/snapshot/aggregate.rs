@@ -155,6 +155,10 @@ pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
     // Internal id by class string index (u32::MAX = none yet).
     let mut by_index: Vec<u32> = vec![u32::MAX; inp.strings.count()];
     let mut by_location: HashMap<LocatedKey<'_>, u32> = HashMap::new();
+    // The same, by class-name string index: the common case without hashing the name
+    // (distinct indexes with the same text still meet in `by_location`).
+    let mut by_location_index: foldhash::HashMap<(Location, u32), u32> =
+        foldhash::HashMap::default();
     let mut internal_class: Vec<u32> = Vec::new();
     let mut internal_location: Vec<Option<Location>> = Vec::new();
     let mut internal_of = vec![u32::MAX; node_count];
@@ -185,9 +189,11 @@ pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
                 }
                 *slot
             }
-            Some(loc) => *by_location
-                .entry((loc, inp.strings.get_str(class)))
-                .or_insert(new_id),
+            Some(loc) => *by_location_index.entry((loc, class)).or_insert_with(|| {
+                *by_location
+                    .entry((loc, inp.strings.get_str(class)))
+                    .or_insert(new_id)
+            }),
         };
         if id == new_id {
             internal_class.push(class);

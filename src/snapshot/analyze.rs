@@ -2,9 +2,9 @@
 //!
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
 //! validate → DOM state → { retainers } beside { page-owned flags → essential edges } →
-//! { dominators } beside { shallow sizes → distances → class names → class counts,
-//! statistics sums, id index } → { retained sizes } beside { dominated nodes } → class
-//! retained sizes and row order. The two sides of each step run on the two cores; the
+//! { dominators } beside { shallow sizes → distances → class names → class counts and
+//! statistics sums } → { retained sizes } beside { dominated nodes } → { class retained
+//! sizes and row order } beside { id index }. The two sides of each step run on the two cores; the
 //! dominator tree (one core, ~2 s for a 1 GB file) is the long pole, so everything that
 //! does not need it is done beside it.
 
@@ -71,7 +71,6 @@ struct Analysed {
     locations: Vec<(u32, aggregate::Location)>,
     counts: aggregate::ClassCounts,
     statistics: aggregate::StatisticsSums,
-    by_id: Vec<u32>,
 }
 
 /// Runs every phase on a parsed snapshot.
@@ -227,10 +226,10 @@ pub(crate) fn analyze(
             );
             drop(timer);
             // What needs no dominator tree is done here, while the other core computes it.
-            let _timer = PhaseTimer::new("class counts, statistics and id index");
+            let _timer = PhaseTimer::new("class counts and statistics");
             let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
             let self_size = &node_self_size;
-            let (counts, (statistics, by_id)) = rayon::join(
+            let (counts, statistics) = rayon::join(
                 || {
                     aggregate::count_classes(&ClassInputs {
                         meta: &meta,
@@ -244,27 +243,18 @@ pub(crate) fn analyze(
                     })
                 },
                 || {
-                    rayon::join(
-                        || {
-                            aggregate::statistics(&StatisticsInputs {
-                                meta: &meta,
-                                strings: &strings,
-                                node_type: &node_type,
-                                node_name: &node_name,
-                                self_size,
-                                first_edge: &first_edge,
-                                edge_to: &edge_to,
-                                edge_type: &edge_type,
-                                edge_name: &edge_name,
-                                first_retainer: &retainers.first_retainer,
-                            })
-                        },
-                        || {
-                            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
-                            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
-                            by_id
-                        },
-                    )
+                    aggregate::statistics(&StatisticsInputs {
+                        meta: &meta,
+                        strings: &strings,
+                        node_type: &node_type,
+                        node_name: &node_name,
+                        self_size,
+                        first_edge: &first_edge,
+                        edge_to: &edge_to,
+                        edge_type: &edge_type,
+                        edge_name: &edge_name,
+                        first_retainer: &retainers.first_retainer,
+                    })
                 },
             );
             Analysed {
@@ -276,7 +266,6 @@ pub(crate) fn analyze(
                 locations,
                 counts,
                 statistics,
-                by_id,
             }
         },
     );
@@ -290,7 +279,6 @@ pub(crate) fn analyze(
         locations,
         counts,
         statistics,
-        by_id,
     } = rest;
     strings.append(&added_strings);
     drop(essential);
@@ -307,14 +295,25 @@ pub(crate) fn analyze(
     check_cancel(progress)?;
 
     progress.set_phase("Building class aggregates and statistics");
-    let aggregates = aggregate::finish_aggregates(
-        counts,
-        &strings,
-        &TreeInputs {
-            root,
-            retained: &retained,
-            first_dominated: &first_dominated,
-            dominated: &dominated,
+    // The id index is built here rather than beside the dominator tree: there it would add
+    // to the peak memory (the tree's temporaries are freed by now).
+    let (aggregates, by_id) = rayon::join(
+        || {
+            aggregate::finish_aggregates(
+                counts,
+                &strings,
+                &TreeInputs {
+                    root,
+                    retained: &retained,
+                    first_dominated: &first_dominated,
+                    dominated: &dominated,
+                },
+            )
+        },
+        || {
+            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
+            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
+            by_id
         },
     );
     let statistics = statistics.finish(retained[root as usize]);
