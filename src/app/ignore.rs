@@ -127,7 +127,7 @@ impl IgnoredRetainers {
     }
 }
 
-/// The line `Ignored: A @1 ✕, B @2 ✕  [Clear]` shown above the Retainers pane and the graph
+/// The line `Ignored: A @1 ×, B @2 ×  [Clear]` shown above the Retainers pane and the graph
 /// while retainers are ignored (nothing when none are).
 pub fn ignored_line_ui(
     ui: &mut Ui,

@@ -536,7 +536,7 @@ impl ComparisonPane {
             .labelled_by(label.id);
             if !filter.is_empty()
                 && ui
-                    .small_button("\u{2715}")
+                    .small_button("\u{00D7}")
                     .on_hover_text("Clear the filter")
                     .clicked()
             {
