@@ -600,13 +600,6 @@ fn summary_filter_keeps_selection_class_filter_and_sorting() {
     wait_idle(&mut h);
     assert_eq!(h.state().selection().node(), Some(old));
     assert!(h.state_mut().summary_mut().range_shown().is_some());
-
-    #[cfg(feature = "snapshot")]
-    {
-        let timing = h.get_by_label_contains("loaded in").rect();
-        h.mask(timing);
-        h.snapshot("summary_allocated_between_cache");
-    }
 }
 
 /// The choice is kept per snapshot, and dropped when a snapshot it names leaves its slot.
