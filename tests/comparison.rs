@@ -151,20 +151,7 @@ fn allocated_between_filter_matches_oracle() {
             Some(u64::from(target.max_js_node_id()))
         );
         let agg = target.aggregates_in_id_range(base.max_js_node_id(), target.max_js_node_id());
-        let got: Vec<serde_json::Value> = agg
-            .classes()
-            .iter()
-            .map(|c| {
-                serde_json::json!({
-                    "classKey": c.key,
-                    "name": c.name,
-                    "count": c.count,
-                    "shallowSize": c.shallow_size_bytes,
-                    "retainedSize": c.retained_size_bytes,
-                    "distance": c.distance,
-                })
-            })
-            .collect();
+        let got: Vec<serde_json::Value> = agg.classes().iter().map(class_row_json).collect();
         assert_eq!(
             serde_json::Value::Array(got),
             want["rows"],
@@ -178,4 +165,16 @@ fn allocated_between_filter_matches_oracle() {
             }
         }
     }
+}
+
+/// A Summary row in the shape of the DevTools filter goldens (tests/fixtures/filters).
+pub(crate) fn class_row_json(c: &heapsight::snapshot::ClassAggregate) -> serde_json::Value {
+    serde_json::json!({
+        "classKey": c.key,
+        "name": c.name,
+        "count": c.count,
+        "shallowSize": c.shallow_size_bytes,
+        "retainedSize": c.retained_size_bytes,
+        "distance": c.distance,
+    })
 }

@@ -63,6 +63,14 @@ fn drop_files(h: &mut Harness<'static, HeapsightApp>, paths: &[PathBuf]) {
     h.step();
 }
 
+/// Drops `names` of `scenario` (e.g. `["baseline", "target"]`) on the window and waits for
+/// them to load.
+fn open_scenario(h: &mut Harness<'static, HeapsightApp>, scenario: &str, names: &[&str]) {
+    let paths: Vec<PathBuf> = names.iter().map(|n| fixture(scenario, n)).collect();
+    drop_files(h, &paths);
+    wait_idle(h);
+}
+
 fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
     // A view starts its job when first drawn, so idle means idle for a few frames in a row.
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -274,15 +282,7 @@ fn side_by_side_aligns_both_summaries() {
 #[test]
 fn leak_candidates_with_three_snapshots() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[
-            fixture("cache", "baseline"),
-            fixture("cache", "target"),
-            fixture("cache", "final"),
-        ],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "target", "final"]);
     let final_doc = doc_of(&h, Role::Final);
     show(&mut h, View::Leaks);
     let candidates = h
@@ -363,15 +363,7 @@ fn summary_rows(h: &mut Harness<'static, HeapsightApp>) -> Vec<serde_json::Value
             let SummaryItem::Class(c) = item else {
                 panic!("top level holds classes, not {item:?}");
             };
-            let c = &model.aggregates().classes()[*c as usize];
-            serde_json::json!({
-                "classKey": c.key,
-                "name": c.name,
-                "count": c.count,
-                "shallowSize": c.shallow_size_bytes,
-                "retainedSize": c.retained_size_bytes,
-                "distance": c.distance,
-            })
+            crate::comparison::class_row_json(&model.aggregates().classes()[*c as usize])
         })
         .collect()
 }
@@ -685,15 +677,7 @@ fn leaks_view_points_to_the_summary_filter() {
     // Three snapshots: the final's Summary, restricted to baseline..target, holds the
     // objects of that window still alive: the leak candidates' classes and counts.
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[
-            fixture("cache", "baseline"),
-            fixture("cache", "target"),
-            fixture("cache", "final"),
-        ],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "target", "final"]);
     let final_doc = doc_of(&h, Role::Final);
     h.state_mut().push_command(Command::SetActive(final_doc));
     wait_idle(&mut h);
