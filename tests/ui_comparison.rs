@@ -821,3 +821,28 @@ fn dropping_on_a_slot_replaces_that_snapshot() {
         "baseline -> target: 100 new CachedApiResponse"
     );
 }
+
+#[test]
+fn snapshots_opened_together_are_numbered_in_the_order_they_were_opened() {
+    // Loads finish in any order (here the smaller baseline often last); the numbers, the
+    // order of the snapshot list and the slots follow the order of the files.
+    for _ in 0..3 {
+        let mut h = harness();
+        open_scenario(&mut h, "cache", &["final", "target", "baseline"]);
+        let titles: Vec<(String, String)> = h
+            .state()
+            .documents()
+            .all()
+            .iter()
+            .map(|d| (d.title.clone(), d.source.display_name()))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                ("Snapshot 1".into(), "final.heapsnapshot.gz".into()),
+                ("Snapshot 2".into(), "target.heapsnapshot.gz".into()),
+                ("Snapshot 3".into(), "baseline.heapsnapshot.gz".into()),
+            ]
+        );
+    }
+}

@@ -90,8 +90,10 @@ pub struct Document {
     pub source: Source,
     /// The analyzed snapshot, shared with panes and workers.
     pub snapshot: Arc<Snapshot>,
-    /// DevTools-style title, `Snapshot 1`, `Snapshot 2`, …
+    /// DevTools-style title, `Snapshot 1`, `Snapshot 2`, … (in the order files were opened).
     pub title: String,
+    /// The number in the title.
+    pub number: u64,
 }
 
 /// The open snapshots and which one the panes show.
@@ -103,16 +105,22 @@ pub struct Documents {
 }
 
 impl Documents {
-    /// Adds a snapshot and makes it active; returns its id.
-    pub fn add(&mut self, source: Source, snapshot: Arc<Snapshot>) -> DocId {
+    /// Adds snapshot `Snapshot {number}` and makes it active; returns its id. Snapshots are
+    /// kept in `number` order (loads started together may finish in any order).
+    pub fn add(&mut self, source: Source, snapshot: Arc<Snapshot>, number: u64) -> DocId {
         let id = DocId(self.next_id);
         self.next_id += 1;
-        self.docs.push(Document {
-            id,
-            source,
-            snapshot,
-            title: format!("Snapshot {}", self.next_id),
-        });
+        let at = self.docs.partition_point(|d| d.number < number);
+        self.docs.insert(
+            at,
+            Document {
+                id,
+                source,
+                snapshot,
+                title: format!("Snapshot {number}"),
+                number,
+            },
+        );
         self.active = Some(id);
         id
     }
@@ -140,7 +148,7 @@ impl Documents {
         self.docs.iter().find(|d| d.id == id)
     }
 
-    /// All open snapshots, in the order they were opened.
+    /// All open snapshots, in the order they were opened (by number).
     pub fn all(&self) -> &[Document] {
         &self.docs
     }

@@ -94,6 +94,9 @@ pub enum LoadOutcome {
         source: Source,
         /// The snapshot.
         snapshot: Snapshot,
+        /// 1 for the first load started in this window, 2 for the next, …: loads started
+        /// together finish in any order, but are numbered as they were opened.
+        number: u64,
     },
     /// Failed: the message names the file and the problem.
     Failed {
@@ -189,6 +192,7 @@ impl Loads {
                     LoadOutcome::Loaded {
                         source: job.source,
                         snapshot,
+                        number: job.id.0 + 1,
                     }
                 }
                 Some(Err(err)) if err.is_cancelled() => {

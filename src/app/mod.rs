@@ -409,12 +409,16 @@ impl HeapsightApp {
         }
         for outcome in self.loads.poll() {
             match outcome {
-                LoadOutcome::Loaded { source, snapshot } => {
+                LoadOutcome::Loaded {
+                    source,
+                    snapshot,
+                    number,
+                } => {
                     if let Some(path) = source.path() {
                         self.state.add_recent(path);
                     }
                     let previous = self.docs.active().map(|d| d.id);
-                    let id = self.docs.add(source.clone(), Arc::new(snapshot));
+                    let id = self.docs.add(source.clone(), Arc::new(snapshot), number);
                     let role = self.compare.roles.on_loaded(&source, id);
                     // A baseline arriving after its target does not take the panes from it.
                     if role == Some(roles::Role::Baseline)
