@@ -133,6 +133,10 @@ fn graph_walks_the_cache_chain_to_the_module_root() {
     let target = layout.target.expect("the target is drawn");
     assert_eq!(layout.nodes[target].node.node, leak);
     assert!(layout.crossings <= layout.initial_crossings);
+    // The chain (10 layers, 3 000 points wide at zoom 1) is too long for one row of the
+    // 1280-point window at a readable zoom: it is folded into bands.
+    assert!(layout.bounds.width() > 2.0 * 1280.0);
+    assert!(h.state().explore().graph.layers_per_band().is_some());
 
     // The shortest chain: CachedApiResponse <- (array) <- Map <- system / Context
     // (->responseCache) <- ... toward the module.

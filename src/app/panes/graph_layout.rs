@@ -429,6 +429,137 @@ pub fn layout(sub: &Subgraph) -> GraphLayout {
     }
 }
 
+/// Vertical gap between the bands of a wrapped layout, in points.
+pub const BAND_GAP: f32 = 56.0;
+
+/// Folds a layout into bands of `per_band` layers, left to right then top to bottom, so a
+/// long retainer chain fits a wide pane at a readable zoom: the roots' end starts the first
+/// band, the target ends the last. An edge from a band's last layer to the next band's first
+/// is routed around: right, down into the gap between the bands, back left, down. Returns a
+/// copy of `layout` when it has no more than `per_band` layers.
+pub fn wrapped(layout: &GraphLayout, per_band: usize) -> GraphLayout {
+    let per_band = per_band.max(1);
+    if layout.layer_count <= per_band {
+        return layout.clone();
+    }
+    let pitch = NODE_WIDTH + LAYER_GAP;
+    let layer_at = |x: f32| (x / pitch).round().max(0.0) as usize;
+    let band_count = layout.layer_count.div_ceil(per_band);
+    // Vertical extent of each band: its nodes and the points of edges inside it.
+    let mut top = vec![f32::INFINITY; band_count];
+    let mut bottom = vec![f32::NEG_INFINITY; band_count];
+    let mut grow = |layer: usize, y0: f32, y1: f32| {
+        let b = (layer / per_band).min(band_count - 1);
+        top[b] = top[b].min(y0);
+        bottom[b] = bottom[b].max(y1);
+    };
+    for n in &layout.nodes {
+        let r = n.rect();
+        grow(n.layer, r.top(), r.bottom());
+    }
+    for e in &layout.edges {
+        for p in &e.points {
+            grow(layer_at(p.x), p.y, p.y);
+        }
+    }
+    let mut shift = vec![0.0f32; band_count];
+    let mut next_top = 0.0f32;
+    for b in 0..band_count {
+        if !top[b].is_finite() {
+            continue;
+        }
+        shift[b] = next_top - top[b];
+        next_top = bottom[b] + shift[b] + BAND_GAP;
+    }
+    let moved = |p: Pos2, layer: usize| {
+        let b = (layer / per_band).min(band_count - 1);
+        let col = layer % per_band;
+        pos2(
+            p.x - layer as f32 * pitch + col as f32 * pitch,
+            p.y + shift[b],
+        )
+    };
+    let nodes: Vec<PlacedNode> = layout
+        .nodes
+        .iter()
+        .map(|n| PlacedNode {
+            center: moved(n.center, n.layer),
+            ..*n
+        })
+        .collect();
+    let edges = layout
+        .edges
+        .iter()
+        .map(|e| {
+            let (la, lb) = (layout.nodes[e.from].layer, layout.nodes[e.to].layer);
+            let points = if lb > la {
+                let mut out: Vec<Pos2> = Vec::with_capacity(e.points.len() + 4);
+                let mut prev_layer = la;
+                for p in &e.points {
+                    let layer = layer_at(p.x).clamp(la, lb);
+                    let q = moved(*p, layer);
+                    if let Some(&last) = out.last()
+                        && layer / per_band != prev_layer / per_band
+                    {
+                        // Around the band break: out to the right, down into the gap, back
+                        // to the left edge, down to the point.
+                        let b = (prev_layer / per_band).min(band_count - 1);
+                        let gap_y = bottom[b] + shift[b] + BAND_GAP / 2.0;
+                        let right = last.x + LAYER_GAP / 3.0;
+                        let left = q.x - LAYER_GAP / 3.0;
+                        out.extend([
+                            pos2(right, last.y),
+                            pos2(right, gap_y),
+                            pos2(left, gap_y),
+                            pos2(left, q.y),
+                        ]);
+                    }
+                    out.push(q);
+                    prev_layer = layer;
+                }
+                out
+            } else {
+                back_edge_curve(
+                    nodes[e.from].rect().right_center(),
+                    nodes[e.to].rect().left_center(),
+                )
+            };
+            PlacedEdge {
+                points,
+                ..e.clone()
+            }
+        })
+        .collect();
+    let bounds = nodes
+        .iter()
+        .fold(Rect::NOTHING, |r, node| r.union(node.rect()));
+    GraphLayout {
+        nodes,
+        edges,
+        bounds,
+        ..layout.clone()
+    }
+}
+
+/// The number of layers per band that shows `layout` biggest in a pane of `size` (never
+/// above zoom 1), or `None` when it is best left in one row.
+pub fn best_wrap(layout: &GraphLayout, size: egui::Vec2) -> Option<usize> {
+    let zoom_of = |bounds: Rect| {
+        let b = bounds.expand(24.0);
+        (size.x / b.width()).min(size.y / b.height()).min(1.0)
+    };
+    let flat = zoom_of(layout.bounds);
+    let mut best: Option<(f32, usize)> = None;
+    for per_band in (1..layout.layer_count).rev() {
+        let z = zoom_of(wrapped(layout, per_band).bounds);
+        if best.is_none_or(|(bz, _)| z > bz + 0.01) {
+            best = Some((z, per_band));
+        }
+    }
+    // Wrap only for a clear gain: one row reads more naturally.
+    best.filter(|&(z, _)| z > flat * 1.25).map(|(_, k)| k)
+}
+
 /// The slots linked to `slot` (in layer `l`) in the previous (`left`) or next layer.
 fn neighbours(segments: &[Vec<(Slot, Slot)>], l: usize, slot: Slot, left: bool) -> Vec<Slot> {
     if left {
@@ -757,5 +888,74 @@ mod tests {
         assert_eq!(lay.crossings, 0);
         assert_eq!(crossings(&[(0, 1), (1, 0)]), 1);
         assert_eq!(crossings(&[(0, 0), (1, 1)]), 0);
+    }
+
+    /// A chain target <- 1 <- 2 <- ... <- `len - 1` (a root at distance 1).
+    fn chain(len: u32) -> Subgraph {
+        let mut path = edge(len - 1, len - 1, 1, vec![]);
+        for k in (1..len - 1).rev() {
+            path = edge(k, k, (len - k) as i32, vec![path]);
+        }
+        let mut sub = Subgraph::default();
+        let target = SubgraphNode {
+            node: NodeIdx(1000),
+            distance: len as i32,
+        };
+        extract(&mut sub, target, &[path], 100, &|_| false);
+        sub
+    }
+
+    #[test]
+    fn a_long_chain_folds_into_bands_in_reading_order() {
+        let lay = layout(&chain(14));
+        assert_eq!(lay.layer_count, 14);
+        let folded = wrapped(&lay, 4);
+        let pitch = NODE_WIDTH + LAYER_GAP;
+        assert!(folded.bounds.width() <= 4.0 * pitch);
+        assert!(folded.bounds.height() > 3.0 * NODE_HEIGHT);
+        // Layer l sits in band l / 4, column l % 4: left to right, then the next band below.
+        for a in &folded.nodes {
+            for b in &folded.nodes {
+                let (ba, bb) = (a.layer / 4, b.layer / 4);
+                if ba < bb {
+                    assert!(a.rect().bottom() < b.rect().top(), "{a:?} above {b:?}");
+                } else if ba == bb && a.layer < b.layer {
+                    assert!(a.center.x < b.center.x);
+                    assert_eq!(a.center.y, b.center.y);
+                }
+            }
+        }
+        for (i, a) in folded.nodes.iter().enumerate() {
+            for b in &folded.nodes[i + 1..] {
+                assert!(!a.rect().intersects(b.rect()));
+            }
+        }
+        // Edges still run from retainer to retained; those crossing a band break go around
+        // through the gap between the bands (never through a node).
+        for e in &folded.edges {
+            assert_eq!(
+                e.points.first(),
+                Some(&folded.nodes[e.from].rect().right_center())
+            );
+            assert_eq!(
+                e.points.last(),
+                Some(&folded.nodes[e.to].rect().left_center())
+            );
+            for p in &e.points {
+                assert!(
+                    folded
+                        .nodes
+                        .iter()
+                        .all(|n| !n.rect().shrink(1.0).contains(*p))
+                );
+            }
+        }
+        // Identity and target survive; a layout that fits is left alone.
+        assert_eq!(folded.target, lay.target);
+        assert_eq!(wrapped(&lay, 14).bounds, lay.bounds);
+        // A wide, low pane wants one row; a pane like the app's wants bands.
+        assert_eq!(best_wrap(&lay, egui::vec2(20_000.0, 400.0)), None);
+        let k = best_wrap(&lay, egui::vec2(1280.0, 430.0)).expect("folded");
+        assert!((2..14).contains(&k), "{k}");
     }
 }

@@ -66,6 +66,10 @@ pub struct RetainerGraphPane {
     pan: Vec2,
     zoom: f32,
     fit: bool,
+    /// Layers per band when a long graph is folded to fit the pane (decided on "Fit").
+    wrap: Option<usize>,
+    /// The folded layout last drawn: (the layout it was made from, layers per band, it).
+    wrapped: Option<(Arc<GraphLayout>, usize, Arc<GraphLayout>)>,
     seen_selection: u64,
 }
 
@@ -84,6 +88,8 @@ impl Default for RetainerGraphPane {
             pan: Vec2::ZERO,
             zoom: 1.0,
             fit: true,
+            wrap: None,
+            wrapped: None,
             seen_selection: 0,
         }
     }
@@ -122,6 +128,11 @@ impl RetainerGraphPane {
     /// The layout on screen, if any.
     pub fn layout(&self) -> Option<&GraphLayout> {
         self.layout.as_ref().map(|(_, l)| l.as_ref())
+    }
+
+    /// Layers per band when the graph on screen is folded to fit the pane, if it is.
+    pub fn layers_per_band(&self) -> Option<usize> {
+        self.wrap
     }
 
     /// True while a layout is computed.
@@ -276,6 +287,22 @@ impl RetainerGraphPane {
         self.canvas_ui(ui, cx, &snapshot, &layout);
     }
 
+    /// The layout as drawn: `base`, or `base` folded into bands (see [`Self::wrap`]).
+    fn displayed(&mut self, base: &Arc<GraphLayout>) -> Arc<GraphLayout> {
+        let Some(per_band) = self.wrap else {
+            return Arc::clone(base);
+        };
+        if let Some((from, k, folded)) = &self.wrapped
+            && Arc::ptr_eq(from, base)
+            && *k == per_band
+        {
+            return Arc::clone(folded);
+        }
+        let folded = Arc::new(graph_layout::wrapped(base, per_band));
+        self.wrapped = Some((Arc::clone(base), per_band, Arc::clone(&folded)));
+        folded
+    }
+
     /// Zooms to show the whole graph, but never so far that labels become unreadable: then
     /// the target (right end) stays in view and the rest is a drag away.
     fn fit_to(&mut self, rect: Rect, layout: &GraphLayout) {
@@ -334,16 +361,22 @@ impl RetainerGraphPane {
         ui: &mut Ui,
         cx: &mut PaneContext<'_>,
         snapshot: &Snapshot,
-        layout: &GraphLayout,
+        base: &Arc<GraphLayout>,
     ) {
         let gt = GraphTheme::of(ui);
         let theme = Theme::of(ui);
         let (rect, canvas) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, gt.canvas);
-        if layout.nodes.is_empty() {
+        if base.nodes.is_empty() {
             return;
         }
+        if self.fit {
+            // A chain too long for the pane at a readable zoom is folded into bands.
+            self.wrap = graph_layout::best_wrap(base, rect.size());
+        }
+        let shown = self.displayed(base);
+        let layout = shown.as_ref();
         if self.fit {
             self.fit = false;
             self.fit_to(rect, layout);
