@@ -167,6 +167,46 @@ fn allocated_between_filter_matches_oracle() {
     }
 }
 
+/// DevTools' "Duplicated strings" Summary filter, against rows the DevTools worker computed
+/// (`tests/fixtures/filters/oracle-named-filter.js FILE duplicatedStrings`), on two scenario
+/// snapshots and a Chromium page.
+#[test]
+fn duplicated_strings_filter_matches_oracle() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let cases = [
+        (
+            golden_dir("cache").join("final.heapsnapshot.gz"),
+            "cache-final",
+        ),
+        (golden_dir("all").join("final.heapsnapshot.gz"), "all-final"),
+        (fixtures.join("chrome/page.heapsnapshot.gz"), "chrome-page"),
+    ];
+    for (input, name) in cases {
+        let snap = snapshot::load_path(&input, &Progress::new()).expect("loads");
+        let path = fixtures.join(format!("filters/{name}-duplicated-strings.json"));
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("json");
+        let agg = snap.aggregates_of_duplicated_strings();
+        let got: Vec<serde_json::Value> = agg.classes().iter().map(class_row_json).collect();
+        assert_eq!(
+            serde_json::Value::Array(got),
+            want["rows"],
+            "{name}: duplicated strings differ from DevTools"
+        );
+        // Every member is a string whose text another member shares.
+        let members: Vec<u32> = (0..agg.classes().len())
+            .flat_map(|c| agg.class_members(c).iter().copied())
+            .collect();
+        let mut texts: std::collections::HashMap<String, usize> = Default::default();
+        for &n in &members {
+            *texts
+                .entry(snap.node_name(snapshot::NodeIdx(n)).into_owned())
+                .or_default() += 1;
+        }
+        assert!(texts.values().all(|&k| k >= 2), "{name}: a lone string");
+    }
+}
+
 /// A Summary row in the shape of the DevTools filter goldens (tests/fixtures/filters).
 pub(crate) fn class_row_json(c: &heapsight::snapshot::ClassAggregate) -> serde_json::Value {
     serde_json::json!({

@@ -25,6 +25,7 @@ mod distance;
 mod dom;
 mod dominators;
 mod error;
+mod filters;
 mod graph;
 pub mod leaks;
 mod meta;
@@ -654,7 +655,11 @@ impl Snapshot {
     /// [`Snapshot::max_js_node_id`]). Walks the whole graph: run it on a worker.
     pub fn aggregates_in_id_range(&self, min_exclusive: u32, max_inclusive: u32) -> Aggregates {
         let ids = &self.node_id;
-        let include = move |n: usize| ids[n] > min_exclusive && ids[n] <= max_inclusive;
+        self.aggregates_where(&|n| ids[n] > min_exclusive && ids[n] <= max_inclusive)
+    }
+
+    /// Summary aggregates of the nodes (ordinals) `include` accepts.
+    pub(crate) fn aggregates_where(&self, include: &(dyn Fn(usize) -> bool + Sync)) -> Aggregates {
         aggregate::aggregates(
             &aggregate::ClassInputs {
                 meta: &self.meta,
@@ -664,7 +669,7 @@ impl Snapshot {
                 class_index: &self.class_index,
                 distance: &self.distance,
                 locations: &self.locations,
-                include: Some(&include),
+                include: Some(include),
             },
             &aggregate::TreeInputs {
                 root: self.meta.root_ordinal,

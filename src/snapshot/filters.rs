@@ -1,0 +1,114 @@
+//! DevTools' named Summary filters (besides the id ranges of
+//! [`Snapshot::aggregates_in_id_range`]). For now "Duplicated strings", DevTools'
+//! `createDuplicatedStringsFilter`: string and concatenated-string objects whose text occurs
+//! in another such object too, the waste a leak of repeated keys or payloads shows.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::distance::js_parse_int;
+use super::{Aggregates, EdgeKind, NodeIdx, Snapshot};
+
+impl Snapshot {
+    /// One flag per node: part of DevTools' "Duplicated strings". Counted are `string` and
+    /// `concatenated string` nodes with a non-zero shallow size, except flat cons strings
+    /// (an empty half). Two of them duplicate each other when their texts are equal; strings
+    /// V8 truncated in the snapshot (an internal `truncated` edge to `true`) only when their
+    /// shown texts, real lengths and hashes all agree. Walks every node: run it on a worker.
+    pub fn duplicated_strings(&self) -> Vec<bool> {
+        let nt = self.meta.nt;
+        let mut flags = vec![false; self.node_count()];
+        // Texts as DevTools names them: a concatenated string by its (first 1024+) characters.
+        let mut untruncated: HashMap<Cow<'_, str>, u32> = HashMap::new();
+        // Truncated text -> (node, length, hash) of those seen.
+        type Seen = (u32, Option<i64>, Option<i64>);
+        let mut truncated: HashMap<Cow<'_, str>, Vec<Seen>> = HashMap::new();
+        for (i, &t) in self.node_type.iter().enumerate() {
+            if t != nt.string && t != nt.cons_string {
+                continue;
+            }
+            let n = NodeIdx(i as u32);
+            if self.self_size[i] == 0 || (t == nt.cons_string && self.is_flat_cons_string(n)) {
+                continue;
+            }
+            let name = self.node_name(n);
+            if self
+                .internal_target(n, "truncated")
+                .and_then(|v| self.value_as_bool(v))
+                == Some(true)
+            {
+                let length = self
+                    .internal_target(n, "length")
+                    .and_then(|v| self.value_as_int(v));
+                let hash = self
+                    .internal_target(n, "hash")
+                    .and_then(|v| self.value_as_int(v));
+                let seen = truncated.entry(name).or_default();
+                match seen.iter().find(|s| s.1 == length && s.2 == hash) {
+                    Some(&(first, _, _)) => {
+                        flags[first as usize] = true;
+                        flags[i] = true;
+                    }
+                    None => seen.push((i as u32, length, hash)),
+                }
+            } else {
+                match untruncated.get(&name) {
+                    Some(&first) => {
+                        flags[first as usize] = true;
+                        flags[i] = true;
+                    }
+                    None => {
+                        untruncated.insert(name, i as u32);
+                    }
+                }
+            }
+        }
+        flags
+    }
+
+    /// Summary aggregates of DevTools' "Duplicated strings" filter (see
+    /// [`Snapshot::duplicated_strings`]). Walks the whole graph: run it on a worker.
+    pub fn aggregates_of_duplicated_strings(&self) -> Aggregates {
+        let flags = self.duplicated_strings();
+        self.aggregates_where(&|n| flags[n])
+    }
+
+    /// DevTools' `isFlatConsString`: a cons string with an internal `first` or `second` edge
+    /// to an empty string.
+    fn is_flat_cons_string(&self, n: NodeIdx) -> bool {
+        self.edges(n).any(|e| {
+            self.edge_kind(e) == EdgeKind::Internal
+                && matches!(&*self.edge_name(e), "first" | "second")
+                && self.node_name(self.edge_target(e)).is_empty()
+        })
+    }
+
+    /// DevTools' `findInternalEdgeTarget`: the target of `n`'s first internal edge `name`.
+    fn internal_target(&self, n: NodeIdx, name: &str) -> Option<NodeIdx> {
+        self.edges(n)
+            .find(|&e| self.edge_kind(e) == EdgeKind::Internal && self.edge_name(e) == name)
+            .map(|e| self.edge_target(e))
+    }
+
+    /// DevTools' `nodeValueAsBool`: a `number` node named `bool` whose internal `value` edge
+    /// leads to `true` or `false`.
+    fn value_as_bool(&self, n: NodeIdx) -> Option<bool> {
+        if self.node_type[n.0 as usize] != self.meta.nt.number || self.raw_name(n) != "bool" {
+            return None;
+        }
+        match self.raw_name(self.internal_target(n, "value")?) {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// DevTools' `nodeValueAsInt`: a `number` node named `int` whose internal `value` edge
+    /// leads to its digits.
+    fn value_as_int(&self, n: NodeIdx) -> Option<i64> {
+        if self.node_type[n.0 as usize] != self.meta.nt.number || self.raw_name(n) != "int" {
+            return None;
+        }
+        js_parse_int(self.raw_name(self.internal_target(n, "value")?))
+    }
+}
