@@ -34,10 +34,10 @@ pub struct Cli {
     #[arg(long, value_name = "@ID")]
     pub select: Option<String>,
 
-    /// Filter the Summary to objects allocated in a range (DevTools' Summary filter):
-    /// baseline-target (objects allocated between baseline and target), target-final,
+    /// Filter the Summary as DevTools' Summary filter does: duplicated-strings, or objects
+    /// allocated in a range: baseline-target (between baseline and target), target-final,
     /// baseline-final or before-baseline. Useful with --screenshot.
-    #[arg(long, value_name = "RANGE")]
+    #[arg(long, value_name = "FILTER")]
     pub summary_filter: Option<String>,
 
     /// Headless command.

@@ -13,6 +13,7 @@ use heapsight::app::command::{Command, PaneId, View};
 use heapsight::app::document::DocId;
 use heapsight::app::panes::comparison::{CompItem, UNRELATED_IDS};
 use heapsight::app::panes::summary::{ALL_OBJECTS, RANGE_BOX_LABEL, SummaryItem};
+use heapsight::app::panes::summary_range::DUPLICATED_STRINGS;
 use heapsight::app::roles::Role;
 use heapsight::app::{HeapsightApp, StartOptions};
 use heapsight::format;
@@ -423,7 +424,8 @@ fn summary_filter_objects_allocated_between_matches_devtools() {
             offered_labels(&mut h),
             vec![
                 "Objects allocated before baseline.heapsnapshot.gz".to_owned(),
-                BETWEEN_CACHE.to_owned()
+                BETWEEN_CACHE.to_owned(),
+                DUPLICATED_STRINGS.to_owned(),
             ]
         );
 
@@ -615,7 +617,10 @@ fn summary_filter_resets_when_its_snapshots_go_away() {
     assert!(h.state_mut().summary_mut().range_shown().is_none());
     assert_eq!(
         offered_labels(&mut h),
-        vec!["Objects allocated before baseline.heapsnapshot.gz".to_owned()]
+        vec![
+            "Objects allocated before baseline.heapsnapshot.gz".to_owned(),
+            DUPLICATED_STRINGS.to_owned(),
+        ]
     );
     // Back to the target: its filter is still chosen and computed.
     h.state_mut().push_command(Command::SetActive(target_doc));
@@ -633,7 +638,8 @@ fn summary_filter_resets_when_its_snapshots_go_away() {
     assert_eq!(h.state_mut().summary_mut().ranges().cached_count(), 0);
     assert!(!offered_labels(&mut h).contains(&BETWEEN_CACHE.to_owned()));
 
-    // Back in its slot, chosen again, then closed: one snapshot left, no filter box.
+    // Back in its slot, chosen again, then closed: one snapshot left, only the filters that
+    // need no other snapshot.
     h.state_mut().push_command(Command::AssignRole {
         role: Role::Baseline,
         doc: Some(base_doc),
@@ -645,7 +651,7 @@ fn summary_filter_resets_when_its_snapshots_go_away() {
     h.state_mut().push_command(Command::CloseSnapshot(base_doc));
     wait_idle(&mut h);
     assert!(h.state_mut().summary_mut().range_shown().is_none());
-    assert!(h.query_by_label(RANGE_BOX_LABEL).is_none());
+    assert_eq!(offered_labels(&mut h), vec![DUPLICATED_STRINGS.to_owned()]);
     h.get_by_label("CachedApiResponse");
 }
 
@@ -687,6 +693,7 @@ fn leaks_view_points_to_the_summary_filter() {
             "Objects allocated before baseline.heapsnapshot.gz".to_owned(),
             BETWEEN_CACHE.to_owned(),
             "Objects allocated between target.heapsnapshot.gz and final.heapsnapshot.gz".to_owned(),
+            DUPLICATED_STRINGS.to_owned(),
         ]
     );
     pick_range(&mut h, BETWEEN_CACHE);
@@ -845,4 +852,39 @@ fn snapshots_opened_together_are_numbered_in_the_order_they_were_opened() {
             ]
         );
     }
+}
+
+/// DevTools' "Duplicated strings" needs no second snapshot: with one open, the filter box
+/// offers it, and the rows equal what the DevTools worker computes (tests/fixtures/filters).
+#[test]
+fn summary_filter_duplicated_strings_matches_devtools() {
+    let mut h = harness();
+    open_scenario(&mut h, "cache", &["final"]);
+    assert_eq!(offered_labels(&mut h), vec![DUPLICATED_STRINGS.to_owned()]);
+    pick_range(&mut h, DUPLICATED_STRINGS);
+    wait_idle(&mut h);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/filters/cache-final-duplicated-strings.json");
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("golden")).expect("json");
+    assert_eq!(serde_json::Value::Array(summary_rows(&mut h)), want["rows"]);
+    let objects: u64 = want["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["count"].as_u64().expect("count"))
+        .sum();
+    let shown = h
+        .state_mut()
+        .summary_mut()
+        .range_shown()
+        .expect("filtered")
+        .object_count;
+    assert_eq!(shown, objects);
+    h.get_by_label_contains(" of ");
+    // Back to all objects.
+    pick_range(&mut h, ALL_OBJECTS);
+    wait_idle(&mut h);
+    assert!(h.state_mut().summary_mut().range_shown().is_none());
+    h.get_by_label("CachedApiResponse");
 }

@@ -180,7 +180,7 @@ pub struct HeapsightApp {
     /// `--select` waiting for a snapshot.
     pending_select: Option<u32>,
     /// `--summary-filter` waiting for the snapshots: (after, up to) slots.
-    pending_range: Option<(Option<roles::Role>, roles::Role)>,
+    pending_range: Option<summary_range::StartFilter>,
     frame_stats: FrameStats,
     /// Log frame times (env `HEAPSIGHT_FRAME_LOG=1`).
     log_frames: bool,
@@ -245,11 +245,11 @@ impl HeapsightApp {
         }
         let mut pending_range = None;
         if let Some(text) = options.summary_filter.as_deref() {
-            match summary_range::parse_role_range(text) {
+            match summary_range::parse_start_filter(text) {
                 Some(range) => pending_range = range,
                 None => errors.push(ErrorBanner {
                     title: format!("Bad --summary-filter {text:?}"),
-                    message: "--summary-filter takes all, before-baseline, baseline-target, target-final or baseline-final".to_owned(),
+                    message: "--summary-filter takes all, duplicated-strings, before-baseline, baseline-target, target-final or baseline-final".to_owned(),
                 }),
             }
         }
@@ -471,14 +471,21 @@ impl HeapsightApp {
     }
 
     /// `--summary-filter`: the range between two slots' snapshots, for the active one.
-    fn apply_start_range(&mut self, (after, upto): (Option<roles::Role>, roles::Role)) {
+    fn apply_start_range(&mut self, filter: summary_range::StartFilter) {
         let roles = &self.compare.roles;
-        let key = match (after.map(|r| roles.doc(r)), roles.doc(upto)) {
-            (Some(None), _) | (_, None) => None,
-            (after, Some(upto)) => Some(summary_range::RangeKey {
-                after: after.flatten(),
-                upto,
-            }),
+        let key = match filter {
+            summary_range::StartFilter::DuplicatedStrings => {
+                Some(summary_range::RangeKey::DuplicatedStrings)
+            }
+            summary_range::StartFilter::Ids(after, upto) => {
+                match (after.map(|r| roles.doc(r)), roles.doc(upto)) {
+                    (Some(None), _) | (_, None) => None,
+                    (after, Some(upto)) => Some(summary_range::RangeKey::Ids {
+                        after: after.flatten(),
+                        upto,
+                    }),
+                }
+            }
         };
         let offered = self
             .docs

@@ -340,10 +340,11 @@ fn allocated_between_button_ui(
         .clicked();
     if clicked {
         cx.commands.push(Command::SetActive(target));
-        cx.commands.push(Command::SetSummaryRange(Some(RangeKey {
-            after: Some(base),
-            upto: target,
-        })));
+        cx.commands
+            .push(Command::SetSummaryRange(Some(RangeKey::Ids {
+                after: Some(base),
+                upto: target,
+            })));
         cx.commands.push(Command::SetView(View::Summary));
     }
 }

@@ -3,9 +3,10 @@
 //! Columns: Constructor, Distance, Shallow Size, Retained Size (bytes and % of the total),
 //! Count. A class expands to its instances (`name @id`), an instance to its outgoing edges
 //! (`.prop :: Name @id`), recursively. The class filter matches a case-insensitive substring
-//! of the constructor name, as DevTools' "Filter by class" box does. With two or more
-//! snapshots open, a second box restricts the rows to objects allocated before or between
-//! snapshots (DevTools' Summary filter; see [`super::summary_range`]).
+//! of the constructor name, as DevTools' "Filter by class" box does. A second box restricts
+//! the rows to DevTools' "Duplicated strings" or, with two or more snapshots open, to objects
+//! allocated before or between snapshots (DevTools' Summary filter; see
+//! [`super::summary_range`]).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -430,7 +431,7 @@ impl SummaryPane {
             Column::initial(80.0).at_least(50.0).clip(true),
         ];
         let count_tip = if model.range.is_some() {
-            "Number of objects of the class in the id range"
+            "Number of objects of the class that pass the filter"
         } else {
             "Number of objects of the class"
         };
@@ -556,10 +557,13 @@ impl SummaryPane {
                         .color(theme.filter_active)
                         .strong(),
                     )
-                    .on_hover_text(format!(
-                        "Objects with {} < id \u{2264} {} (the snapshots' largest JavaScript object ids)",
-                        range.min_exclusive, range.max_inclusive
-                    ));
+                    .on_hover_text(match range.key {
+                        RangeKey::Ids { .. } => format!(
+                            "Objects with {} < id \u{2264} {} (the snapshots' largest JavaScript object ids)",
+                            range.min_exclusive, range.max_inclusive
+                        ),
+                        RangeKey::DuplicatedStrings => "String objects whose text another string object repeats (DevTools' \"Duplicated strings\")".to_owned(),
+                    });
                     ui.label(
                         RichText::new(format!("\u{00B7} {constructors}")).color(theme.weak_text),
                     );
@@ -576,8 +580,8 @@ impl SummaryPane {
         }
     }
 
-    /// DevTools' Summary filter box: All objects, or objects allocated before / between
-    /// snapshots. Shown when the shown snapshot is offered a range.
+    /// DevTools' Summary filter box: All objects, objects allocated before / between
+    /// snapshots (with two or more open), or Duplicated strings.
     fn range_box_ui(&self, ui: &mut Ui, commands: &mut CommandQueue, theme: &Theme) {
         let offered = self.ranges.offered();
         if offered.is_empty() {

@@ -8,6 +8,9 @@
 //! snapshot in a slot is offered the ranges up to its own slot (later ranges hold no object
 //! of it); a snapshot in no slot is offered them all.
 //!
+//! It also offers DevTools' "Duplicated strings" (string objects whose text another one
+//! repeats: [`Snapshot::duplicated_strings`]), with one snapshot open or more.
+//!
 //! The filtered aggregates are computed on a worker and kept per (shown snapshot, range), so
 //! switching back is instant. A choice and its result are forgotten once the range is no
 //! longer offered (a snapshot it names left its slot or was closed).
@@ -20,14 +23,24 @@ use super::super::document::{DocId, Document, Documents};
 use super::super::jobs::{Poll, Promise};
 use super::super::roles::{self, Role, Roles};
 
-/// A range of object ids, named by the snapshots whose largest JS ids bound it.
+/// A filter of the Summary: a range of object ids, named by the snapshots whose largest JS
+/// ids bound it, or DevTools' "Duplicated strings".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RangeKey {
-    /// Objects allocated after this snapshot was taken (`None`: from the start).
-    pub after: Option<DocId>,
-    /// ... and before this one was taken (ids up to its largest JS id).
-    pub upto: DocId,
+pub enum RangeKey {
+    /// Objects allocated after `after` was taken (`None`: from the start) and before `upto`
+    /// was taken (ids up to its largest JS id).
+    Ids {
+        /// The earlier snapshot.
+        after: Option<DocId>,
+        /// The later snapshot.
+        upto: DocId,
+    },
+    /// Strings whose text another string object repeats (needs no other snapshot).
+    DuplicatedStrings,
 }
+
+/// The label of the "Duplicated strings" entry, as in DevTools.
+pub const DUPLICATED_STRINGS: &str = "Duplicated strings";
 
 /// A range offered in the Summary's filter box.
 #[derive(Clone)]
@@ -66,10 +79,20 @@ pub struct RangeResult {
     pub object_count: u64,
 }
 
-/// The ranges offered for the Summary of `shown` (empty with a single snapshot open).
+/// The filters offered for the Summary of `shown`: the id ranges (none with a single
+/// snapshot open), then "Duplicated strings".
 pub fn offers(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption> {
-    if docs.all().len() < 2 {
+    let Some(shown_doc) = roles::find(docs, shown) else {
         return Vec::new();
+    };
+    let duplicated = RangeOption {
+        key: RangeKey::DuplicatedStrings,
+        label: DUPLICATED_STRINGS.to_owned(),
+        after: None,
+        upto: Arc::clone(&shown_doc.snapshot),
+    };
+    if docs.all().len() < 2 {
+        return vec![duplicated];
     }
     let mut chain: Vec<&Document> = Vec::new();
     for role in Role::ALL {
@@ -95,7 +118,7 @@ pub fn offers(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption>
             ),
         };
         out.push(RangeOption {
-            key: RangeKey {
+            key: RangeKey::Ids {
                 after: after.map(|a| a.id),
                 upto: upto.id,
             },
@@ -104,12 +127,24 @@ pub fn offers(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption>
             upto: Arc::clone(&upto.snapshot),
         });
     }
+    out.push(duplicated);
     out
 }
 
-/// Parses `--summary-filter`: `all` (None), `before-baseline`, or `ROLE-ROLE` such as
-/// `baseline-target` (objects allocated after the first slot's snapshot up to the second).
-pub fn parse_role_range(text: &str) -> Option<Option<(Option<Role>, Role)>> {
+/// A `--summary-filter` choice, in slot terms (the snapshots are not loaded yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartFilter {
+    /// Objects allocated after the first slot's snapshot (None: from the start) up to the
+    /// second's.
+    Ids(Option<Role>, Role),
+    /// DevTools' "Duplicated strings".
+    DuplicatedStrings,
+}
+
+/// Parses `--summary-filter`: `all` (None), `duplicated-strings`, `before-baseline`, or
+/// `ROLE-ROLE` such as `baseline-target` (objects allocated after the first slot's snapshot
+/// up to the second).
+pub fn parse_start_filter(text: &str) -> Option<Option<StartFilter>> {
     let role = |name: &str| {
         Role::ALL
             .into_iter()
@@ -119,19 +154,28 @@ pub fn parse_role_range(text: &str) -> Option<Option<(Option<Role>, Role)>> {
     if text == "all" {
         return Some(None);
     }
+    if text == "duplicated-strings" {
+        return Some(Some(StartFilter::DuplicatedStrings));
+    }
     if let Some(upto) = text.strip_prefix("before-") {
-        return Some(Some((None, role(upto)?)));
+        return Some(Some(StartFilter::Ids(None, role(upto)?)));
     }
     let (after, upto) = text.split_once('-')?;
     let (after, upto) = (role(after)?, role(upto)?);
-    (after != upto).then_some(Some((Some(after), upto)))
+    (after != upto).then_some(Some(StartFilter::Ids(Some(after), upto)))
 }
 
 /// Computes the filtered aggregates (walks the whole graph: run it on a worker).
 fn compute(shown: DocId, snapshot: &Snapshot, option: &RangeOption) -> RangeResult {
-    let min_exclusive = option.after.as_ref().map_or(0, |s| s.max_js_node_id());
-    let max_inclusive = option.upto.max_js_node_id();
-    let aggregates = snapshot.aggregates_in_id_range(min_exclusive, max_inclusive);
+    let (min_exclusive, max_inclusive, aggregates) = match option.key {
+        RangeKey::Ids { .. } => {
+            let min_exclusive = option.after.as_ref().map_or(0, |s| s.max_js_node_id());
+            let max_inclusive = option.upto.max_js_node_id();
+            let aggregates = snapshot.aggregates_in_id_range(min_exclusive, max_inclusive);
+            (min_exclusive, max_inclusive, aggregates)
+        }
+        RangeKey::DuplicatedStrings => (0, 0, snapshot.aggregates_of_duplicated_strings()),
+    };
     let object_count = aggregates
         .classes()
         .iter()
