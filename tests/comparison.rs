@@ -168,7 +168,7 @@ fn allocated_between_filter_matches_oracle() {
 }
 
 /// DevTools' "Duplicated strings" Summary filter, against rows the DevTools worker computed
-/// (`tests/fixtures/filters/oracle-named-filter.js FILE duplicatedStrings`), on two scenario
+/// (`tests/fixtures/filters/oracle-filter.js FILE duplicatedStrings`), on two scenario
 /// snapshots and a Chromium page.
 #[test]
 fn duplicated_strings_filter_matches_oracle() {

@@ -414,9 +414,7 @@ pub fn layout(sub: &Subgraph) -> GraphLayout {
             }
         })
         .collect();
-    let bounds = nodes
-        .iter()
-        .fold(Rect::NOTHING, |r, node| r.union(node.rect()));
+    let bounds = bounds_of(&nodes);
     GraphLayout {
         nodes,
         edges,
@@ -427,6 +425,13 @@ pub fn layout(sub: &Subgraph) -> GraphLayout {
         bounds,
         hidden_paths: sub.hidden_paths,
     }
+}
+
+/// The box around all node boxes.
+fn bounds_of(nodes: &[PlacedNode]) -> Rect {
+    nodes
+        .iter()
+        .fold(Rect::NOTHING, |r, node| r.union(node.rect()))
 }
 
 /// Vertical gap between the bands of a wrapped layout, in points.
@@ -530,9 +535,7 @@ pub fn wrapped(layout: &GraphLayout, per_band: usize) -> GraphLayout {
             }
         })
         .collect();
-    let bounds = nodes
-        .iter()
-        .fold(Rect::NOTHING, |r, node| r.union(node.rect()));
+    let bounds = bounds_of(&nodes);
     GraphLayout {
         nodes,
         edges,
