@@ -515,32 +515,23 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> StatisticsSums {
 impl StatisticsSums {
     /// The Statistics, given the root's retained size.
     pub(crate) fn finish(self, root_retained: u64) -> Statistics {
-        let Self {
-            native,
-            typed,
-            code,
-            strings,
-            arrays,
-            system,
-            extra,
-        } = self;
-        let total = root_retained + extra;
-        let v8heap_total = total.saturating_sub(native);
+        let total = root_retained + self.extra;
+        let v8heap_total = total.saturating_sub(self.native);
         Statistics {
             total,
-            code,
-            strings,
-            js_arrays: arrays,
-            typed_arrays: typed,
-            system,
+            code: self.code,
+            strings: self.strings,
+            js_arrays: self.arrays,
+            typed_arrays: self.typed,
+            system: self.system,
             other_js_objects: v8heap_total
-                .saturating_sub(code)
-                .saturating_sub(strings)
-                .saturating_sub(arrays)
-                .saturating_sub(system),
-            other_non_js_objects: native - typed,
+                .saturating_sub(self.code)
+                .saturating_sub(self.strings)
+                .saturating_sub(self.arrays)
+                .saturating_sub(self.system),
+            other_non_js_objects: self.native - self.typed,
             v8heap_total,
-            native_total: native,
+            native_total: self.native,
         }
     }
 }
