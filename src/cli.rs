@@ -63,6 +63,11 @@ pub enum Command {
     /// Leak candidates by the three-snapshot method: objects allocated between BASELINE
     /// and TARGET that are still alive in FINAL, by class and retainer path.
     Leaks(LeaksArgs),
+    /// Duplicated strings (DevTools' "Duplicated strings"): string objects whose text another
+    /// one repeats, grouped by text, biggest total retained size first.
+    ///
+    /// With --json the output matches DevTools' `getDuplicateStrings()` field for field.
+    Strings(StringsArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -99,6 +104,19 @@ pub struct NodeArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `strings`.
+#[derive(Debug, Args)]
+pub struct StringsArgs {
+    /// The snapshot.
+    pub file: PathBuf,
+    /// Print JSON (DevTools' shape, every group) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Show only the first N groups in the table.
+    #[arg(long, default_value_t = 30)]
+    pub top: usize,
 }
 
 /// Arguments of `diff`.
@@ -169,6 +187,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Node(args) => node(&args),
         Command::Diff(args) => diff(&args),
         Command::Leaks(args) => leaks(&args),
+        Command::Strings(args) => strings(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
     }
@@ -279,6 +298,46 @@ pub fn parse_node_id(text: &str) -> anyhow::Result<u32> {
     digits
         .parse()
         .with_context(|| format!("{text:?} is not a node id (expected @123 or 123)"))
+}
+
+fn strings(args: &StringsArgs) -> anyhow::Result<ExitCode> {
+    let snap = load(&args.file)?;
+    let groups = snap.string_group_reports();
+    if args.json {
+        print(&report::to_json_string(&groups))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let objects: usize = groups.iter().map(|g| g.count).sum();
+    let bytes: u64 = groups.iter().map(|g| g.total_self_size).sum();
+    let mut out = format!(
+        "{}: {} duplicated strings in {} texts, {} shallow\n\n{:>7}  {:>10}  {:>10}  text (first object)\n",
+        args.file.display(),
+        format::count(objects as u64),
+        format::count(groups.len() as u64),
+        format::bytes(bytes),
+        "count",
+        "shallow",
+        "retained",
+    );
+    for g in groups.iter().take(args.top) {
+        out.push_str(&format!(
+            "{:>7}  {:>10}  {:>10}  {:?}{} @{}\n",
+            format::count(g.count as u64),
+            format::bytes(g.total_self_size),
+            format::bytes(g.total_retained_size),
+            truncate(&g.value, 80),
+            if g.truncated { " (truncated)" } else { "" },
+            g.nodes.first().map_or(0, |n| n.id),
+        ));
+    }
+    if groups.len() > args.top {
+        out.push_str(&format!(
+            "  … {} more (--top N, or --json for all)\n",
+            groups.len() - args.top
+        ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {

@@ -57,7 +57,7 @@ fn help_lists_every_subcommand() {
         .get_subcommands()
         .map(|c| c.get_name().to_owned())
         .collect();
-    for expected in ["summary", "node", "diff", "leaks", "bench"] {
+    for expected in ["summary", "node", "diff", "leaks", "strings", "bench"] {
         assert!(
             subcommands.iter().any(|s| s == expected),
             "no `{expected}` subcommand in {subcommands:?}"
@@ -264,4 +264,32 @@ fn node_json_on_a_tiny_snapshot() {
     assert_eq!(root["dominatorChain"], serde_json::json!([]));
     assert_eq!(root["dominatorId"], 1);
     assert!(Path::new(file).exists());
+}
+
+/// `heapsight strings --json` equals DevTools' `getDuplicateStrings()` (computed by the
+/// DevTools worker: tests/fixtures/filters/oracle-filter.js FILE --string-groups), on a
+/// scenario snapshot and a Chromium page; the table names the biggest group.
+#[test]
+fn strings_json_equals_devtools_duplicate_strings() {
+    let cases = [
+        (util::golden_input("cache", "final"), "cache-final"),
+        (util::fixture("chrome/page.heapsnapshot.gz"), "chrome-page"),
+    ];
+    for (input, name) in cases {
+        let input = input.display().to_string();
+        let got: Value =
+            serde_json::from_str(&heapsight_ok(&["strings", &input, "--json"])).expect("JSON");
+        let golden = util::fixture(&format!("filters/{name}-string-groups.json"));
+        let want: Value =
+            serde_json::from_str(&std::fs::read_to_string(golden).expect("golden")).expect("json");
+        assert_eq!(got, want, "{name}: duplicate strings differ from DevTools");
+    }
+    let (input, _) = cache_final();
+    let table = heapsight_ok(&["strings", &input, "--top", "3"]);
+    assert!(
+        table.contains(" duplicated strings in 236 texts"),
+        "{table}"
+    );
+    assert!(table.contains("\"get [kIsNodeError]\" @9489"), "{table}");
+    assert!(table.contains("233 more"), "{table}");
 }

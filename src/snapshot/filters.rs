@@ -112,3 +112,84 @@ impl Snapshot {
         js_parse_int(self.raw_name(self.internal_target(n, "value")?))
     }
 }
+
+/// Strings with the same text: one group of DevTools' `getDuplicateStrings`.
+#[derive(Clone, Debug)]
+pub struct StringGroup {
+    /// The text as DevTools names it (a concatenated string's first 1024+ characters).
+    pub value: String,
+    /// For strings V8 truncated in the snapshot: their real length and hash.
+    pub truncated: Option<(Option<i64>, Option<i64>)>,
+    /// The string objects, in snapshot order.
+    pub nodes: Vec<NodeIdx>,
+    /// Sum of their shallow sizes.
+    pub total_self_size: u64,
+    /// Sum of their retained sizes.
+    pub total_retained_size: u64,
+}
+
+impl Snapshot {
+    /// DevTools' `getDuplicateStrings`: the objects of [`Snapshot::duplicated_strings`]
+    /// grouped by text, biggest total retained size first (ties keep first-seen order, plain
+    /// strings before truncated ones). Walks every node: run it on a worker.
+    pub fn duplicate_string_groups(&self) -> Vec<StringGroup> {
+        let flags = self.duplicated_strings();
+        let mut groups: Vec<StringGroup> = Vec::new();
+        let mut plain: HashMap<String, usize> = HashMap::new();
+        // Truncated groups go after the plain ones, in their own first-seen order by text.
+        let mut truncated_groups: Vec<Vec<StringGroup>> = Vec::new();
+        let mut truncated_by_text: HashMap<String, usize> = HashMap::new();
+        for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
+            let n = NodeIdx(i as u32);
+            let value = self.node_name(n).into_owned();
+            let is_truncated = self
+                .internal_target(n, "truncated")
+                .and_then(|v| self.value_as_bool(v))
+                == Some(true);
+            let group = if is_truncated {
+                let key = (
+                    self.internal_target(n, "length")
+                        .and_then(|v| self.value_as_int(v)),
+                    self.internal_target(n, "hash")
+                        .and_then(|v| self.value_as_int(v)),
+                );
+                let slot = *truncated_by_text.entry(value.clone()).or_insert_with(|| {
+                    truncated_groups.push(Vec::new());
+                    truncated_groups.len() - 1
+                });
+                let list = &mut truncated_groups[slot];
+                match list.iter().position(|g| g.truncated == Some(key)) {
+                    Some(k) => &mut list[k],
+                    None => {
+                        list.push(StringGroup::new(value, Some(key)));
+                        list.last_mut().expect("just pushed")
+                    }
+                }
+            } else {
+                let k = *plain.entry(value.clone()).or_insert_with(|| {
+                    groups.push(StringGroup::new(value, None));
+                    groups.len() - 1
+                });
+                &mut groups[k]
+            };
+            group.nodes.push(n);
+            group.total_self_size += self.self_size(n);
+            group.total_retained_size += self.retained_size(n);
+        }
+        groups.extend(truncated_groups.into_iter().flatten());
+        groups.sort_by_key(|g| std::cmp::Reverse(g.total_retained_size));
+        groups
+    }
+}
+
+impl StringGroup {
+    fn new(value: String, truncated: Option<(Option<i64>, Option<i64>)>) -> Self {
+        Self {
+            value,
+            truncated,
+            nodes: Vec::new(),
+            total_self_size: 0,
+            total_retained_size: 0,
+        }
+    }
+}

@@ -48,6 +48,7 @@ pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
 pub use diff::{ClassDiff, Diff, diff};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
+pub use filters::StringGroup;
 pub use leaks::{LeakClass, leak_candidates};
 pub use meta::Meta;
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};

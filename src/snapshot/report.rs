@@ -406,3 +406,70 @@ pub fn to_json_string<T: Serialize>(value: &T) -> String {
     out.push(b'\n');
     String::from_utf8(out).unwrap_or_default()
 }
+
+/// One string object of a [`StringGroupReport`].
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StringNodeReport {
+    /// Snapshot object id.
+    pub id: u32,
+    /// Shallow size.
+    pub self_size: u64,
+    /// Retained size.
+    pub retained_size: u64,
+    /// Distance from the roots.
+    pub distance: i32,
+}
+
+/// A group of DevTools' `getDuplicateStrings`, in its JSON shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StringGroupReport {
+    /// The text.
+    pub value: String,
+    /// Number of string objects with it.
+    pub count: usize,
+    /// Sum of their shallow sizes.
+    pub total_self_size: u64,
+    /// Sum of their retained sizes.
+    pub total_retained_size: u64,
+    /// The objects, in snapshot order.
+    pub nodes: Vec<StringNodeReport>,
+    /// Whether V8 truncated the text in the snapshot.
+    pub truncated: bool,
+    /// Real length of a truncated string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<i64>,
+    /// Hash of a truncated string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<i64>,
+}
+
+impl Snapshot {
+    /// [`Snapshot::duplicate_string_groups`] in the JSON shape of DevTools'
+    /// `getDuplicateStrings`.
+    pub fn string_group_reports(&self) -> Vec<StringGroupReport> {
+        self.duplicate_string_groups()
+            .into_iter()
+            .map(|g| StringGroupReport {
+                count: g.nodes.len(),
+                total_self_size: g.total_self_size,
+                total_retained_size: g.total_retained_size,
+                nodes: g
+                    .nodes
+                    .iter()
+                    .map(|&n| StringNodeReport {
+                        id: self.node_id(n),
+                        self_size: self.self_size(n),
+                        retained_size: self.retained_size(n),
+                        distance: self.distance(n),
+                    })
+                    .collect(),
+                truncated: g.truncated.is_some(),
+                length: g.truncated.and_then(|t| t.0),
+                hash: g.truncated.and_then(|t| t.1),
+                value: g.value,
+            })
+            .collect()
+    }
+}
