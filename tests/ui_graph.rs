@@ -267,3 +267,54 @@ fn search_finds_by_class_and_jumps_to_an_id() {
     h.get_by_label("Other JS objects");
     assert!(snapshot.statistics().total > 0);
 }
+
+/// View → Duplicated strings: DevTools' groups (the golden from its worker), a string
+/// selected elsewhere opens its group, and clicking an object selects it for Retainers.
+#[test]
+fn duplicated_strings_view_groups_like_devtools_and_selects() {
+    let mut h = harness();
+    let (snapshot, _) = open_and_select_leak(&mut h);
+    h.get_by_label("View").click();
+    settle(&mut h);
+    h.get_by_label("Duplicated strings").click();
+    wait_idle(&mut h);
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/filters/cache-final-string-groups.json"),
+        )
+        .expect("golden"),
+    )
+    .expect("json");
+    let want = golden.as_array().expect("groups");
+    h.get_by_label_contains("string objects repeat 236 texts");
+    // The first row is DevTools' first group (biggest total retained size).
+    let first = want[0]["value"].as_str().expect("value");
+    h.get_by_label(&format!("\"{first}\""));
+
+    // A payload string selected elsewhere (as from Retainers): its group opens on it.
+    let payload = want
+        .iter()
+        .find(|g| g["value"].as_str().is_some_and(|v| v.contains("\"note\"")))
+        .expect("the cached payload strings are duplicated");
+    assert_eq!(payload["count"], 100);
+    let id = payload["nodes"][0]["id"].as_u64().expect("id") as u32;
+    let node = snapshot.find_by_id(id).expect("node");
+    h.state_mut().push_command(Command::Select {
+        node,
+        origin: PaneId::Retainers,
+    });
+    wait_idle(&mut h);
+    let label = format!("@{id}");
+    h.get_by_label(&label);
+
+    // Clicking another object of the group selects it everywhere.
+    let other = payload["nodes"][1]["id"].as_u64().expect("id") as u32;
+    h.get_by_label(&format!("@{other}")).click();
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().selection().node(),
+        snapshot.find_by_id(other),
+        "the click selects the string"
+    );
+}

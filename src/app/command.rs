@@ -35,6 +35,8 @@ pub enum PaneId {
     RetainerGraph,
     /// The search results.
     Search,
+    /// The Duplicated strings view.
+    Strings,
 }
 
 /// The views (DevTools "perspectives") the main area can show.
@@ -57,13 +59,15 @@ pub enum View {
     Dominators,
     /// Where the bytes go, by DevTools' statistics categories.
     Statistics,
+    /// String objects whose text another repeats, grouped by text.
+    Strings,
     /// A node-link drawing of the selected object's retaining paths.
     RetainerGraph,
 }
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Summary,
         Self::Comparison,
         Self::SideBySide,
@@ -71,6 +75,7 @@ impl View {
         Self::Containment,
         Self::Dominators,
         Self::Statistics,
+        Self::Strings,
         Self::RetainerGraph,
     ];
 
@@ -84,6 +89,7 @@ impl View {
             Self::Containment => "Containment",
             Self::Dominators => "Dominators",
             Self::Statistics => "Statistics",
+            Self::Strings => "Duplicated strings",
             Self::RetainerGraph => "Retainer graph",
         }
     }
@@ -95,6 +101,7 @@ impl View {
             "side-by-side" | "sidebyside" | "side_by_side" => return Some(Self::SideBySide),
             "leaks" | "leak-candidates" => return Some(Self::Leaks),
             "graph" | "retainer-graph" | "retainers-graph" => return Some(Self::RetainerGraph),
+            "strings" | "duplicated-strings" => return Some(Self::Strings),
             _ => {}
         }
         Self::ALL

@@ -1,4 +1,4 @@
-//! The exploring views (issue 6): Containment, Dominators, Statistics, the retainer graph,
+//! The exploring views: Containment, Dominators, Statistics, Duplicated strings, the retainer graph,
 //! search, and the "ignore this retainer" state they share with the Retainers pane.
 //!
 //! [`Explore`] owns those panes so the app struct holds one field for them; the app forwards
@@ -18,6 +18,7 @@ use super::panes::dominators::DominatorsPane;
 use super::panes::retainer_graph::RetainerGraphPane;
 use super::panes::search::SearchPane;
 use super::panes::statistics;
+use super::panes::strings::StringsPane;
 
 /// The exploring panes and the ignored-retainers state.
 #[derive(Default)]
@@ -32,6 +33,8 @@ pub struct Explore {
     pub dominators: DominatorsPane,
     /// Search (Ctrl+F).
     pub search: SearchPane,
+    /// Duplicated strings.
+    pub strings: StringsPane,
 }
 
 impl Explore {
@@ -41,6 +44,7 @@ impl Explore {
         self.graph.set_snapshot(snapshot.clone());
         self.containment.set_snapshot(snapshot.clone());
         self.dominators.set_snapshot(snapshot.clone());
+        self.strings.set_snapshot(snapshot.clone());
         self.search.set_snapshot(snapshot);
     }
 
@@ -62,6 +66,7 @@ impl Explore {
             || self.graph.is_busy()
             || self.containment.is_busy()
             || self.dominators.is_busy()
+            || self.strings.is_busy()
             || self.search.is_busy()
     }
 
@@ -85,6 +90,7 @@ impl Explore {
             View::Containment => self.containment.ui(ui, cx),
             View::Dominators => self.dominators.ui(ui, cx),
             View::Statistics => statistics::ui(ui, cx.snapshot),
+            View::Strings => self.strings.ui(ui, cx),
             View::RetainerGraph => {
                 let busy = self.ignored.is_busy();
                 self.graph.ui(ui, cx, busy);

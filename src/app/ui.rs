@@ -82,6 +82,7 @@ impl HeapsightApp {
                 view @ (View::Containment
                 | View::Dominators
                 | View::Statistics
+                | View::Strings
                 | View::RetainerGraph) => {
                     self.explore.view_ui(view, ui, &mut cx);
                 }

@@ -12,6 +12,7 @@ pub mod retainers;
 pub mod search;
 pub mod side_by_side;
 pub mod statistics;
+pub mod strings;
 pub mod summary;
 pub mod summary_range;
 
