@@ -110,11 +110,7 @@ fn doc_of(h: &Harness<'static, HeapsightApp>, role: Role) -> heapsight::app::doc
 #[test]
 fn comparison_ranks_leaking_classes_and_selects_instances_in_their_snapshot() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     let base_doc = doc_of(&h, Role::Baseline);
     let target_doc = doc_of(&h, Role::Target);
     show(&mut h, View::Comparison);
@@ -227,11 +223,7 @@ fn comparison_ranks_leaking_classes_and_selects_instances_in_their_snapshot() {
 #[test]
 fn comparison_sorts_by_every_column_and_filters() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     show(&mut h, View::Comparison);
     for header in [
         "Constructor",
@@ -260,11 +252,7 @@ fn comparison_sorts_by_every_column_and_filters() {
 #[test]
 fn side_by_side_aligns_both_summaries() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     show(&mut h, View::SideBySide);
     let rows = h.state().compare().side_by_side.rows();
     let leak = rows
@@ -523,11 +511,7 @@ fn summary_filter_objects_allocated_between_matches_devtools() {
 #[test]
 fn summary_filter_keeps_selection_class_filter_and_sorting() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "target")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "target"]);
     let target = snapshot_of(&h, doc_of(&h, Role::Target));
     let base_max = snapshot_of(&h, doc_of(&h, Role::Baseline)).max_js_node_id();
     pick_range(&mut h, BETWEEN_CACHE);
@@ -600,11 +584,7 @@ fn summary_filter_keeps_selection_class_filter_and_sorting() {
 #[test]
 fn summary_filter_resets_when_its_snapshots_go_away() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "target")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "target"]);
     let base_doc = doc_of(&h, Role::Baseline);
     let target_doc = doc_of(&h, Role::Target);
     pick_range(&mut h, BETWEEN_CACHE);
@@ -660,11 +640,7 @@ fn summary_filter_resets_when_its_snapshots_go_away() {
 #[test]
 fn leaks_view_points_to_the_summary_filter() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     show(&mut h, View::Leaks);
     h.get_by_label_contains("Leak candidates need a final snapshot too");
     h.get_by_label_contains(
@@ -735,11 +711,7 @@ fn unrelated_snapshots_say_so() {
 
     // The same program: related.
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     show(&mut h, View::Comparison);
     let related = h.state().compare().comparison.relatedness();
     assert!(!related.unrelated(), "{related:?}");
@@ -775,8 +747,7 @@ fn failed_load_of_one_side_leaves_the_other_usable() {
     h.get_by_label("Constructor");
     h.get_by_label("(system)");
     // And a good file fills the failed slot.
-    drop_files(&mut h, &[fixture("cache", "final")]);
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["final"]);
     show(&mut h, View::Comparison);
     let rows = h.state().compare().comparison.rows();
     assert!(
@@ -789,18 +760,13 @@ fn failed_load_of_one_side_leaves_the_other_usable() {
 #[test]
 fn dropping_on_a_slot_replaces_that_snapshot() {
     let mut h = harness();
-    drop_files(
-        &mut h,
-        &[fixture("cache", "baseline"), fixture("cache", "final")],
-    );
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["baseline", "final"]);
     show(&mut h, View::Comparison);
     let baseline = doc_of(&h, Role::Baseline);
     // Drop `target` with the pointer over the Target box of the header.
     h.get_by_label("Target").hover();
     h.step();
-    drop_files(&mut h, &[fixture("cache", "target")]);
-    wait_idle(&mut h);
+    open_scenario(&mut h, "cache", &["target"]);
     let app = h.state();
     let roles = &app.compare().roles;
     assert_eq!(roles.doc(Role::Baseline), Some(baseline));

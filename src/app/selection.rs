@@ -36,6 +36,21 @@ impl Selection {
         self.generation
     }
 
+    /// For a pane that follows the selection: the node selected in another pane since the
+    /// pane last looked (`seen` holds the generation it saw and is brought up to date).
+    /// `None` when nothing changed, when the pane made the selection itself, or when the
+    /// selection was cleared.
+    pub fn changed_elsewhere(&self, seen: &mut u64, pane: PaneId) -> Option<NodeIdx> {
+        if *seen == self.generation {
+            return None;
+        }
+        *seen = self.generation;
+        if self.origin == Some(pane) {
+            return None;
+        }
+        self.node
+    }
+
     /// Selects `node` (recording the previous one for [`Selection::back`]).
     pub fn select(&mut self, node: NodeIdx, origin: PaneId) {
         if let Some(prev) = self.node

@@ -32,17 +32,7 @@ impl Snapshot {
                 continue;
             }
             let name = self.node_name(n);
-            if self
-                .internal_target(n, "truncated")
-                .and_then(|v| self.value_as_bool(v))
-                == Some(true)
-            {
-                let length = self
-                    .internal_target(n, "length")
-                    .and_then(|v| self.value_as_int(v));
-                let hash = self
-                    .internal_target(n, "hash")
-                    .and_then(|v| self.value_as_int(v));
+            if let Some((length, hash)) = self.truncation(n) {
                 let seen = truncated.entry(name).or_default();
                 match seen.iter().find(|s| s.1 == length && s.2 == hash) {
                     Some(&(first, _, _)) => {
@@ -71,6 +61,20 @@ impl Snapshot {
     pub fn aggregates_of_duplicated_strings(&self) -> Aggregates {
         let flags = self.duplicated_strings();
         self.aggregates_where(&|n| flags[n])
+    }
+
+    /// For a string V8 truncated in the snapshot (DevTools' `nodeIsTruncatedString`): its
+    /// real length and hash (`nodeStringLength`, `nodeStringHash`). `None` for whole strings.
+    fn truncation(&self, n: NodeIdx) -> Option<(Option<i64>, Option<i64>)> {
+        let truncated = self.internal_target(n, "truncated")?;
+        if self.value_as_bool(truncated) != Some(true) {
+            return None;
+        }
+        let int = |name| {
+            self.internal_target(n, name)
+                .and_then(|v| self.value_as_int(v))
+        };
+        Some((int("length"), int("hash")))
     }
 
     /// DevTools' `isFlatConsString`: a cons string with an internal `first` or `second` edge
@@ -142,17 +146,7 @@ impl Snapshot {
         for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
             let n = NodeIdx(i as u32);
             let value = self.node_name(n).into_owned();
-            let is_truncated = self
-                .internal_target(n, "truncated")
-                .and_then(|v| self.value_as_bool(v))
-                == Some(true);
-            let group = if is_truncated {
-                let key = (
-                    self.internal_target(n, "length")
-                        .and_then(|v| self.value_as_int(v)),
-                    self.internal_target(n, "hash")
-                        .and_then(|v| self.value_as_int(v)),
-                );
+            let group = if let Some(key) = self.truncation(n) {
                 let slot = *truncated_by_text.entry(value.clone()).or_insert_with(|| {
                     truncated_groups.push(Vec::new());
                     truncated_groups.len() - 1

@@ -526,22 +526,7 @@ impl ComparisonPane {
     fn toolbar_ui(&mut self, ui: &mut Ui, theme: &Theme) {
         let mut filter = self.filter.clone();
         ui.horizontal(|ui| {
-            let label = ui.label("Class filter");
-            ui.add(
-                egui::TextEdit::singleline(&mut filter)
-                    .id_salt("comparison_class_filter")
-                    .hint_text("Filter by class")
-                    .desired_width(220.0),
-            )
-            .labelled_by(label.id);
-            if !filter.is_empty()
-                && ui
-                    .small_button("\u{00D7}")
-                    .on_hover_text("Clear the filter")
-                    .clicked()
-            {
-                filter.clear();
-            }
+            widgets::class_filter_ui(ui, &mut filter, "comparison_class_filter");
             if let Some(tree) = self.tree.as_ref() {
                 let diff = &tree.model().diff;
                 let shown = tree.top_level().len();

@@ -17,7 +17,9 @@ use super::super::command::{Command, PaneId};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
-use super::{PaneContext, class_at_id, distance_key, node_label_ui};
+use super::{
+    PaneContext, class_at_id, distance_key, edge_node_label_ui, object_cells_ui, pending_cell_ui,
+};
 
 /// The outgoing edges of objects, from the synthetic root.
 pub struct ContainmentModel {
@@ -154,13 +156,11 @@ impl ContainmentPane {
                 self.sort,
             ));
         }
-        if cx.selection.generation() != self.seen_selection {
-            self.seen_selection = cx.selection.generation();
-            if cx.selection.origin() != Some(PaneId::Containment)
-                && let Some(node) = cx.selection.node()
-            {
-                self.reveal(&snapshot, node);
-            }
+        if let Some(node) = cx
+            .selection
+            .changed_elsewhere(&mut self.seen_selection, PaneId::Containment)
+        {
+            self.reveal(&snapshot, node);
         }
         ui.horizontal(|ui| {
             ui.label(RichText::new("Containment").strong());
@@ -226,28 +226,12 @@ pub fn edge_cell_ui(
     row: &RowRef<EdgeIdx>,
     column: usize,
 ) {
-    let theme = Theme::of(ui);
     let Some(e) = row.item else {
-        if column == 0 {
-            ui.spinner();
-            ui.label(RichText::new("Loading…").color(theme.weak_text));
-        }
+        pending_cell_ui(ui, column, "Loading…");
         return;
     };
     let n = snapshot.edge_target(e);
-    match column {
-        0 => {
-            ui.label(
-                RichText::new(widgets::shorten(&snapshot.edge_label(e))).color(theme.edge_name),
-            );
-            ui.label(RichText::new("::").color(theme.weak_text));
-            node_label_ui(ui, snapshot, n);
-            if snapshot.is_weak_edge(e) {
-                widgets::weak_marker_ui(ui);
-            }
-        }
-        1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
-        2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
-        _ => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
-    }
+    object_cells_ui(ui, snapshot, total, n, column, |ui| {
+        edge_node_label_ui(ui, snapshot, e, n, "::");
+    });
 }

@@ -15,7 +15,9 @@ use super::super::command::{Command, PaneId};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
-use super::{PaneContext, class_at_id, distance_key, node_label_ui};
+use super::{
+    PaneContext, class_at_id, distance_key, node_label_ui, object_cells_ui, pending_cell_ui,
+};
 
 /// The dominator tree.
 pub struct DominatorModel {
@@ -133,14 +135,12 @@ impl DominatorsPane {
                 self.sort,
             ));
         }
-        if cx.selection.generation() != self.seen_selection {
-            self.seen_selection = cx.selection.generation();
-            if cx.selection.origin() != Some(PaneId::Dominators)
-                && let Some(node) = cx.selection.node()
-            {
-                self.reveal(&snapshot, node);
-                self.expand_root = false;
-            }
+        if let Some(node) = cx
+            .selection
+            .changed_elsewhere(&mut self.seen_selection, PaneId::Dominators)
+        {
+            self.reveal(&snapshot, node);
+            self.expand_root = false;
         }
         ui.horizontal(|ui| {
             ui.label(RichText::new("Dominators").strong());
@@ -211,28 +211,19 @@ fn node_cell_ui(
     row: &RowRef<NodeIdx>,
     column: usize,
 ) {
-    let theme = Theme::of(ui);
     let Some(n) = row.item else {
-        if column == 0 {
-            ui.spinner();
-            ui.label(RichText::new("Loading…").color(theme.weak_text));
-        }
+        pending_cell_ui(ui, column, "Loading…");
         return;
     };
-    match column {
-        0 => {
-            node_label_ui(ui, snapshot, n);
-            let count = snapshot.dominated(n).len();
-            if count > 0 {
-                ui.label(
-                    RichText::new(format!("\u{00D7}{}", format::count(count as u64)))
-                        .color(theme.weak_text),
-                )
-                .on_hover_text("Objects it immediately dominates");
-            }
+    object_cells_ui(ui, snapshot, total, n, column, |ui| {
+        node_label_ui(ui, snapshot, n);
+        let count = snapshot.dominated(n).len();
+        if count > 0 {
+            ui.label(
+                RichText::new(format!("\u{00D7}{}", format::count(count as u64)))
+                    .color(Theme::of(ui).weak_text),
+            )
+            .on_hover_text("Objects it immediately dominates");
         }
-        1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
-        2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
-        _ => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
-    }
+    });
 }

@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
-use crate::snapshot::{NodeIdx, Snapshot};
+use crate::format;
+use crate::snapshot::{EdgeIdx, NodeIdx, Snapshot};
 
 use super::command::{Command, CommandQueue, PaneId};
 use super::selection::Selection;
@@ -81,4 +82,46 @@ pub fn node_label_ui(ui: &mut Ui, snapshot: &Snapshot, n: NodeIdx) {
         ui.label(RichText::new(name).color(theme.class_name));
     }
     ui.label(RichText::new(format!("@{}", snapshot.node_id(n))).color(theme.weak_text));
+}
+
+/// `edge :: Name @id` (Containment, Summary) or `edge in Name @id` (Retainers): the edge
+/// name, `joiner`, the node `n`, and a mark on weak edges.
+pub fn edge_node_label_ui(ui: &mut Ui, snapshot: &Snapshot, e: EdgeIdx, n: NodeIdx, joiner: &str) {
+    let theme = Theme::of(ui);
+    ui.label(RichText::new(widgets::shorten(&snapshot.edge_label(e))).color(theme.edge_name));
+    ui.label(RichText::new(joiner).color(theme.weak_text));
+    node_label_ui(ui, snapshot, n);
+    if snapshot.is_weak_edge(e) {
+        widgets::weak_marker_ui(ui);
+    }
+}
+
+/// The cells of an object's row under [`widgets::object_columns`]: `name_ui` draws the
+/// Object cell, then Distance, Shallow and Retained Size (sizes with their share of
+/// `total`). Columns past those are left empty.
+pub fn object_cells_ui(
+    ui: &mut Ui,
+    snapshot: &Snapshot,
+    total: u64,
+    n: NodeIdx,
+    column: usize,
+    name_ui: impl FnOnce(&mut Ui),
+) {
+    match column {
+        0 => name_ui(ui),
+        1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
+        2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
+        3 => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
+        _ => {}
+    }
+}
+
+/// The placeholder row of a child list still being computed: a spinner and `text`
+/// ("Loading…", "Sorting…") in the first column.
+pub fn pending_cell_ui(ui: &mut Ui, column: usize, text: &str) {
+    if column == 0 {
+        let theme = Theme::of(ui);
+        ui.spinner();
+        ui.label(RichText::new(text).color(theme.weak_text));
+    }
 }

@@ -210,13 +210,11 @@ impl RetainerGraphPane {
 
     /// Draws the toolbar and the graph.
     pub fn ui(&mut self, ui: &mut Ui, cx: &mut PaneContext<'_>, ignoring: bool) {
-        if cx.selection.generation() != self.seen_selection {
-            self.seen_selection = cx.selection.generation();
-            if cx.selection.origin() != Some(PaneId::RetainerGraph)
-                && let Some(node) = cx.selection.node()
-            {
-                self.set_target(node);
-            }
+        if let Some(node) = cx
+            .selection
+            .changed_elsewhere(&mut self.seen_selection, PaneId::RetainerGraph)
+        {
+            self.set_target(node);
         }
         self.poll(ui.ctx());
         let snapshot = Arc::clone(cx.snapshot);

@@ -18,7 +18,9 @@ use super::super::ignore::{ignore_menu_ui, ignored_line_ui};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{INLINE_LIMIT, RowKey, RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
-use super::{PaneContext, class_at_id, distance_key, node_label_ui};
+use super::{
+    PaneContext, class_at_id, distance_key, edge_node_label_ui, node_label_ui, pending_cell_ui,
+};
 
 /// Longest retainer chain expanded automatically.
 const AUTO_EXPAND_DEPTH: usize = 16;
@@ -373,24 +375,13 @@ fn retainer_cell_ui(
 ) {
     let theme = Theme::of(ui);
     let Some(item) = row.item else {
-        if column == 0 {
-            ui.spinner();
-            ui.label(RichText::new("Loading…").color(theme.weak_text));
-        }
+        pending_cell_ui(ui, column, "Loading…");
         return;
     };
     let n = item.from;
     match column {
         0 => {
-            ui.label(
-                RichText::new(widgets::shorten(&snapshot.edge_label(item.edge)))
-                    .color(theme.edge_name),
-            );
-            ui.label(RichText::new("in").color(theme.weak_text));
-            node_label_ui(ui, snapshot, n);
-            if snapshot.is_weak_edge(item.edge) {
-                widgets::weak_marker_ui(ui);
-            }
+            edge_node_label_ui(ui, snapshot, item.edge, n, "in");
             if view.is_node_ignored(n) {
                 ui.label(RichText::new("ignored").small().color(theme.weak_marker))
                     .on_hover_text("Ignored: right-click, Stop ignoring this retainer");

@@ -314,14 +314,7 @@ impl SideBySidePane {
         }
         let mut filter = self.filter.clone();
         ui.horizontal(|ui| {
-            let label = ui.label("Class filter");
-            ui.add(
-                egui::TextEdit::singleline(&mut filter)
-                    .id_salt("side_by_side_class_filter")
-                    .hint_text("Filter by class")
-                    .desired_width(220.0),
-            )
-            .labelled_by(label.id);
+            widgets::class_filter_ui(ui, &mut filter, "side_by_side_class_filter");
             if let Some(a) = self.aligned.as_ref() {
                 ui.label(
                     RichText::new(format!(

@@ -15,7 +15,9 @@ use super::super::jobs::{Poll, Promise};
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
-use super::{PaneContext, class_at_id, distance_key, node_label_ui};
+use super::{
+    PaneContext, class_at_id, distance_key, node_label_ui, object_cells_ui, pending_cell_ui,
+};
 
 /// A row: a group of equal strings, or one of its objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +36,10 @@ pub struct StringsModel {
     distances: Vec<i32>,
     /// The group of each string object.
     group_of: std::collections::HashMap<NodeIdx, u32>,
+    /// Number of string objects in all groups.
+    objects: usize,
+    /// Bytes all but one copy of each text take.
+    wasted: u64,
 }
 
 impl StringsModel {
@@ -118,7 +124,9 @@ pub struct StringsPane {
     job: Option<Promise<StringsModel>>,
     tree: Option<TreeTable<StringsModel>>,
     sort: SortKey,
-    seen_selection: Option<u64>,
+    /// The selection generation last looked at (0: none yet, so a selection made while the
+    /// groups were computed is revealed once they are there).
+    seen_selection: u64,
 }
 
 impl Default for StringsPane {
@@ -128,7 +136,7 @@ impl Default for StringsPane {
             job: None,
             tree: None,
             sort: SortKey::RETAINED_DESC,
-            seen_selection: None,
+            seen_selection: 0,
         }
     }
 }
@@ -139,7 +147,7 @@ impl StringsPane {
         self.snapshot = snapshot;
         self.job = None;
         self.tree = None;
-        self.seen_selection = None;
+        self.seen_selection = 0;
     }
 
     /// True while the groups are computed.
@@ -174,11 +182,21 @@ impl StringsPane {
                     .enumerate()
                     .flat_map(|(g, group)| group.nodes.iter().map(move |&n| (n, g as u32)))
                     .collect();
+                let objects = groups.iter().map(|g| g.nodes.len()).sum();
+                let wasted = groups
+                    .iter()
+                    .map(|g| {
+                        let each = g.total_self_size / g.nodes.len().max(1) as u64;
+                        g.total_self_size.saturating_sub(each)
+                    })
+                    .sum();
                 StringsModel {
                     snapshot,
                     groups,
                     distances,
                     group_of,
+                    objects,
+                    wasted,
                 }
             }));
         }
@@ -208,33 +226,22 @@ impl StringsPane {
         };
         let model = Arc::clone(tree.model());
         // A string selected elsewhere: open its group and put the cursor on it.
-        if self.seen_selection != Some(cx.selection.generation()) {
-            self.seen_selection = Some(cx.selection.generation());
-            if cx.selection.origin() != Some(PaneId::Strings)
-                && let Some(n) = cx.selection.node()
-                && let Some(&g) = model.group_of.get(&n)
-            {
-                tree.reveal(vec![StringItem::Group(g), StringItem::Node(n)]);
-            }
+        if let Some(n) = cx
+            .selection
+            .changed_elsewhere(&mut self.seen_selection, PaneId::Strings)
+            && let Some(&g) = model.group_of.get(&n)
+        {
+            tree.reveal(vec![StringItem::Group(g), StringItem::Node(n)]);
         }
         tree.poll(ui.ctx());
-        let objects: usize = model.groups.iter().map(|g| g.nodes.len()).sum();
-        let wasted: u64 = model
-            .groups
-            .iter()
-            .map(|g| {
-                let each = g.total_self_size / g.nodes.len().max(1) as u64;
-                g.total_self_size.saturating_sub(each)
-            })
-            .sum();
         ui.horizontal(|ui| {
             ui.label(RichText::new("Duplicated strings").strong());
             ui.label(
                 RichText::new(format!(
                     "\u{2014} {} string objects repeat {} texts; about {} would go with one copy of each",
-                    format::count(objects as u64),
+                    format::count(model.objects as u64),
                     format::count(model.groups.len() as u64),
-                    format::bytes(wasted)
+                    format::bytes(model.wasted)
                 ))
                 .color(theme.weak_text),
             );
@@ -293,18 +300,10 @@ fn row_cell_ui(
     let theme = Theme::of(ui);
     let snapshot = &model.snapshot;
     match row.item {
-        None => {
-            if column == 0 {
-                ui.spinner();
-                ui.label(RichText::new("Loading…").color(theme.weak_text));
-            }
-        }
-        Some(StringItem::Node(n)) => match column {
-            0 => node_label_ui(ui, snapshot, n),
-            1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
-            2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
-            _ => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
-        },
+        None => pending_cell_ui(ui, column, "Loading…"),
+        Some(StringItem::Node(n)) => object_cells_ui(ui, snapshot, total, n, column, |ui| {
+            node_label_ui(ui, snapshot, n);
+        }),
         Some(StringItem::Group(g)) => {
             let group = &model.groups[g as usize];
             match column {

@@ -25,7 +25,10 @@ use super::super::theme::Theme;
 use super::super::widgets::tree_table::{INLINE_LIMIT, RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, SortColumn, SortKey};
 use super::summary_range::{RangeFilter, RangeKey, RangeResult};
-use super::{PaneContext, class_at_id, distance_key, node_label_ui};
+use super::{
+    PaneContext, class_at_id, distance_key, edge_node_label_ui, node_label_ui, object_cells_ui,
+    pending_cell_ui,
+};
 
 /// A row of the Summary tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -386,13 +389,11 @@ impl SummaryPane {
                 if let Some(node) = cx.selection.node() {
                     self.reveal_node(node);
                 }
-            } else if cx.selection.generation() != self.seen_selection {
-                self.seen_selection = cx.selection.generation();
-                if cx.selection.origin() != Some(PaneId::Summary)
-                    && let Some(node) = cx.selection.node()
-                {
-                    self.reveal_node(node);
-                }
+            } else if let Some(node) = cx
+                .selection
+                .changed_elsewhere(&mut self.seen_selection, PaneId::Summary)
+            {
+                self.reveal_node(node);
             }
             if let Some(tree) = self.tree.as_mut() {
                 tree.poll(ui.ctx());
@@ -513,22 +514,7 @@ impl SummaryPane {
         let theme = Theme::of(ui);
         let mut filter = self.filter.clone();
         ui.horizontal(|ui| {
-            let label = ui.label("Class filter");
-            ui.add(
-                egui::TextEdit::singleline(&mut filter)
-                    .id_salt("summary_class_filter")
-                    .hint_text("Filter by class")
-                    .desired_width(220.0),
-            )
-            .labelled_by(label.id);
-            if !filter.is_empty()
-                && ui
-                    .small_button("\u{00D7}")
-                    .on_hover_text("Clear the filter")
-                    .clicked()
-            {
-                filter.clear();
-            }
+            widgets::class_filter_ui(ui, &mut filter, "summary_class_filter");
             self.range_box_ui(ui, commands, &theme);
             if pending {
                 ui.spinner();
@@ -639,10 +625,7 @@ fn row_cell_ui(
     let theme = Theme::of(ui);
     let snapshot: &Snapshot = &model.snapshot;
     let Some(item) = row.item else {
-        if column == 0 {
-            ui.spinner();
-            ui.label(RichText::new("Sorting…").color(theme.weak_text));
-        }
+        pending_cell_ui(ui, column, "Sorting…");
         return;
     };
     match item {
@@ -668,38 +651,14 @@ fn row_cell_ui(
                 _ => widgets::number_cell_ui(ui, format::count(u64::from(class.count))),
             }
         }
-        SummaryItem::Instance(n) => node_cells_ui(ui, snapshot, total, n, column, |ui| {
+        SummaryItem::Instance(n) => object_cells_ui(ui, snapshot, total, n, column, |ui| {
             node_label_ui(ui, snapshot, n);
         }),
         SummaryItem::Edge(e) => {
             let n = snapshot.edge_target(e);
-            node_cells_ui(ui, snapshot, total, n, column, |ui| {
-                ui.label(
-                    RichText::new(widgets::shorten(&snapshot.edge_label(e))).color(theme.edge_name),
-                );
-                ui.label(RichText::new("::").color(theme.weak_text));
-                node_label_ui(ui, snapshot, n);
-                if snapshot.is_weak_edge(e) {
-                    widgets::weak_marker_ui(ui);
-                }
+            object_cells_ui(ui, snapshot, total, n, column, |ui| {
+                edge_node_label_ui(ui, snapshot, e, n, "::");
             });
         }
-    }
-}
-
-fn node_cells_ui(
-    ui: &mut Ui,
-    snapshot: &Snapshot,
-    total: u64,
-    n: NodeIdx,
-    column: usize,
-    name_ui: impl FnOnce(&mut Ui),
-) {
-    match column {
-        0 => name_ui(ui),
-        1 => widgets::number_cell_ui(ui, format::distance(snapshot.distance(n))),
-        2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
-        3 => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
-        _ => {}
     }
 }

@@ -195,3 +195,24 @@ pub fn object_header_ui(
     };
     sort_header_ui(ui, title, tip, col, sort, right);
 }
+
+/// The "Class filter" box of the class tables (labelled, with a clear button while it holds
+/// text). Edits `filter` in place; `id_salt` keeps each table's box apart.
+pub fn class_filter_ui(ui: &mut Ui, filter: &mut String, id_salt: &str) {
+    let label = ui.label("Class filter");
+    ui.add(
+        egui::TextEdit::singleline(filter)
+            .id_salt(id_salt)
+            .hint_text("Filter by class")
+            .desired_width(220.0),
+    )
+    .labelled_by(label.id);
+    if !filter.is_empty()
+        && ui
+            .small_button("\u{00D7}")
+            .on_hover_text("Clear the filter")
+            .clicked()
+    {
+        filter.clear();
+    }
+}
