@@ -15,7 +15,12 @@ use crate::snapshot::{self, Progress, Snapshot, report};
 /// Without a subcommand, opens the desktop app (with FILE and FILE2 as baseline and
 /// target, or a bundled demo snapshot when no file is given).
 #[derive(Debug, Parser)]
-#[command(name = "heapsight", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "heapsight",
+    version = crate::version::SHORT,
+    long_version = crate::version::LONG,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// Snapshots to open in the app: one, or a baseline and a target (and a final).
     #[arg(value_name = "FILE")]

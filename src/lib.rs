@@ -9,6 +9,7 @@ pub mod cli;
 pub mod format;
 pub mod snapshot;
 pub mod synth;
+pub mod version;
 
 #[cfg(feature = "gui")]
 pub mod app;

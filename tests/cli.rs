@@ -293,3 +293,37 @@ fn strings_json_equals_devtools_duplicate_strings() {
     assert!(table.contains("\"get [kIsNodeError]\" @9489"), "{table}");
     assert!(table.contains("233 more"), "{table}");
 }
+
+/// `heapsight --version` names the version, the commit built from (`unknown` without a git
+/// checkout) and the DevTools version the goldens come from; `-V` is the first two on one line.
+#[test]
+fn version_names_commit_and_devtools_version() {
+    let out = heapsight_ok(&["--version"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], format!("heapsight {}", env!("CARGO_PKG_VERSION")));
+    let commit = lines[1].strip_prefix("commit ").expect("a commit line");
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{out}"
+    );
+    assert_eq!(
+        lines[2],
+        "numbers checked against chrome-devtools-frontend 1.0.1705227"
+    );
+    let short = heapsight_ok(&["-V"]);
+    assert_eq!(
+        short.trim_end(),
+        format!("heapsight {} ({commit})", env!("CARGO_PKG_VERSION"))
+    );
+
+    // The version named is the one the goldens were computed with.
+    let golden = util::fixture("goldens/cache/summary.json");
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string(golden).expect("golden")).expect("JSON");
+    assert_eq!(
+        golden["devtoolsFrontendVersion"].as_str(),
+        Some(heapsight::version::DEVTOOLS_FRONTEND)
+    );
+}
