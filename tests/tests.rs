@@ -15,4 +15,6 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_comparison;
 #[cfg(feature = "gui")]
+mod ui_desktop;
+#[cfg(feature = "gui")]
 mod ui_graph;

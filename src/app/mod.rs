@@ -10,6 +10,7 @@
 
 pub mod command;
 pub mod compare;
+pub mod desktop;
 pub mod document;
 pub mod explore;
 pub mod file_drop;
@@ -90,7 +91,7 @@ pub fn run(options: StartOptions) -> anyhow::Result<ExitCode> {
         .ok();
     let screenshot_status: ScreenshotStatus = Arc::new(Mutex::new(None));
     let headless_shot = options.screenshot.is_some();
-    let native_options = eframe::NativeOptions {
+    let mut native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("heapsight")
             .with_app_id("heapsight")
@@ -101,6 +102,9 @@ pub fn run(options: StartOptions) -> anyhow::Result<ExitCode> {
         persist_window: !headless_shot,
         ..Default::default()
     };
+    if let Some(icon) = desktop::window_icon() {
+        native_options.viewport = native_options.viewport.with_icon(icon);
+    }
     let status = Arc::clone(&screenshot_status);
     eframe::run_native(
         "heapsight",

@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use crate::format;
 
 use super::command::{Command, OPEN_SHORTCUT, QUIT_SHORTCUT, View};
+use super::desktop;
 use super::document::Source;
 use super::jobs;
 use super::panes::PaneContext;
@@ -18,6 +19,7 @@ impl HeapsightApp {
     /// Lays out the whole window.
     pub(super) fn layout_ui(&mut self, ui: &mut Ui) {
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        desktop::about_window_ui(ui.ctx());
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len());
         });
@@ -149,6 +151,7 @@ impl HeapsightApp {
                     }
                 }
             });
+            ui.menu_button("Help", desktop::help_menu_ui);
             ui.separator();
             self.snapshot_picker_ui(ui);
         });
