@@ -68,6 +68,13 @@ pub enum Command {
     /// Leak candidates by the three-snapshot method: objects allocated between BASELINE
     /// and TARGET that are still alive in FINAL, by class and retainer path.
     Leaks(LeaksArgs),
+    /// The leak doctor: names the root causes of a leak (the growing Map, the emitter whose
+    /// listeners pile up, the uncleared interval, …), why they are kept alive, and the fix.
+    ///
+    /// Give one to N snapshots of one process, in the order they were taken. Exit status: 1
+    /// when a finding at or above --fail-on exists, 0 when none, 2 on an error.
+    #[command(after_long_help = crate::snapshot::doctor::kinds_help())]
+    Doctor(DoctorArgs),
     /// Duplicated strings (DevTools' "Duplicated strings"): string objects whose text another
     /// one repeats, grouped by text, biggest total retained size first.
     ///
@@ -109,6 +116,26 @@ pub struct NodeArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Snapshots of one process, oldest first (one, two, or three and more).
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    pub files: Vec<PathBuf>,
+    /// Print JSON instead of a report.
+    #[arg(long)]
+    pub json: bool,
+    /// Print Markdown (for a ticket) instead of a report.
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+    /// Exit 1 when a finding at or above this severity exists: leak, suspect or info.
+    #[arg(long, default_value = "leak", value_name = "SEVERITY")]
+    pub fail_on: String,
+    /// Print how long loading and the diagnosis took (stderr).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Arguments of `strings`.
@@ -192,6 +219,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Node(args) => node(&args),
         Command::Diff(args) => diff(&args),
         Command::Leaks(args) => leaks(&args),
+        Command::Doctor(args) => doctor(&args),
         Command::Strings(args) => strings(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
@@ -485,6 +513,112 @@ fn leaks(args: &LeaksArgs) -> anyhow::Result<ExitCode> {
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit status of `doctor` on an error (bad input): distinct from "a leak was found".
+pub const DOCTOR_ERROR_EXIT: u8 = 2;
+
+fn doctor(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    use crate::snapshot::doctor::{self, Severity};
+    let Some(fail_on) = Severity::parse(&args.fail_on) else {
+        eprintln!(
+            "heapsight: --fail-on {:?}: expected leak, suspect or info",
+            args.fail_on
+        );
+        return Ok(ExitCode::from(DOCTOR_ERROR_EXIT));
+    };
+    let started = std::time::Instant::now();
+    let loaded: Vec<anyhow::Result<Snapshot>> = {
+        use rayon::prelude::*;
+        args.files.par_iter().map(|f| load(f)).collect()
+    };
+    let mut snaps = Vec::with_capacity(loaded.len());
+    for s in loaded {
+        match s {
+            Ok(s) => snaps.push(s),
+            Err(err) => {
+                eprintln!("heapsight: {err:#}");
+                return Ok(ExitCode::from(DOCTOR_ERROR_EXIT));
+            }
+        }
+    }
+    let load_secs = started.elapsed().as_secs_f64();
+    let refs: Vec<&Snapshot> = snaps.iter().collect();
+    let diagnosed = std::time::Instant::now();
+    let d = doctor::diagnose(&refs);
+    let doctor_secs = diagnosed.elapsed().as_secs_f64();
+    if args.timings {
+        eprintln!(
+            "doctor timings: load {load_secs:.3} s, diagnosis {doctor_secs:.3} s ({:.1}% of the load)",
+            100.0 * doctor_secs / load_secs.max(1e-9)
+        );
+    }
+    if args.json {
+        print(&report::to_json_string(&d))?;
+    } else if args.markdown {
+        print(&doctor::findings_markdown(&d))?;
+    } else {
+        print(&doctor_text(&d))?;
+    }
+    Ok(if d.worst().is_some_and(|w| w >= fail_on) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn doctor_text(d: &crate::snapshot::doctor::Diagnosis) -> String {
+    use crate::snapshot::doctor;
+    let mut out = String::new();
+    let files: Vec<&str> = d.snapshots.iter().map(|s| s.file.as_str()).collect();
+    out.push_str(&format!("heapsight doctor: {}\n", files.join(", ")));
+    for n in &d.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    if d.findings.is_empty() {
+        out.push_str("\nNo findings: nothing grew and no leak pattern was seen.\n");
+    }
+    for (i, f) in d.findings.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{}. [{}] {} ({})\n",
+            i + 1,
+            f.severity.as_str().to_uppercase(),
+            f.title,
+            f.kind.as_str()
+        ));
+        out.push_str(&format!(
+            "   holder: {} `{}` @{}\n   path:   {}\n",
+            f.holder.class_name,
+            f.holder.name,
+            f.holder.id,
+            doctor::path_text(f)
+        ));
+        let growth: Vec<String> = f
+            .growth
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} ({})",
+                    format::count(g.count),
+                    format::bytes(g.retained_size)
+                )
+            })
+            .collect();
+        out.push_str(&format!("   growth: {} {}\n", growth.join(" -> "), f.unit));
+        for h in f.held_classes.iter().take(5) {
+            out.push_str(&format!(
+                "   holds:  {} x{} ({})\n",
+                h.class_name,
+                h.count,
+                format::bytes(h.retained_size)
+            ));
+        }
+        out.push_str(&format!(
+            "   why:    {}\n   fix:    {}\n",
+            f.explanation, f.fix
+        ));
+    }
+    out
 }
 
 fn signed_bytes(n: i64) -> String {

@@ -7,6 +7,7 @@ mod chrome;
 mod cli;
 mod comparison;
 mod core;
+mod doctor;
 mod golden;
 mod paths;
 

@@ -22,6 +22,7 @@ mod aggregate;
 mod analyze;
 pub mod diff;
 mod distance;
+pub mod doctor;
 mod dom;
 mod dominators;
 mod error;
