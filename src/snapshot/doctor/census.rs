@@ -295,14 +295,8 @@ fn classify(s: &Snapshot, g: Group) -> Option<Candidate> {
         FindingKind::Closure
     } else if shapes::is_global(s, owner) {
         FindingKind::Global
-    } else if matches!(
-        owner_class,
-        "Map" | "Set" | "Array" | "Object" | "WeakMap" | "WeakSet"
-    ) || owner_class.starts_with('{')
-        || shapes::is_context(s, owner)
-    {
-        FindingKind::Collection
     } else if owner_type == "object" {
+        // Maps, Sets, Arrays, plain objects, module scopes and other objects used as one.
         FindingKind::Collection
     } else {
         FindingKind::Other
