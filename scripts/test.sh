@@ -4,7 +4,9 @@
 #   2. cargo test --locked: unit, CLI, golden (DevTools oracle) and egui_kittest UI tests
 #      (the UI tests drive the real app state and assert on what it shows; pixel snapshots
 #      are opt-in with --features snapshot, since renderers differ between machines),
-#   3. runs the real window once under Xvfb with the bundled demo snapshot, saves a
+#   3. checks the desktop integration: .desktop entry, MIME package, install.sh into a
+#      temporary HOME and its --uninstall (scripts/test-desktop.sh),
+#   4. runs the real window once under Xvfb with the bundled demo snapshot, saves a
 #      screenshot and checks it is not blank (scripts/check_screenshot.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,9 @@ fi
 
 echo "== cargo test --locked" >&2
 cargo test --locked
+
+echo "== desktop integration (scripts/test-desktop.sh)" >&2
+bash scripts/test-desktop.sh
 
 echo "== smoke test: the real window under Xvfb" >&2
 # Same features as the tests, so the binary is already built.
