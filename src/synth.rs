@@ -43,9 +43,53 @@
 //! (`customer-N`, a numeric Map slot name, and for sessions a token), in unit order.
 //! Everything is deterministic for a given [`SynthOptions`]; the seed only picks statuses,
 //! countries, cohorts and SKUs (never the shape).
+//!
+//! # A family of three snapshots
+//!
+//! [`write_family_member`] writes one of three snapshots of one process that leaks
+//! ([`FamilyMember::Baseline`], [`Target`](FamilyMember::Target), [`Final`](FamilyMember::Final)),
+//! the input of the three-snapshot method (`heapsight leaks`, the leak doctor). The three
+//! share the units of one [`SynthOptions`] (the unit count is the one that makes the *target*
+//! about `target_bytes`; the baseline is a few percent smaller, the final a few percent larger)
+//! and differ only in a leak section between the units and the embedder nodes:
+//!
+//! - The base graph is the single snapshot's plus two header nodes: a module
+//!   `system / Context` (`previous` → the script context) that the `handleRequest` closure
+//!   now captures (internal `context`), holding `leakyCache` (a context edge) → a `Map`
+//!   (self size 32, internal `table`). So the leak is held by
+//!   `(Stack roots)` / `global.handleRequest` → `handleRequest` → Context → Map → table.
+//!   Every node of the base graph has the same index, id, name, size and edges in the three
+//!   files (only the Map's `table` edge and the `(Handle scope)` edges point elsewhere), and
+//!   every string of the base graph has the same index.
+//! - `L = max(1, units / 20)` leak entries per round: the baseline has none, the target
+//!   entries `0..L`, the final `0..2L` (the target's entries are the same objects, same ids).
+//!   Entry `e` is 8 nodes in this order: the key string `sess-<e>`; a `LeakedSession`
+//!   (object, 64 bytes; property `id` → the key, `payload` → a 200-character string,
+//!   `items` → an `Array`, internal `map`); the payload; the `Array` (internal `elements`);
+//!   its `(array)` backing store with elements `0..3` → three heap numbers.
+//! - The Map's table, an `(array)` `""` re-created (new id) in each snapshot as it is rehashed
+//!   on growth: internal edges named by slot number alternate key string and `LeakedSession`,
+//!   two per entry (slot names `1200 + 2 * units + 3e` and one more, fresh numeric strings).
+//! - Churn: `C = clamp(L / 4, 4, 1000)` short-lived `TempBuffer`s (object, internal
+//!   `elements` → a 1 KiB `(array)`), held by `(Handle scope)` (internal edges `"3"`…),
+//!   allocated anew for each snapshot and gone from the next one. They are "new in the
+//!   target" but not leaked: the three-snapshot method must find exactly the target's `8L`
+//!   entry nodes (`L` of them `LeakedSession`s, the first user class).
+//!
+//! Ids: V8 numbers objects increasingly, so each snapshot's leak nodes come from its own
+//! "epoch" of odd ids reserved between the units and the embedder nodes: epoch 0 (the
+//! baseline's table and churn), epoch 1 (entries `0..L`, the target's table and churn),
+//! epoch 2 (entries `L..2L`, the final's table and churn). A leak node's id is
+//! `2 * (B + epoch start + slot) + 1` where `B` is the number of header and unit nodes; the
+//! embedder nodes keep fixed even ids above every epoch. Ids still increase in node order in
+//! every file, the target's new objects have odd ids above all the baseline's odd ids
+//! (DevTools' `maxJsNodeId`), and the final's above all the target's.
+//! String indexes: the base strings, then four per present entry (key, payload, key slot
+//! name, value slot name), so an entry's strings have the same indexes in target and final.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +115,48 @@ pub struct SynthStats {
 
     /// Bytes written to the output.
     pub bytes: u64,
+
+    /// Entries of the family's `leakyCache` Map in this snapshot (0 outside a family).
+    pub leak_entries: u64,
+}
+
+/// One snapshot of a family (see the [module docs](self#a-family-of-three-snapshots)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FamilyMember {
+    /// After warm-up: the leak's Map is empty.
+    Baseline,
+    /// After one round of the leak: `L` entries.
+    Target,
+    /// After a second round: `2L` entries, the first `L` the target's.
+    Final,
+}
+
+impl FamilyMember {
+    /// The three, in the order they are taken.
+    pub const ALL: [Self; 3] = [Self::Baseline, Self::Target, Self::Final];
+
+    /// `baseline`, `target` or `final`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::Target => "target",
+            Self::Final => "final",
+        }
+    }
+
+    /// The file name `heapsight synth --family` gives it: `<name>.heapsnapshot`.
+    pub fn file_name(self) -> String {
+        format!("{}.heapsnapshot", self.name())
+    }
+
+    /// 0, 1, 2: also the number of leak rounds before it.
+    fn index(self) -> u64 {
+        match self {
+            Self::Baseline => 0,
+            Self::Target => 1,
+            Self::Final => 2,
+        }
+    }
 }
 
 /// Length of the `AuditEntry` rings (the deep chains), in units.
@@ -129,6 +215,21 @@ const COUNTRIES: [&str; 6] = [
 ];
 const SKU_COUNT: u64 = 997;
 const COHORT_COUNT: u64 = 50;
+
+/// Nodes of one leak entry (key, `LeakedSession`, payload, `Array`, `(array)`, 3 numbers).
+const ENTRY_NODES: u64 = 8;
+
+/// Heap numbers in a `LeakedSession`'s `items`.
+const ITEMS_PER_ENTRY: u64 = 3;
+
+/// Characters of a `LeakedSession`'s payload string.
+const PAYLOAD_LEN: usize = 200;
+
+/// Nodes of one `TempBuffer` (the object and its backing `(array)`).
+const CHURN_NODES: u64 = 2;
+
+/// Strings of one leak entry: key, payload, key slot name, value slot name.
+const ENTRY_STRINGS: u64 = 4;
 
 /// Offsets of the fixed nodes of a unit, relative to the unit's first node.
 mod unit {
@@ -216,7 +317,52 @@ impl Rng {
 /// twice (once for `nodes`, once for `edges`) by the same deterministic generator.
 /// `out` need not be buffered.
 pub fn write_synthetic(opts: &SynthOptions, out: impl Write) -> io::Result<SynthStats> {
-    let layout = Layout::for_target(opts.target_bytes, opts.seed);
+    write_layout(&Layout::for_target(opts.target_bytes, opts.seed, None), out)
+}
+
+/// Writes one snapshot of the family of `opts` (see the
+/// [module docs](self#a-family-of-three-snapshots)): the three members of one `opts` share
+/// their units and ids, and the target is about `opts.target_bytes` bytes.
+pub fn write_family_member(
+    opts: &SynthOptions,
+    member: FamilyMember,
+    out: impl Write,
+) -> io::Result<SynthStats> {
+    let units = Layout::for_target(opts.target_bytes, opts.seed, Some(FamilyMember::Target)).units;
+    write_layout(&Layout::new(units, opts.seed, Some(member)), out)
+}
+
+/// Writes a snapshot (`member: None`) or one family member to `path`, through a temporary
+/// `<path>.part` in the same directory renamed at the end, so that an error never leaves a
+/// half-written file under the final name.
+pub fn write_to_path(
+    opts: &SynthOptions,
+    member: Option<FamilyMember>,
+    path: &Path,
+) -> io::Result<SynthStats> {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let result = (|| {
+        let file = std::fs::File::create(&part)?;
+        let mut writer = io::BufWriter::with_capacity(1 << 20, file);
+        let stats = match member {
+            None => write_synthetic(opts, &mut writer)?,
+            Some(member) => write_family_member(opts, member, &mut writer)?,
+        };
+        writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        std::fs::rename(&part, path)?;
+        Ok(stats)
+    })();
+    if result.is_err() {
+        std::fs::remove_file(&part).ok();
+    }
+    result
+}
+
+fn write_layout(layout: &Layout, out: impl Write) -> io::Result<SynthStats> {
     let mut out = Out::new(out);
     layout.write(&mut out)?;
     out.flush()?;
@@ -225,6 +371,7 @@ pub fn write_synthetic(opts: &SynthOptions, out: impl Write) -> io::Result<Synth
         edges: layout.edge_count,
         strings: layout.string_count(),
         bytes: out.bytes,
+        leak_entries: layout.entries(),
     })
 }
 
@@ -359,15 +506,17 @@ struct NodeWriter<'a, W: Write> {
     pending_edges: u64,
     /// Index of the next node to be written.
     index: u64,
+    ids: IdMap,
 }
 
 impl<'a, W: Write> NodeWriter<'a, W> {
-    fn new(out: &'a mut Out<W>, first_index: u64) -> Self {
+    fn new(out: &'a mut Out<W>, first_index: u64, ids: IdMap) -> Self {
         Self {
             out,
             pending: None,
             pending_edges: 0,
             index: first_index,
+            ids,
         }
     }
 
@@ -379,7 +528,7 @@ impl<'a, W: Write> NodeWriter<'a, W> {
         if self.index != 0 {
             out.raw(b",");
         }
-        let id = 2 * self.index + if embedder { 2 } else { 1 };
+        let id = self.ids.id(self.index, embedder);
         out.num(u64::from(ty));
         out.raw(b",");
         out.num(u64::from(name));
@@ -436,6 +585,63 @@ impl<W: Write> Sink for EdgeWriter<'_, W> {
     }
 }
 
+/// Node index → id: `2 * index + 1` for the header and units, the epochs of a family's leak
+/// section (see the module docs), then fixed even ids for the embedder nodes.
+#[derive(Clone, Copy)]
+struct IdMap {
+    /// Index of the first leak node (header and unit nodes come before it).
+    leak_base: u64,
+    /// Nodes in this snapshot's leak section.
+    leak_nodes: u64,
+    /// Nodes of the entries present in this snapshot (they come first in the section).
+    entry_nodes: u64,
+    /// `L`, entries per round.
+    leak: u64,
+    /// The member's index: the epoch of its table and churn.
+    member: u64,
+    /// First slot of each epoch, relative to `leak_base`.
+    epoch_start: [u64; 3],
+    /// Slots of all three epochs together (the embedder ids come after them).
+    reserved: u64,
+}
+
+impl IdMap {
+    /// `2 * index + 1`, or `+ 2` for embedder nodes: no leak section.
+    fn plain() -> Self {
+        Self {
+            leak_base: u64::MAX,
+            leak_nodes: 0,
+            entry_nodes: 0,
+            leak: 0,
+            member: 0,
+            epoch_start: [0; 3],
+            reserved: 0,
+        }
+    }
+
+    fn id(&self, index: u64, embedder: bool) -> u64 {
+        if embedder {
+            return 2 * (index - self.leak_nodes + self.reserved) + 2;
+        }
+        if index < self.leak_base {
+            return 2 * index + 1;
+        }
+        let r = index - self.leak_base;
+        let (epoch, slot) = if r < self.entry_nodes {
+            // Entry e: epoch 1 for the target's, 2 for the final's extra ones.
+            let e = r / ENTRY_NODES;
+            let epoch = 1 + e / self.leak;
+            let slot = (e - (epoch - 1) * self.leak) * ENTRY_NODES + r % ENTRY_NODES;
+            (epoch, slot)
+        } else {
+            // This snapshot's table and churn, after its epoch's entries.
+            let entries = if self.member == 0 { 0 } else { self.leak };
+            (self.member, entries * ENTRY_NODES + r - self.entry_nodes)
+        };
+        2 * (self.leak_base + self.epoch_start[epoch as usize] + slot) + 1
+    }
+}
+
 // ----------------------------------------------------------------------------
 // Fixed nodes.
 
@@ -444,6 +650,17 @@ impl<W: Write> Sink for EdgeWriter<'_, W> {
 enum Ref {
     Head(usize),
     Tail(usize),
+    /// A node of a family's leak section.
+    Leak(LeakRef),
+}
+
+/// The leak-section nodes that fixed nodes point to.
+#[derive(Clone, Copy)]
+enum LeakRef {
+    /// The `leakyCache` Map's table.
+    Table,
+    /// The `i`-th `TempBuffer`.
+    Churn(u64),
 }
 
 /// Edges of a fixed node that go to every unit (or every 8th, or every chain head).
@@ -543,6 +760,7 @@ impl Builder {
         match r {
             Ref::Head(i) => &mut self.head[i],
             Ref::Tail(i) => &mut self.tail[i],
+            Ref::Leak(_) => unreachable!("leak nodes are not fixed nodes"),
         }
     }
 
@@ -659,12 +877,46 @@ struct UnitStrings {
     p_second: u32,
 }
 
+/// What a family member adds to the base graph (see the module docs).
+#[derive(Clone, Copy)]
+struct Family {
+    member: FamilyMember,
+    /// `L`: entries added per round.
+    leak: u64,
+    /// `C`: `TempBuffer`s per snapshot.
+    churn: u64,
+    /// Header index of the `Object` map (for `LeakedSession`s and `TempBuffer`s).
+    map_object: u64,
+    s_leaked_session: u32,
+    s_temp_buffer: u32,
+    p_id: u32,
+    p_payload: u32,
+}
+
+impl Family {
+    fn new(member: FamilyMember, units: u64) -> Self {
+        let leak = (units / 20).max(1);
+        Self {
+            member,
+            leak,
+            churn: (leak / 4).clamp(4, 1000),
+            map_object: 0,
+            s_leaked_session: 0,
+            s_temp_buffer: 0,
+            p_id: 0,
+            p_payload: 0,
+        }
+    }
+}
+
 // ----------------------------------------------------------------------------
 // Layout: everything needed to generate any part of the file, computed up front.
 
 struct Layout {
     seed: u64,
     units: u64,
+    /// Set for a family member: the leak section and its header nodes.
+    family: Option<Family>,
     head: Vec<FixedNode>,
     tail: Vec<FixedNode>,
     fixed_strings: Vec<String>,
@@ -677,15 +929,18 @@ struct Layout {
     string_prefix: [u64; BLOCK as usize + 1],
     /// Header-located closures: (header index, script id, line, column).
     fixed_locations: Vec<(u64, [u64; 3])>,
+    /// Nodes of the leak section (0 outside a family).
+    leak_nodes: u64,
+    ids: IdMap,
     node_count: u64,
     edge_count: u64,
 }
 
 impl Layout {
     /// Picks the number of units whose file comes closest to `target_bytes`.
-    fn for_target(target_bytes: u64, seed: u64) -> Self {
+    fn for_target(target_bytes: u64, seed: u64, member: Option<FamilyMember>) -> Self {
         let mut units = (target_bytes / 1000).max(1);
-        let mut layout = Self::new(units, seed);
+        let mut layout = Self::new(units, seed, member);
         for _ in 0..4 {
             let (fixed, per_unit) = layout.estimate_bytes();
             let next = (target_bytes.saturating_sub(fixed) as f64 / per_unit)
@@ -695,12 +950,12 @@ impl Layout {
                 break;
             }
             units = next;
-            layout = Self::new(units, seed);
+            layout = Self::new(units, seed, member);
         }
         layout
     }
 
-    fn new(units: u64, seed: u64) -> Self {
+    fn new(units: u64, seed: u64, member: Option<FamilyMember>) -> Self {
         let mut b = Builder::new();
         // Strings used by units (interned first so their indexes are small, as in V8).
         let strs = UnitStrings {
@@ -964,8 +1219,43 @@ impl Layout {
 
         let head_index = |r: Ref| match r {
             Ref::Head(i) => i as u64,
-            Ref::Tail(_) => unreachable!("head node expected"),
+            Ref::Tail(_) | Ref::Leak(_) => unreachable!("head node expected"),
         };
+
+        // A family's leak: nodes, strings and edges added last, so that the rest of the
+        // header is as in a single snapshot.
+        let family = member.map(|member| {
+            let mut f = Family::new(member, units);
+            let module_context = b.node(OBJECT, "system / Context", 48);
+            let leaky_cache = b.node(OBJECT, "Map", 32);
+            b.named(module_context, E_CONTEXT, "leakyCache", leaky_cache);
+            b.named(module_context, E_INTERNAL, "scope_info", scope_info);
+            b.named(module_context, E_INTERNAL, "previous", script_context);
+            b.named(module_context, E_INTERNAL, "map", map("Context"));
+            b.named(leaky_cache, E_INTERNAL, "table", Ref::Leak(LeakRef::Table));
+            b.named(leaky_cache, E_INTERNAL, "map", map("Map"));
+            // handleRequest closes over the module context instead of the script context.
+            let p_context = u64::from(b.s("context"));
+            for e in &mut b.get(handle_request).edges {
+                if e.ty == E_INTERNAL && e.name_or_index == p_context {
+                    e.to = module_context;
+                }
+            }
+            for i in 0..f.churn {
+                b.named(
+                    handle_scope,
+                    E_INTERNAL,
+                    &(3 + i).to_string(),
+                    Ref::Leak(LeakRef::Churn(i)),
+                );
+            }
+            f.map_object = head_index(map("Object"));
+            f.s_leaked_session = b.s("LeakedSession");
+            f.s_temp_buffer = b.s("TempBuffer");
+            f.p_id = b.s("id");
+            f.p_payload = b.s("payload");
+            f
+        });
         let mut fixed_locations = Vec::new();
         for (k, &ctor) in ctors.iter().enumerate() {
             fixed_locations.push((head_index(ctor), [42, 3 + 14 * k as u64, 0]));
@@ -1003,6 +1293,7 @@ impl Layout {
         let mut layout = Self {
             seed,
             units,
+            family,
             head: b.head,
             tail: b.tail,
             fixed_strings: b.strings,
@@ -1012,6 +1303,8 @@ impl Layout {
             edge_prefix: [0; BLOCK as usize + 1],
             string_prefix: [0; BLOCK as usize + 1],
             fixed_locations,
+            leak_nodes: 0,
+            ids: IdMap::plain(),
             node_count: 0,
             edge_count: 0,
         };
@@ -1033,10 +1326,132 @@ impl Layout {
             .chain(&layout.tail)
             .map(|node| node.edges.len() as u64 + node.fanout.map_or(0, |f| layout.fanout_len(f)))
             .sum();
-        layout.node_count =
-            layout.head.len() as u64 + layout.unit_nodes_total() + layout.tail.len() as u64;
-        layout.edge_count = fixed_edges + layout.per_units(&layout.edge_prefix);
+        let mut leak = Counter::default();
+        layout.emit_leak(&mut leak).ok();
+        layout.leak_nodes = leak.nodes;
+        layout.ids = layout.id_map();
+        layout.node_count = layout.head.len() as u64
+            + layout.unit_nodes_total()
+            + layout.leak_nodes
+            + layout.tail.len() as u64;
+        layout.edge_count = fixed_edges + layout.per_units(&layout.edge_prefix) + leak.edges;
         layout
+    }
+
+    fn id_map(&self) -> IdMap {
+        let Some(f) = self.family else {
+            return IdMap::plain();
+        };
+        let own = 1 + f.churn * CHURN_NODES; // A table and the churn.
+        let round = f.leak * ENTRY_NODES + own;
+        IdMap {
+            leak_base: self.leak_base(),
+            leak_nodes: self.leak_nodes,
+            entry_nodes: self.entries() * ENTRY_NODES,
+            leak: f.leak,
+            member: f.member.index(),
+            epoch_start: [0, own, own + round],
+            reserved: own + 2 * round,
+        }
+    }
+
+    /// Leak entries present in this snapshot (0 outside a family).
+    fn entries(&self) -> u64 {
+        self.family.map_or(0, |f| f.member.index() * f.leak)
+    }
+
+    /// Index of the first node of the leak section (after the units).
+    fn leak_base(&self) -> u64 {
+        self.head.len() as u64 + self.unit_nodes_total()
+    }
+
+    /// Index of the first node (the key string) of leak entry `e`.
+    fn entry_base(&self, e: u64) -> u64 {
+        self.leak_base() + e * ENTRY_NODES
+    }
+
+    /// Index of this snapshot's table of the `leakyCache` Map.
+    fn table_index(&self) -> u64 {
+        self.entry_base(self.entries())
+    }
+
+    /// Index of this snapshot's `i`-th `TempBuffer`.
+    fn churn_index(&self, i: u64) -> u64 {
+        self.table_index() + 1 + i * CHURN_NODES
+    }
+
+    /// Index of the `k`-th string of leak entry `e` (see [`ENTRY_STRINGS`]).
+    fn leak_string(&self, e: u64, k: u64) -> u32 {
+        let index = self.string_count_without_leak() + e * ENTRY_STRINGS + k;
+        debug_assert!(index < u64::from(u32::MAX), "string index overflow");
+        index as u32
+    }
+
+    /// Slot number of the key of entry `e` in the table (the value's is one more). Above
+    /// every unit's slot name (`NUMERIC_NAMES + 2u`), so the names are new strings.
+    fn slot(&self, e: u64) -> u64 {
+        NUMERIC_NAMES + 2 * self.units + 3 * e
+    }
+
+    /// The leak section: entries, then this snapshot's table, then its churn.
+    fn emit_leak<S: Sink>(&self, s: &mut S) -> io::Result<()> {
+        let Some(f) = self.family else {
+            return Ok(());
+        };
+        let n = &self.refs;
+        let t = &self.strs;
+        for e in 0..self.entries() {
+            let b = self.entry_base(e);
+            s.node(
+                STRING,
+                self.leak_string(e, 0),
+                string_size(5 + digits(e)),
+                false,
+            )?;
+            s.node(OBJECT, f.s_leaked_session, 64, false)?;
+            s.edge(E_PROPERTY, u64::from(f.p_id), b)?;
+            s.edge(E_PROPERTY, u64::from(f.p_payload), b + 2)?;
+            s.edge(E_PROPERTY, u64::from(t.p_items), b + 3)?;
+            s.edge(E_INTERNAL, u64::from(t.p_map), f.map_object)?;
+            s.node(
+                STRING,
+                self.leak_string(e, 1),
+                string_size(PAYLOAD_LEN as u64),
+                false,
+            )?;
+            s.node(OBJECT, t.s_array, 32, false)?;
+            s.edge(E_INTERNAL, u64::from(t.p_elements), b + 4)?;
+            s.edge(E_INTERNAL, u64::from(t.p_map), n.map_array)?;
+            s.node(ARRAY, EMPTY_STRING, 16 + 8 * ITEMS_PER_ENTRY, false)?;
+            for k in 0..ITEMS_PER_ENTRY {
+                s.edge(E_ELEMENT, k, b + 5 + k)?;
+            }
+            for _ in 0..ITEMS_PER_ENTRY {
+                s.node(NUMBER, t.s_heap_number, 16, false)?;
+                s.edge(E_INTERNAL, u64::from(t.p_map), n.map_heap_number)?;
+            }
+        }
+        // The table: an OrderedHashMap of (key, value, chain) slots after the buckets.
+        let capacity = self.entries().next_power_of_two().max(4);
+        s.node(
+            ARRAY,
+            EMPTY_STRING,
+            16 + 8 * (3 + capacity / 2 + 3 * capacity),
+            false,
+        )?;
+        for e in 0..self.entries() {
+            let b = self.entry_base(e);
+            s.edge(E_INTERNAL, u64::from(self.leak_string(e, 2)), b)?;
+            s.edge(E_INTERNAL, u64::from(self.leak_string(e, 3)), b + 1)?;
+        }
+        for i in 0..f.churn {
+            let b = self.churn_index(i);
+            s.node(OBJECT, f.s_temp_buffer, 48, false)?;
+            s.edge(E_INTERNAL, u64::from(t.p_elements), b + 1)?;
+            s.edge(E_INTERNAL, u64::from(t.p_map), f.map_object)?;
+            s.node(ARRAY, EMPTY_STRING, 1040, false)?;
+        }
+        Ok(())
     }
 
     /// Sum of a per-block prefix table over all units.
@@ -1066,13 +1481,19 @@ impl Layout {
     }
 
     fn string_count(&self) -> u64 {
+        self.string_count_without_leak() + self.entries() * ENTRY_STRINGS
+    }
+
+    fn string_count_without_leak(&self) -> u64 {
         self.fixed_strings.len() as u64 + self.per_units(&self.string_prefix)
     }
 
     fn resolve(&self, r: Ref) -> u64 {
         match r {
             Ref::Head(i) => i as u64,
-            Ref::Tail(i) => self.head.len() as u64 + self.unit_nodes_total() + i as u64,
+            Ref::Tail(i) => self.leak_base() + self.leak_nodes + i as u64,
+            Ref::Leak(LeakRef::Table) => self.table_index(),
+            Ref::Leak(LeakRef::Churn(i)) => self.churn_index(i),
         }
     }
 
@@ -1124,6 +1545,7 @@ impl Layout {
         for u in 0..self.units {
             self.emit_unit(u, s)?;
         }
+        self.emit_leak(s)?;
         for node in &self.tail {
             self.emit_fixed(node, s)?;
         }
@@ -1301,7 +1723,7 @@ impl Layout {
         out.num(self.edge_count);
         out.raw(b",\"trace_function_count\":0},\n\"nodes\":[");
 
-        let mut nodes = NodeWriter::new(&mut *out, 0);
+        let mut nodes = NodeWriter::new(&mut *out, 0, self.ids);
         self.emit_graph(&mut nodes)?;
         nodes.finish()?;
         debug_assert_eq!(nodes.index, self.node_count);
@@ -1340,7 +1762,27 @@ impl Layout {
             });
             out.maybe_flush()?;
         }
+        self.write_leak_strings(out)?;
         out.raw(b"]}");
+        Ok(())
+    }
+
+    /// The strings of the leak entries, in index order (see [`Layout::leak_string`]).
+    fn write_leak_strings<W: Write>(&self, out: &mut Out<W>) -> io::Result<()> {
+        let mut payload = [0u8; PAYLOAD_LEN];
+        for e in 0..self.entries() {
+            out.raw(b",\n\"sess-");
+            out.num(e);
+            out.raw(b"\",\n\"");
+            leak_payload(&mut payload, self.seed, e);
+            out.raw(&payload);
+            out.raw(b"\",\n\"");
+            out.num(self.slot(e));
+            out.raw(b"\",\n\"");
+            out.num(self.slot(e) + 1);
+            out.raw(b"\"");
+            out.maybe_flush()?;
+        }
         Ok(())
     }
 
@@ -1353,7 +1795,7 @@ impl Layout {
         fixed.raw(META.as_bytes());
         fixed.raw(&[b' '; 200]); // Framing, counts and section names.
         {
-            let mut nodes = NodeWriter::new(&mut fixed, self.node_count / 2);
+            let mut nodes = NodeWriter::new(&mut fixed, self.node_count / 2, IdMap::plain());
             for node in self.head.iter().chain(&self.tail) {
                 nodes
                     .node(node.ty, node.name, node.self_size, node.embedder)
@@ -1385,7 +1827,7 @@ impl Layout {
         for k in 0..samples {
             let block = (2 * k + 1) * blocks / (2 * samples);
             for u in block * BLOCK..((block + 1) * BLOCK).min(self.units) {
-                let mut nodes = NodeWriter::new(&mut sampled, self.unit_base(u));
+                let mut nodes = NodeWriter::new(&mut sampled, self.unit_base(u), IdMap::plain());
                 self.emit_unit(u, &mut nodes).ok();
                 nodes.finish().ok();
                 let mut edges = EdgeWriter {
@@ -1419,7 +1861,23 @@ impl Layout {
                 sampled_units += 1;
             }
         }
-        let per_unit = sampled.position() as f64 / sampled_units.max(1) as f64;
+        let mut per_unit = sampled.position() as f64 / sampled_units.max(1) as f64;
+        if self.family.is_some() {
+            // The leak grows with the units (L = units / 20): count it per unit.
+            let mut leak = Out::new(io::sink());
+            {
+                let mut nodes = NodeWriter::new(&mut leak, self.leak_base(), self.ids);
+                self.emit_leak(&mut nodes).ok();
+                nodes.finish().ok();
+            }
+            self.emit_leak(&mut EdgeWriter {
+                out: &mut leak,
+                first: false,
+            })
+            .ok();
+            self.write_leak_strings(&mut leak).ok();
+            per_unit += leak.position() as f64 / self.units as f64;
+        }
         (fixed.position(), per_unit.max(1.0))
     }
 }
@@ -1469,6 +1927,20 @@ fn token(buf: &mut [u8; 64], u: u64) -> usize {
     len = put_num(buf, len, u, 36);
     len = put(buf, len, b"_");
     put_num(buf, len, u.wrapping_mul(2_654_435_761) % (1 << 32), 16)
+}
+
+/// The payload of leak entry `e`: `sess-<e>:` then letters and digits, [`PAYLOAD_LEN`] in all.
+fn leak_payload(buf: &mut [u8; PAYLOAD_LEN], seed: u64, e: u64) {
+    const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut prefix = [0u8; 64];
+    let mut len = put(&mut prefix, 0, b"sess-");
+    len = put_num(&mut prefix, len, e, 10);
+    len = put(&mut prefix, len, b":");
+    buf[..len].copy_from_slice(&prefix[..len]);
+    let mut rng = Rng::new(seed, u64::MAX - e);
+    for c in &mut buf[len..] {
+        *c = ALPHABET[rng.below(36) as usize];
+    }
 }
 
 fn token_len(u: u64) -> u64 {
@@ -1585,7 +2057,7 @@ mod tests {
             CHAIN_LEN,
             CHAIN_LEN + 5,
         ] {
-            let layout = Layout::new(units, 3);
+            let layout = Layout::new(units, 3, None);
             let mut out = Out::new(Vec::new());
             layout.write(&mut out).expect("write");
             out.flush().expect("flush");
@@ -1594,6 +2066,7 @@ mod tests {
                 edges: layout.edge_count,
                 strings: layout.string_count(),
                 bytes: out.bytes,
+                leak_entries: 0,
             };
             let mut counter = Counter::default();
             layout.emit_graph(&mut counter).expect("count");
@@ -1617,7 +2090,7 @@ mod tests {
         let json = check(&bytes, &stats);
         let nodes = ints(&json, "nodes");
         let strings = array(&json, "strings");
-        let layout = Layout::for_target(400_000, 5);
+        let layout = Layout::for_target(400_000, 5, None);
         assert_eq!(layout.node_count, stats.nodes);
         let name = |i: u64| {
             strings[nodes[(i * 7 + 1) as usize] as usize]
@@ -1699,6 +2172,289 @@ mod tests {
         let customers = count(",Customer").expect("Customer row");
         assert_eq!(count(",LineItem"), Some(3 * customers));
         assert_eq!(count("42,17,2,Session"), Some(customers.div_ceil(8)));
+    }
+
+    // ------------------------------------------------------------------------
+    // Families.
+
+    use crate::snapshot::{EdgeKind, NodeIdx, Progress, Snapshot};
+
+    const FAMILY_BYTES: u64 = 2_000_000;
+
+    fn member(target_bytes: u64, seed: u64, member: FamilyMember) -> (Vec<u8>, SynthStats) {
+        let mut bytes = Vec::new();
+        let stats = write_family_member(&SynthOptions { target_bytes, seed }, member, &mut bytes)
+            .expect("write to a Vec");
+        (bytes, stats)
+    }
+
+    /// The 2 MB family, loaded once for all the tests that need it.
+    fn loaded_family() -> &'static [(Snapshot, SynthStats); 3] {
+        static FAMILY: std::sync::OnceLock<[(Snapshot, SynthStats); 3]> =
+            std::sync::OnceLock::new();
+        FAMILY.get_or_init(|| {
+            FamilyMember::ALL.map(|m| {
+                let (bytes, stats) = member(FAMILY_BYTES, 1, m);
+                let snap = crate::snapshot::load_bytes(&bytes, &Progress::new()).expect("loads");
+                (snap, stats)
+            })
+        })
+    }
+
+    /// The edge of `n` with this kind and name, and its target.
+    fn edge_to(s: &Snapshot, n: NodeIdx, kind: EdgeKind, name: &str) -> Option<NodeIdx> {
+        s.edges(n)
+            .find(|&e| s.edge_kind(e) == kind && s.edge_name(e) == name)
+            .map(|e| s.edge_target(e))
+    }
+
+    /// (module Context, `leakyCache` Map, its table).
+    fn leaky_cache(s: &Snapshot) -> (NodeIdx, NodeIdx, NodeIdx) {
+        let context = (0..s.node_count() as u32)
+            .map(NodeIdx)
+            .find(|&n| edge_to(s, n, EdgeKind::Context, "leakyCache").is_some())
+            .expect("a context holding leakyCache");
+        let map = edge_to(s, context, EdgeKind::Context, "leakyCache").expect("leakyCache");
+        let table = edge_to(s, map, EdgeKind::Internal, "table").expect("table");
+        (context, map, table)
+    }
+
+    #[test]
+    fn family_members_are_consistent_and_deterministic() {
+        for target in [0, 10_000, 300_000] {
+            for m in FamilyMember::ALL {
+                let (bytes, stats) = member(target, 3, m);
+                check(&bytes, &stats);
+                assert_eq!(
+                    member(target, 3, m).0,
+                    bytes,
+                    "{target} {m:?} deterministic"
+                );
+            }
+        }
+        // Counts match a generator pass, and the leak grows by L per round.
+        let units = Layout::for_target(300_000, 3, Some(FamilyMember::Target)).units;
+        let layouts = FamilyMember::ALL.map(|m| Layout::new(units, 3, Some(m)));
+        let leak = (units / 20).max(1);
+        for (k, layout) in layouts.iter().enumerate() {
+            let mut counter = Counter::default();
+            layout.emit_graph(&mut counter).expect("count");
+            assert_eq!(
+                (counter.nodes, counter.edges),
+                (layout.node_count, layout.edge_count)
+            );
+            assert_eq!(layout.entries(), k as u64 * leak);
+        }
+        // Another seed, other bytes; a family member is not the single snapshot.
+        let (a, _) = member(300_000, 3, FamilyMember::Target);
+        assert_ne!(a, member(300_000, 4, FamilyMember::Target).0);
+        assert_ne!(a, generate(300_000, 3).0);
+    }
+
+    #[test]
+    fn family_target_is_about_the_requested_size() {
+        let sizes = FamilyMember::ALL.map(|m| member(FAMILY_BYTES, 1, m).1.bytes as f64);
+        let ratio = sizes[1] / FAMILY_BYTES as f64;
+        assert!((0.98..1.02).contains(&ratio), "target {} bytes", sizes[1]);
+        assert!(sizes[0] < sizes[1] && sizes[1] < sizes[2]);
+        assert!(sizes[2] / sizes[0] < 1.1, "{sizes:?}");
+    }
+
+    #[test]
+    fn family_members_share_the_base_graph() {
+        let [(base, _), (target, _), (last, _)] = loaded_family();
+        let cache = [base, target, last].map(leaky_cache);
+        let id = |s: &Snapshot, n: NodeIdx| s.node_id(n);
+        // The Context and the Map keep their ids; the table is new in each snapshot.
+        for (s, c) in [(target, cache[1]), (last, cache[2])] {
+            assert_eq!(id(s, c.0), id(base, cache[0].0));
+            assert_eq!(id(s, c.1), id(base, cache[0].1));
+        }
+        assert_eq!(base.raw_name(cache[0].0), "system / Context");
+        assert_eq!(base.raw_name(cache[0].1), "Map");
+        assert!(id(base, cache[0].2) < id(target, cache[1].2));
+        assert!(id(target, cache[1].2) < id(last, cache[2].2));
+        assert!(target.find_by_id(id(base, cache[0].2)).is_none());
+        assert!(last.find_by_id(id(target, cache[1].2)).is_none());
+        // handleRequest closes over the module context.
+        let handle_request = (0..base.node_count() as u32)
+            .map(NodeIdx)
+            .find(|&n| base.raw_name(n) == "handleRequest" && base.node_type_name(n) == "closure")
+            .expect("handleRequest");
+        assert_eq!(
+            edge_to(base, handle_request, EdgeKind::Internal, "context"),
+            Some(cache[0].0)
+        );
+
+        // Every object of the baseline is in the later snapshots, same everything, except the
+        // baseline's own table and churn.
+        for other in [target, last] {
+            let mut missing = 0;
+            for n in (0..base.node_count() as u32).map(NodeIdx) {
+                let Some(m) = other.find_by_id(id(base, n)) else {
+                    missing += 1;
+                    continue;
+                };
+                if id(base, n) % 2 == 1 {
+                    // (Embedder nodes, after the leak section, keep their ids, not indexes.)
+                    assert_eq!(m, n, "same index");
+                }
+                assert_eq!(base.node_type_name(n), other.node_type_name(m));
+                assert_eq!(base.raw_name(n), other.raw_name(m));
+                assert_eq!(base.edge_count_of(n), other.edge_count_of(m));
+                if n != cache[0].1 {
+                    // (The Map's loaded size includes its table's, which grows.)
+                    assert_eq!(base.self_size(n), other.self_size(m));
+                }
+                for (e, f) in base.edges(n).zip(other.edges(m)) {
+                    assert_eq!(base.edge_kind(e), other.edge_kind(f));
+                    assert_eq!(base.edge_name(e), other.edge_name(f));
+                    let to = id(base, base.edge_target(e));
+                    if other.find_by_id(to).is_some() {
+                        assert_eq!(to, id(other, other.edge_target(f)));
+                    }
+                }
+            }
+            let churn = (loaded_family()[1].1.leak_entries / 4).clamp(4, 1000);
+            assert_eq!(missing, 1 + CHURN_NODES * churn, "the table and the churn");
+        }
+    }
+
+    #[test]
+    fn three_snapshot_method_finds_exactly_the_targets_entries() {
+        let [
+            (base, base_stats),
+            (target, target_stats),
+            (last, last_stats),
+        ] = loaded_family();
+        let leak = target_stats.leak_entries;
+        assert_eq!(
+            leak,
+            Layout::for_target(FAMILY_BYTES, 1, Some(FamilyMember::Target)).units / 20
+        );
+        assert_eq!(
+            (base_stats.leak_entries, last_stats.leak_entries),
+            (0, 2 * leak)
+        );
+
+        let classes = crate::snapshot::leak_candidates(base, target, last);
+        assert_eq!(classes[0].class_name, "LeakedSession");
+        assert_eq!(classes[0].count as u64, leak);
+        assert!(!classes[0].builtin);
+        let members: u64 = classes.iter().map(|c| u64::from(c.count)).sum();
+        // Exactly the target's entries: all their nodes but the items' `(array)`, whose size
+        // the loader moves into its `Array` (as DevTools does), leaving it without a class.
+        assert_eq!(
+            members,
+            (ENTRY_NODES - 1) * leak,
+            "exactly the target's entries"
+        );
+        assert!(classes.iter().all(|c| c.class_name != "TempBuffer"));
+        let path: Vec<&str> = classes[0].groups[0]
+            .path
+            .iter()
+            .map(|h| h.edge.as_str())
+            .collect();
+        assert_eq!(classes[0].groups.len(), 1);
+        assert_eq!(&path[..3], ["{#}", "{table}", "->leakyCache"]);
+
+        // The tables: two internal edges per entry.
+        for (s, entries) in [(base, 0), (target, leak), (last, 2 * leak)] {
+            let (_, _, table) = leaky_cache(s);
+            let slots = s
+                .edges(table)
+                .filter(|&e| s.edge_kind(e) == EdgeKind::Internal)
+                .count() as u64;
+            assert_eq!(slots, 2 * entries);
+            let sessions = s
+                .edges(table)
+                .filter(|&e| s.class_name(s.edge_target(e)) == "LeakedSession")
+                .count() as u64;
+            assert_eq!(sessions, entries);
+        }
+
+        // Ids: new objects have odd ids above the previous snapshot's largest odd id.
+        for m in &classes[0].members {
+            assert!(last.node_id(*m) > base.max_js_node_id());
+            assert!(last.node_id(*m) <= target.max_js_node_id());
+        }
+        let final_sessions: Vec<u32> = (0..last.node_count() as u32)
+            .map(NodeIdx)
+            .filter(|&n| last.class_name(n) == "LeakedSession")
+            .map(|n| last.node_id(n))
+            .collect();
+        assert_eq!(final_sessions.len() as u64, 2 * leak);
+        let fresh = final_sessions
+            .iter()
+            .filter(|&&i| target.find_by_id(i).is_none())
+            .inspect(|&&i| assert!(i > target.max_js_node_id()))
+            .count() as u64;
+        assert_eq!(fresh, leak);
+
+        // Summary totals.
+        for (s, stats) in [
+            (base, base_stats),
+            (target, target_stats),
+            (last, last_stats),
+        ] {
+            let totals = s.totals();
+            assert_eq!(totals.node_count as u64, stats.nodes);
+            assert_eq!(totals.edge_count as u64, stats.edges);
+            assert_eq!(
+                totals.reachable_node_count, totals.node_count,
+                "all reachable"
+            );
+            assert_eq!(totals.reachable_shallow_size, totals.total_shallow_size);
+        }
+        let total = |s: &Snapshot| s.totals().total_shallow_size;
+        assert!(total(base) < total(target) && total(target) < total(last));
+        // The leak is a few percent of the final heap.
+        let leaked = last
+            .classes()
+            .iter()
+            .find(|c| c.name == "LeakedSession")
+            .expect("row");
+        let share = leaked.retained_size_bytes as f64 / last.totals().total_reachable_size as f64;
+        assert!((0.03..0.15).contains(&share), "leak share {share}");
+    }
+
+    #[test]
+    fn write_to_path_renames_and_leaves_nothing_on_error() {
+        let dir = std::env::temp_dir().join(format!("heapsight-synth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let opts = SynthOptions {
+            target_bytes: 50_000,
+            seed: 1,
+        };
+        let path = dir.join(FamilyMember::Final.file_name());
+        let stats = write_to_path(&opts, Some(FamilyMember::Final), &path).expect("write");
+        assert_eq!(std::fs::metadata(&path).expect("file").len(), stats.bytes);
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            member(50_000, 1, FamilyMember::Final).0
+        );
+        let single = dir.join("single.heapsnapshot");
+        write_to_path(&opts, None, &single).expect("write");
+        assert_eq!(std::fs::read(&single).expect("read"), generate(50_000, 1).0);
+        // Renaming onto a directory fails: the part file is removed, the directory stays.
+        let blocked = dir.join("blocked.heapsnapshot");
+        std::fs::create_dir_all(blocked.join("inside")).expect("dir");
+        assert!(write_to_path(&opts, Some(FamilyMember::Target), &blocked).is_err());
+        assert!(blocked.join("inside").is_dir());
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "blocked.heapsnapshot",
+                "final.heapsnapshot",
+                "single.heapsnapshot"
+            ]
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
