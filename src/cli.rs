@@ -205,11 +205,15 @@ pub struct BenchArgs {
 pub struct SynthArgs {
     /// Approximate size of the file, in MB (10^6 bytes).
     pub size_mb: u64,
-    /// Where to write the .heapsnapshot.
+    /// Where to write the .heapsnapshot (with --family: a directory, created if needed).
     pub out: PathBuf,
     /// Seed of the generator (same seed, same bytes).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Write a baseline/target/final family of one leaking process (shared object ids)
+    /// into OUT: baseline.heapsnapshot, target.heapsnapshot, final.heapsnapshot.
+    #[arg(long)]
+    pub family: bool,
 }
 
 /// Runs a headless command.
@@ -630,26 +634,39 @@ fn signed_bytes(n: i64) -> String {
 }
 
 fn synth(args: &SynthArgs) -> anyhow::Result<ExitCode> {
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let started = std::time::Instant::now();
-    let stats = crate::synth::write_synthetic(
-        &crate::synth::SynthOptions {
-            target_bytes: args.size_mb * 1_000_000,
-            seed: args.seed,
-        },
-        std::io::BufWriter::with_capacity(1 << 20, file),
-    )
-    .with_context(|| format!("while writing {}", args.out.display()))?;
-    print(&format!(
-        "wrote {} ({} bytes, {} nodes, {} edges, {} strings) in {:.1} s\n",
-        args.out.display(),
-        stats.bytes,
-        stats.nodes,
-        stats.edges,
-        stats.strings,
-        started.elapsed().as_secs_f64()
-    ))?;
+    use crate::synth::FamilyMember;
+    let opts = crate::synth::SynthOptions {
+        target_bytes: args.size_mb * 1_000_000,
+        seed: args.seed,
+    };
+    let files: Vec<(Option<FamilyMember>, PathBuf)> = if args.family {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        FamilyMember::ALL
+            .iter()
+            .map(|&m| (Some(m), args.out.join(m.file_name())))
+            .collect()
+    } else {
+        vec![(None, args.out.clone())]
+    };
+    for (member, path) in files {
+        let started = std::time::Instant::now();
+        let stats = crate::synth::write_to_path(&opts, member, &path)
+            .with_context(|| format!("while writing {}", path.display()))?;
+        let leak = match member {
+            Some(_) => format!(", {} leakyCache entries", stats.leak_entries),
+            None => String::new(),
+        };
+        print(&format!(
+            "wrote {} ({} bytes, {} nodes, {} edges, {} strings{leak}) in {:.1} s\n",
+            path.display(),
+            stats.bytes,
+            stats.nodes,
+            stats.edges,
+            stats.strings,
+            started.elapsed().as_secs_f64()
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

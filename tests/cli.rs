@@ -327,3 +327,58 @@ fn version_names_commit_and_devtools_version() {
         Some(heapsight::version::DEVTOOLS_FRONTEND)
     );
 }
+
+#[test]
+fn synth_family_writes_three_snapshots_with_a_leak() {
+    let dir = scratch_dir("cli_synth_family").join("fam");
+    let dir_arg = dir.display().to_string();
+    let out = heapsight_ok(&["synth", "3", &dir_arg, "--family"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per file:\n{out}");
+    let mut files = Vec::new();
+    for (line, name) in lines.iter().zip(["baseline", "target", "final"]) {
+        let path = dir.join(format!("{name}.heapsnapshot"));
+        assert!(
+            line.starts_with(&format!("wrote {} (", path.display())),
+            "{line}"
+        );
+        let bytes = std::fs::metadata(&path).expect("written").len();
+        assert!(
+            (2_700_000..3_300_000).contains(&bytes),
+            "{name}: {bytes} bytes"
+        );
+        assert!(line.contains(&format!("({bytes} bytes, ")), "{line}");
+        files.push(path.display().to_string());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "baseline.heapsnapshot",
+            "final.heapsnapshot",
+            "target.heapsnapshot"
+        ],
+        "no temporary files left"
+    );
+    // The target line names L, the leak the three-snapshot method must find.
+    let entries: u32 = lines[1]
+        .split(", ")
+        .find_map(|part| Some(part.split_once(" leakyCache entries)")?.0))
+        .and_then(|n| n.parse().ok())
+        .expect("leakyCache entries in the target line");
+    assert!(lines[2].contains(&format!(", {} leakyCache entries)", 2 * entries)));
+    let leaks = heapsight_ok(&["leaks", &files[0], &files[1], &files[2], "--json"]);
+    let leaks: Value = serde_json::from_str(&leaks).expect("leaks JSON");
+    let first = &leaks["classes"][0];
+    assert_eq!(first["className"], "LeakedSession");
+    assert_eq!(first["count"].as_u64(), Some(u64::from(entries)));
+    assert_eq!(
+        first["groups"][0]["path"][2],
+        "system / Context ->leakyCache"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
