@@ -29,7 +29,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 #[cfg(feature = "gui")]
 fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
-    heapsight::app::run(heapsight::app::StartOptions::from_cli(&cli))
+    // The command line is the binary's business: the app only receives its options.
+    heapsight::app::run(heapsight::app::StartOptions {
+        screenshot: cli.screenshot,
+        view: cli.view,
+        select: cli.select,
+        summary_filter: cli.summary_filter,
+        ..heapsight::app::StartOptions::for_files(cli.files)
+    })
 }
 
 #[cfg(not(feature = "gui"))]

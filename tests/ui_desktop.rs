@@ -25,7 +25,7 @@ fn fixture(scenario: &str, name: &str) -> PathBuf {
 fn harness_from_args(files: &[PathBuf]) -> Harness<'static, HeapsightApp> {
     let argv = std::iter::once(PathBuf::from("heapsight")).chain(files.iter().cloned());
     let cli = Cli::try_parse_from(argv).expect("the command line parses");
-    let app = HeapsightApp::with_options(StartOptions::from_cli(&cli));
+    let app = HeapsightApp::with_options(StartOptions::for_files(cli.files));
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .allow_missing_glyphs()

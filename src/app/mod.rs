@@ -64,15 +64,15 @@ pub struct StartOptions {
 }
 
 impl StartOptions {
-    /// Options from the parsed command line.
-    pub fn from_cli(cli: &crate::cli::Cli) -> Self {
+    /// Opens `files` (or the bundled demo when there are none), with nothing else asked.
+    pub fn for_files(files: Vec<PathBuf>) -> Self {
         Self {
-            files: cli.files.clone(),
+            files,
             demo: true,
-            screenshot: cli.screenshot.clone(),
-            view: cli.view.clone(),
-            select: cli.select.clone(),
-            summary_filter: cli.summary_filter.clone(),
+            screenshot: None,
+            view: None,
+            select: None,
+            summary_filter: None,
         }
     }
 }

@@ -242,3 +242,28 @@ fn common_ids(a: &Snapshot, b: &Snapshot) -> usize {
     }
     common
 }
+
+/// Ids present in both snapshots, and how many of them name objects that differ in type or
+/// name (a merge over both id-sorted lists).
+pub fn id_agreement(a: &Snapshot, b: &Snapshot) -> (usize, usize) {
+    let (mut i, mut j) = (0, 0);
+    let (mut common, mut differing) = (0, 0);
+    while i < a.by_id.len() && j < b.by_id.len() {
+        let na = NodeIdx(a.by_id[i]);
+        let nb = NodeIdx(b.by_id[j]);
+        match a.node_id(na).cmp(&b.node_id(nb)) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                if a.node_type_name(na) != b.node_type_name(nb) || a.raw_name(na) != b.raw_name(nb)
+                {
+                    differing += 1;
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (common, differing)
+}

@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
-pub use diff::{ClassDiff, Diff, diff};
+pub use diff::{ClassDiff, Diff, diff, id_agreement};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
 pub use filters::StringGroup;

@@ -49,22 +49,14 @@ impl Relatedness {
     }
 }
 
-/// Compares the objects behind the common ids (O(n log n); runs on a worker).
+/// Compares the objects behind the common ids (a merge over both id lists; runs on a
+/// worker).
 pub fn relatedness(base: &Snapshot, target: &Snapshot) -> Relatedness {
-    let mut r = Relatedness::default();
-    for i in 0..target.node_count() as u32 {
-        let n = NodeIdx(i);
-        let Some(b) = base.find_by_id(target.node_id(n)) else {
-            continue;
-        };
-        r.common_ids += 1;
-        if base.node_type_code(b) != target.node_type_code(n)
-            || base.raw_name(b) != target.raw_name(n)
-        {
-            r.differing += 1;
-        }
+    let (common_ids, differing) = crate::snapshot::id_agreement(base, target);
+    Relatedness {
+        common_ids,
+        differing,
     }
-    r
 }
 
 /// A sortable column of the Comparison table.

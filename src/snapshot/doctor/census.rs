@@ -417,30 +417,14 @@ pub fn pattern_candidates(s: &Snapshot) -> Vec<Candidate> {
 /// Detached DOM nodes grouped by the nearest attached (or JavaScript) object that
 /// dominates them.
 fn detached_candidates(s: &Snapshot) -> Vec<Candidate> {
-    if !(0..s.node_count() as u32).any(|i| shapes::is_detached_dom(s, NodeIdx(i))) {
-        return Vec::new();
-    }
+    // A detached node whose dominator is not detached is the top of a detached tree.
     let mut by_holder: HashMap<u32, Vec<NodeIdx>> = HashMap::new();
-    // (node, next child) over the dominator tree; a detached node whose dominator is not
-    // detached is the top of a detached tree.
-    let mut stack: Vec<(NodeIdx, usize)> = vec![(s.root(), 0)];
-    while let Some(top) = stack.last_mut() {
-        let (n, pos) = *top;
-        let start = s.first_dominated[n.0 as usize] as usize;
-        let end = s.first_dominated[n.0 as usize + 1] as usize;
-        if start + pos >= end {
-            stack.pop();
-            continue;
+    for i in 0..s.node_count() as u32 {
+        let n = NodeIdx(i);
+        let d = s.dominator(n);
+        if n != d && shapes::is_detached_dom(s, n) && !shapes::is_detached_dom(s, d) {
+            by_holder.entry(shapes::owner(s, d).0).or_default().push(n);
         }
-        top.1 += 1;
-        let child = NodeIdx(s.dominated[start + pos]);
-        if shapes::is_detached_dom(s, child) && !shapes::is_detached_dom(s, n) {
-            by_holder
-                .entry(shapes::owner(s, n).0)
-                .or_default()
-                .push(child);
-        }
-        stack.push((child, 0));
     }
     let mut out: Vec<Candidate> = by_holder
         .into_iter()

@@ -504,7 +504,4 @@ pub fn held_classes<'s>(
     out
 }
 
-/// True for class names of engine internals rather than program objects.
-pub fn is_internal_class(name: &str) -> bool {
-    (name.starts_with('(') && name.ends_with(')')) || name.starts_with("system / ")
-}
+pub use super::super::leaks::is_builtin_class as is_internal_class;
