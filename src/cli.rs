@@ -31,7 +31,7 @@ pub struct Cli {
     pub screenshot: Option<PathBuf>,
 
     /// The app view to show first (summary, comparison, containment, dominators,
-    /// statistics, graph), useful with --screenshot.
+    /// statistics, graph; or about: Help → About over the Summary), useful with --screenshot.
     #[arg(long, value_name = "VIEW")]
     pub view: Option<String>,
 

@@ -183,6 +183,8 @@ pub struct HeapsightApp {
     initial: Vec<Source>,
     /// `--select` waiting for a snapshot.
     pending_select: Option<u32>,
+    /// `--view about`: open Help → About on the first frame.
+    about_on_start: bool,
     /// `--summary-filter` waiting for the snapshots: (after, up to) slots.
     pending_range: Option<summary_range::StartFilter>,
     frame_stats: FrameStats,
@@ -225,7 +227,8 @@ impl HeapsightApp {
 
     fn with_state(mut state: AppState, options: StartOptions) -> Self {
         let mut errors = Vec::new();
-        if let Some(name) = options.view.as_deref() {
+        let about_on_start = options.view.as_deref() == Some("about");
+        if let Some(name) = options.view.as_deref().filter(|_| !about_on_start) {
             match View::parse(name) {
                 Some(view) => state.view = view,
                 None => errors.push(ErrorBanner {
@@ -281,6 +284,7 @@ impl HeapsightApp {
             screenshot: None,
             initial,
             pending_select,
+            about_on_start,
             pending_range,
             frame_stats: FrameStats::default(),
             log_frames: std::env::var_os("HEAPSIGHT_FRAME_LOG").is_some(),
@@ -365,6 +369,9 @@ impl HeapsightApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         theme::install_once(&ctx);
+        if std::mem::take(&mut self.about_on_start) {
+            desktop::open_about(&ctx);
+        }
         let initial = std::mem::take(&mut self.initial);
         if !initial.is_empty() {
             self.commands.push(Command::Open(initial));
