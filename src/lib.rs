@@ -5,6 +5,7 @@
 //! - `app` (feature `gui`): the eframe/egui desktop application.
 
 pub mod alloc;
+pub mod atomic_file;
 pub mod cli;
 pub mod format;
 pub mod snapshot;

@@ -89,7 +89,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,26 +340,10 @@ pub fn write_to_path(
     member: Option<FamilyMember>,
     path: &Path,
 ) -> io::Result<SynthStats> {
-    let mut part = path.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    let result = (|| {
-        let file = std::fs::File::create(&part)?;
-        let mut writer = io::BufWriter::with_capacity(1 << 20, file);
-        let stats = match member {
-            None => write_synthetic(opts, &mut writer)?,
-            Some(member) => write_family_member(opts, member, &mut writer)?,
-        };
-        writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?;
-        std::fs::rename(&part, path)?;
-        Ok(stats)
-    })();
-    if result.is_err() {
-        std::fs::remove_file(&part).ok();
-    }
-    result
+    crate::atomic_file::write_via_part(path, |writer| match member {
+        None => write_synthetic(opts, writer),
+        Some(member) => write_family_member(opts, member, writer),
+    })
 }
 
 fn write_layout(layout: &Layout, out: impl Write) -> io::Result<SynthStats> {

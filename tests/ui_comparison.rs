@@ -72,6 +72,14 @@ fn open_scenario(h: &mut Harness<'static, HeapsightApp>, scenario: &str, names: 
     wait_idle(h);
 }
 
+/// Two snapshots of one process open on the Findings; the Summary is one click away (View).
+fn show_summary(h: &mut Harness<'static, HeapsightApp>) {
+    if h.state().state().view != View::Summary {
+        h.state_mut().push_command(Command::SetView(View::Summary));
+        wait_idle(h);
+    }
+}
+
 fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
     // A view starts its job when first drawn, so idle means idle for a few frames in a row.
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -322,6 +330,7 @@ fn snapshot_of(h: &Harness<'static, HeapsightApp>, doc: DocId) -> Arc<Snapshot> 
 
 /// Picks `label` in the Summary's range filter box (as a user does: open it, click).
 fn pick_range(h: &mut Harness<'static, HeapsightApp>, label: &str) {
+    show_summary(h);
     h.get_by_label(RANGE_BOX_LABEL).click();
     // One frame takes the click, the next shows the list.
     h.step();
@@ -407,6 +416,7 @@ fn summary_filter_objects_allocated_between_matches_devtools() {
             "the Summary shows the target"
         );
         assert!(h.state_mut().summary_mut().range_shown().is_none());
+        show_summary(&mut h);
         h.get_by_label(RANGE_BOX_LABEL);
         assert_eq!(
             offered_labels(&mut h),

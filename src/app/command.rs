@@ -37,6 +37,8 @@ pub enum PaneId {
     Search,
     /// The Duplicated strings view.
     Strings,
+    /// The leak doctor's findings.
+    Findings,
 }
 
 /// The views (DevTools "perspectives") the main area can show.
@@ -47,6 +49,8 @@ pub enum View {
     /// Objects grouped by constructor.
     #[default]
     Summary,
+    /// The leak doctor: root causes with their holders, growth and fixes.
+    Findings,
     /// New and deleted objects per constructor between baseline and target.
     Comparison,
     /// Both Summaries aligned by class, with deltas.
@@ -67,7 +71,8 @@ pub enum View {
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
+        Self::Findings,
         Self::Summary,
         Self::Comparison,
         Self::SideBySide,
@@ -83,6 +88,7 @@ impl View {
     pub fn label(self) -> &'static str {
         match self {
             Self::Summary => "Summary",
+            Self::Findings => "Findings",
             Self::Comparison => "Comparison",
             Self::SideBySide => "Side by side",
             Self::Leaks => "Leak candidates",
@@ -102,6 +108,7 @@ impl View {
             "leaks" | "leak-candidates" => return Some(Self::Leaks),
             "graph" | "retainer-graph" | "retainers-graph" => return Some(Self::RetainerGraph),
             "strings" | "duplicated-strings" => return Some(Self::Strings),
+            "doctor" | "leak-doctor" => return Some(Self::Findings),
             _ => {}
         }
         Self::ALL
@@ -172,6 +179,35 @@ pub enum Command {
     ClearIgnoredRetainers,
     /// Show the search panel and focus its text box (Ctrl+F).
     OpenSearch,
+    /// File → Export findings: ask where, then write the leak doctor's report.
+    ExportFindings(ExportFormat),
+}
+
+/// The file formats of File → Export findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The report as Markdown (`heapsight doctor --markdown`).
+    Markdown,
+    /// The report as JSON (`heapsight doctor --json`).
+    Json,
+}
+
+impl ExportFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Markdown => "md",
+            Self::Json => "json",
+        }
+    }
+
+    /// The name of the format in menus and dialogs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Markdown => "Markdown",
+            Self::Json => "JSON",
+        }
+    }
 }
 
 /// Commands collected during a frame.

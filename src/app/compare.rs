@@ -15,6 +15,7 @@ use super::command::{Command, CommandQueue, PaneId, View};
 use super::document::{DocId, Documents};
 use super::jobs::Loads;
 use super::panes::comparison::ComparisonPane;
+use super::panes::findings::FindingsPane;
 use super::panes::leaks::LeaksPane;
 use super::panes::side_by_side::SideBySidePane;
 use super::roles::{self, Role, Roles};
@@ -66,6 +67,8 @@ pub struct Compare {
     pub side_by_side: SideBySidePane,
     /// Leak candidates (three snapshots) or objects allocated between two.
     pub leaks: LeaksPane,
+    /// The leak doctor's findings on the slots' snapshots.
+    pub findings: FindingsPane,
     title: String,
 }
 
@@ -77,12 +80,17 @@ impl Compare {
 
     /// True while a view computes on a worker.
     pub fn is_busy(&self) -> bool {
-        self.comparison.is_busy() || self.side_by_side.is_busy() || self.leaks.is_busy()
+        self.comparison.is_busy()
+            || self.side_by_side.is_busy()
+            || self.leaks.is_busy()
+            || self.findings.is_busy()
     }
 
-    /// Once per frame: collects a slot's dialog and keeps the window title up to date.
+    /// Once per frame: collects a slot's dialog, keeps the window title up to date and the
+    /// diagnosis of the slots' snapshots current.
     pub fn update(&mut self, ctx: &egui::Context, docs: &Documents, commands: &mut CommandQueue) {
         self.roles.poll(commands);
+        self.findings.sync(ctx, docs, &self.roles);
         let title = self.roles.title(docs);
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -97,7 +105,7 @@ impl Compare {
 
     /// True when the slot header should show (a comparison view, or two slots in use).
     pub fn header_wanted(&self, view: View) -> bool {
-        Self::draws(view) || self.roles.in_use() >= 2
+        Self::draws(view) || view == View::Findings || self.roles.in_use() >= 2
     }
 
     /// The slot header.

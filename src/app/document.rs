@@ -78,7 +78,7 @@ impl Source {
 }
 
 /// Identifies an open snapshot for the lifetime of the window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DocId(pub u64);
 
 /// One loaded snapshot.

@@ -91,3 +91,60 @@ impl OpenDialog {
         }
     }
 }
+
+/// A save dialog (File → Export) running on its own thread.
+pub struct SaveDialog {
+    rx: Receiver<Option<PathBuf>>,
+}
+
+impl SaveDialog {
+    /// Shows the native save dialog for one file of type `filter` (`*.ext`), proposing
+    /// `file_name`.
+    pub fn spawn(
+        ctx: &egui::Context,
+        title: &str,
+        file_name: &str,
+        filter: &str,
+        extension: &str,
+    ) -> std::io::Result<Self> {
+        let (tx, rx) = sync_channel(1);
+        let ctx = ctx.clone();
+        let (title, file_name, filter, extension) = (
+            title.to_owned(),
+            file_name.to_owned(),
+            filter.to_owned(),
+            extension.to_owned(),
+        );
+        std::thread::Builder::new()
+            .name("save-dialog".to_owned())
+            .spawn(move || {
+                let picked = rfd::FileDialog::new()
+                    .set_title(title)
+                    .set_file_name(file_name)
+                    .add_filter(filter, &[extension.as_str()])
+                    .save_file()
+                    .map(|p| with_extension(p, &extension));
+                tx.send(picked).ok();
+                ctx.request_repaint();
+            })?;
+        Ok(Self { rx })
+    }
+
+    /// `Some(path)` once the dialog closed with a path, `Some(None)` when cancelled.
+    pub fn try_take(&self) -> Option<Option<PathBuf>> {
+        match self.rx.try_recv() {
+            Ok(path) => Some(path),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => Some(None),
+        }
+    }
+}
+
+/// `path`, with `.extension` added when it has no extension.
+pub fn with_extension(path: PathBuf, extension: &str) -> PathBuf {
+    if path.extension().is_some() {
+        path
+    } else {
+        path.with_extension(extension)
+    }
+}

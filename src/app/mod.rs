@@ -130,6 +130,9 @@ pub fn run(options: StartOptions) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// How long a notice such as "Exported the findings to …" stays.
+const NOTICE_SHOWN_FOR: Duration = Duration::from_secs(8);
+
 /// An error shown in a banner until dismissed.
 #[derive(Clone, Debug)]
 pub struct ErrorBanner {
@@ -178,6 +181,13 @@ pub struct HeapsightApp {
     explore: explore::Explore,
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
+    /// File → Export findings waiting for its save dialog.
+    export: Option<(command::ExportFormat, file_drop::SaveDialog)>,
+    /// A passing message (e.g. "Exported findings to …") and when it appeared.
+    notice: Option<(String, Instant)>,
+    /// Show the Findings first when a diagnosis of related snapshots arrives (false when
+    /// `--view` chose the view).
+    findings_first: bool,
     screenshot: Option<Screenshot>,
     /// Files to load on the first frame.
     initial: Vec<Source>,
@@ -227,6 +237,9 @@ impl HeapsightApp {
 
     fn with_state(mut state: AppState, options: StartOptions) -> Self {
         let mut errors = Vec::new();
+        // `--view`, `--select` and `--summary-filter` say what to show first.
+        let findings_first =
+            options.view.is_none() && options.select.is_none() && options.summary_filter.is_none();
         let about_on_start = options.view.as_deref() == Some("about");
         if let Some(name) = options.view.as_deref().filter(|_| !about_on_start) {
             match View::parse(name) {
@@ -281,6 +294,9 @@ impl HeapsightApp {
             selection: Selection::default(),
             errors,
             dialog: None,
+            export: None,
+            notice: None,
+            findings_first,
             screenshot: None,
             initial,
             pending_select,
@@ -384,6 +400,14 @@ impl HeapsightApp {
         }
         command::shortcuts(&ctx, &mut self.commands);
         self.compare.update(&ctx, &self.docs, &mut self.commands);
+        if self.compare.findings.take_attention()
+            && self.findings_first
+            && matches!(self.state.view, View::Summary | View::Findings)
+        {
+            self.state.view = View::Findings;
+            // The most important finding, with its retainers and graph, is the first answer.
+            self.compare.findings.select_finding(0, &mut self.commands);
+        }
         self.summary.sync(&ctx, &self.docs, &self.compare.roles);
 
         self.layout_ui(ui);
@@ -468,6 +492,12 @@ impl HeapsightApp {
         {
             self.apply_start_range(range);
         }
+        if let Some(picked) = self.export.as_ref().and_then(|(_, d)| d.try_take()) {
+            let format = self.export.take().map(|(f, _)| f);
+            if let (Some(path), Some(format)) = (picked, format) {
+                self.write_findings(&path, format);
+            }
+        }
         if let Some(paths) = self
             .dialog
             .as_ref()
@@ -479,6 +509,58 @@ impl HeapsightApp {
                     .push(Command::Open(paths.into_iter().map(Source::Path).collect()));
             }
         }
+    }
+
+    /// File → Export findings: asks where (the dialog runs on its own thread).
+    fn export_findings(&mut self, ctx: &egui::Context, format: command::ExportFormat) {
+        if self.export.is_some() || self.compare.findings.report().is_none() {
+            return;
+        }
+        let name = format!("heapsight-findings.{}", format.extension());
+        match file_drop::SaveDialog::spawn(
+            ctx,
+            &format!("Export findings as {}", format.label()),
+            &name,
+            format.label(),
+            format.extension(),
+        ) {
+            Ok(dialog) => self.export = Some((format, dialog)),
+            Err(err) => self.errors.push(ErrorBanner {
+                title: "Could not show the Save dialog".to_owned(),
+                message: format!("{err:#}"),
+            }),
+        }
+    }
+
+    /// Writes the leak doctor's report to `path` (complete or not at all).
+    pub fn write_findings(&mut self, path: &std::path::Path, format: command::ExportFormat) {
+        let Some(report) = self.compare.findings.report() else {
+            return;
+        };
+        let text = match format {
+            command::ExportFormat::Markdown => report.markdown(),
+            command::ExportFormat::Json => report.json(),
+        };
+        match crate::atomic_file::write_bytes(path, text.as_bytes()) {
+            Ok(()) => {
+                self.notice = Some((
+                    format!("Exported the findings to {}", path.display()),
+                    Instant::now(),
+                ));
+            }
+            Err(err) => self.errors.push(ErrorBanner {
+                title: format!("Could not export the findings to {}", path.display()),
+                message: err.to_string(),
+            }),
+        }
+    }
+
+    /// The passing message shown under the menu bar, if still current.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < NOTICE_SHOWN_FOR)
+            .map(|(text, _)| text.as_str())
     }
 
     /// `--summary-filter`: the range between two slots' snapshots, for the active one.
@@ -621,6 +703,7 @@ impl HeapsightApp {
                 | Command::OpenSearch => {
                     self.explore.apply(ctx, &command);
                 }
+                Command::ExportFindings(format) => self.export_findings(ctx, format),
                 Command::Quit => {
                     self.loads.cancel_all();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

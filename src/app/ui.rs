@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::format;
 
-use super::command::{Command, OPEN_SHORTCUT, QUIT_SHORTCUT, View};
+use super::command::{Command, ExportFormat, OPEN_SHORTCUT, QUIT_SHORTCUT, View};
 use super::desktop;
 use super::document::Source;
 use super::jobs;
@@ -25,12 +25,18 @@ impl HeapsightApp {
         });
         // With nothing open yet, the central area shows the progress instead (`empty_ui`).
         let banner_progress = self.loads.is_busy() && !self.docs.is_empty();
-        if banner_progress || !self.errors.is_empty() {
+        let notice = self.notice().map(str::to_owned);
+        if banner_progress || !self.errors.is_empty() || notice.is_some() {
             egui::Panel::top("banners").show(ui, |ui| {
                 if banner_progress {
                     self.progress_ui(ui, 240.0);
                 }
                 errors_ui(ui, &self.errors, &mut self.commands);
+                if let Some(notice) = notice {
+                    ui.label(RichText::new(notice).color(Theme::of(ui).weak_text));
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_secs(1));
+                }
             });
         }
         if self.compare.header_wanted(self.state.view) {
@@ -77,6 +83,16 @@ impl HeapsightApp {
             };
             match self.state.view {
                 View::Summary => self.summary.ui(ui, &mut cx),
+                View::Findings => {
+                    // The cards on the left, the selected holder's retainer graph on the right.
+                    let busy = self.explore.ignored.is_busy();
+                    egui::Panel::right("findings_graph")
+                        .resizable(true)
+                        .default_size(ui.available_width() * 0.42)
+                        .min_size(240.0)
+                        .show(ui, |ui| self.explore.graph.ui(ui, &mut cx, busy));
+                    self.compare.findings.ui(ui, &self.docs, cx.commands);
+                }
                 view @ (View::Comparison | View::SideBySide | View::Leaks) => {
                     self.compare
                         .ui(ui, view, &self.docs, cx.selection, cx.commands, focused)
@@ -125,6 +141,24 @@ impl HeapsightApp {
                 });
                 if ui.button("Open Demo Snapshot").clicked() {
                     self.commands.push(Command::Open(vec![Source::demo()]));
+                }
+                ui.separator();
+                let diagnosed = self.compare.findings.report().is_some();
+                for format in [ExportFormat::Markdown, ExportFormat::Json] {
+                    let item = ui
+                        .add_enabled(
+                            diagnosed,
+                            egui::Button::new(format!(
+                                "Export Findings as {}\u{2026}",
+                                format.label()
+                            )),
+                        )
+                        .on_disabled_hover_text(
+                            "Open a snapshot first: the leak doctor diagnoses the open snapshots",
+                        );
+                    if item.clicked() {
+                        self.commands.push(Command::ExportFindings(format));
+                    }
                 }
                 ui.separator();
                 let active = self.docs.active().map(|d| d.id);

@@ -5,6 +5,7 @@
 pub mod comparison;
 pub mod containment;
 pub mod dominators;
+pub mod findings;
 pub mod graph_layout;
 pub mod leaks;
 pub mod retainer_graph;

@@ -34,7 +34,7 @@ use serde::Serialize;
 
 use super::{NodeIdx, Snapshot, id_agreement};
 
-pub use text::{findings_markdown, kinds_help, path_text};
+pub use text::{finding_markdown, findings_markdown, kinds_help, path_text};
 
 /// What kind of root cause a finding names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -250,47 +250,55 @@ pub fn findings_markdown(d: &Diagnosis) -> String {
         out.push_str("No findings: nothing grew and no leak pattern was seen.\n");
     }
     for (i, f) in d.findings.iter().enumerate() {
-        out.push_str(&format!(
-            "## {}. [{}] {}\n\n- kind: `{}`\n- holder: {} `{}` @{}{}\n",
-            i + 1,
-            f.severity.as_str(),
-            f.title,
-            f.kind.as_str(),
-            f.holder.class_name,
-            f.holder.name,
-            f.holder.id,
-            f.holder
-                .event
-                .as_ref()
-                .map(|e| format!(", event '{e}'"))
-                .unwrap_or_default()
-        ));
-        let growth: Vec<String> = f
-            .growth
-            .iter()
-            .map(|g| {
-                format!(
-                    "{}: {} {} ({})",
-                    d.snapshots.get(g.snapshot).map_or("", |s| s.file.as_str()),
-                    format::count(g.count),
-                    f.unit,
-                    format::bytes(g.retained_size)
-                )
-            })
-            .collect();
-        out.push_str(&format!("- growth: {}\n", growth.join("; ")));
-        out.push_str(&format!("- path: {}\n", path_text(f)));
-        out.push_str("\n| held class | count | retained |\n|---|---:|---:|\n");
-        for h in f.held_classes.iter().take(10) {
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                h.class_name.replace('|', "\\|"),
-                format::count(u64::from(h.count)),
-                format::bytes(h.retained_size)
-            ));
-        }
-        out.push_str(&format!("\n{}\n\n**Fix:** {}\n\n", f.explanation, f.fix));
+        out.push_str(&finding_markdown(d, i, f));
     }
+    out
+}
+
+/// One finding as a Markdown section (`## n. [severity] title`, facts, held classes,
+/// explanation and fix), as [`findings_markdown`] writes it and "Copy as Markdown" copies it.
+pub fn finding_markdown(d: &Diagnosis, i: usize, f: &super::Finding) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "## {}. [{}] {}\n\n- kind: `{}`\n- holder: {} `{}` @{}{}\n",
+        i + 1,
+        f.severity.as_str(),
+        f.title,
+        f.kind.as_str(),
+        f.holder.class_name,
+        f.holder.name,
+        f.holder.id,
+        f.holder
+            .event
+            .as_ref()
+            .map(|e| format!(", event '{e}'"))
+            .unwrap_or_default()
+    ));
+    let growth: Vec<String> = f
+        .growth
+        .iter()
+        .map(|g| {
+            format!(
+                "{}: {} {} ({})",
+                d.snapshots.get(g.snapshot).map_or("", |s| s.file.as_str()),
+                format::count(g.count),
+                f.unit,
+                format::bytes(g.retained_size)
+            )
+        })
+        .collect();
+    out.push_str(&format!("- growth: {}\n", growth.join("; ")));
+    out.push_str(&format!("- path: {}\n", path_text(f)));
+    out.push_str("\n| held class | count | retained |\n|---|---:|---:|\n");
+    for h in f.held_classes.iter().take(10) {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            h.class_name.replace('|', "\\|"),
+            format::count(u64::from(h.count)),
+            format::bytes(h.retained_size)
+        ));
+    }
+    out.push_str(&format!("\n{}\n\n**Fix:** {}\n\n", f.explanation, f.fix));
     out
 }
 
