@@ -17,5 +17,6 @@ mod ui;
 mod ui_comparison;
 #[cfg(feature = "gui")]
 mod ui_desktop;
+mod ui_findings;
 #[cfg(feature = "gui")]
 mod ui_graph;

@@ -464,12 +464,20 @@ fn member_row_ui(
         } else {
             super::super::widgets::shorten(&name).into_owned()
         };
-        let r = ui.add(
+        let name = ui.add(
             egui::Label::new(RichText::new(label).color(theme.class_name))
                 .sense(egui::Sense::click()),
         );
-        ui.label(RichText::new(format!("@{}", snapshot.node_id(n))).color(theme.weak_text));
+        let id = ui.add(
+            egui::Label::new(
+                RichText::new(format!("@{}", snapshot.node_id(n))).color(theme.weak_text),
+            )
+            .sense(egui::Sense::click()),
+        );
         ui.label(RichText::new(format::bytes(snapshot.retained_size(n))).color(theme.weak_text));
+        let r = name
+            .union(id)
+            .on_hover_text("Select it: its retainers and graph");
         if r.clicked() {
             select_in(commands, doc, n);
         }
