@@ -17,7 +17,8 @@ pub const PATH_HOPS: usize = 8;
 /// One retainer hop of a path: the retaining object's class and the edge it holds us by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Hop {
-    /// Class of the retaining object.
+    /// Class of the retaining object; for a closure its function name (`onConfig`), as the
+    /// Retainers pane names it.
     pub class_name: String,
     /// The edge, as DevTools labels it, with element indexes and digits folded (`[]`, `#`).
     pub edge: String,
@@ -186,7 +187,7 @@ pub fn path_signature(s: &Snapshot, n: NodeIdx) -> Vec<Hop> {
             break;
         };
         path.push(Hop {
-            class_name: s.class_name(from).to_owned(),
+            class_name: hop_name(s, from),
             edge: folded_edge_label(s, e),
         });
         if s.distance(from) <= 1 || from == s.root() {
@@ -195,6 +196,19 @@ pub fn path_signature(s: &Snapshot, n: NodeIdx) -> Vec<Hop> {
         cur = from;
     }
     path
+}
+
+/// A retainer's name in a path: closures by function name, other objects by class.
+fn hop_name(s: &Snapshot, n: NodeIdx) -> String {
+    if s.node_type_name(n) != "closure" {
+        return s.class_name(n).to_owned();
+    }
+    let name = s.node_name(n);
+    if name.is_empty() {
+        "(anonymous function)".to_owned()
+    } else {
+        name.into_owned()
+    }
 }
 
 fn folded_edge_label(s: &Snapshot, e: super::EdgeIdx) -> String {

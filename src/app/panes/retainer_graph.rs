@@ -19,7 +19,7 @@ use super::super::ignore::{ignore_menu_ui, ignored_line_ui};
 use super::super::jobs::{Poll, Promise};
 use super::super::theme::{self, GraphTheme, Theme};
 use super::graph_layout::{self, GraphLayout, Subgraph, SubgraphNode};
-use super::{PaneContext, class_at_id};
+use super::{PaneContext, object_at_id};
 
 /// Nodes shown at first; "Show more" doubles it.
 pub const DEFAULT_NODE_CAP: usize = 24;
@@ -229,7 +229,7 @@ impl RetainerGraphPane {
                 return;
             };
             ui.label(RichText::new("of").color(theme.weak_text));
-            ui.label(RichText::new(class_at_id(&snapshot, target)).color(theme.class_name));
+            ui.label(RichText::new(object_at_id(&snapshot, target)).color(theme.class_name));
             if let Some(layout) = self.layout() {
                 ui.label(
                     RichText::new(format!(
@@ -461,7 +461,7 @@ impl RetainerGraphPane {
             let ignored = self.view.is_node_ignored(n);
             let id = ui.make_persistent_id(("graph_node", n.0));
             let response = ui.interact(r.intersect(rect), id, Sense::click());
-            let label = class_at_id(snapshot, n);
+            let label = object_at_id(snapshot, n);
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &label));
             let is_target = layout.target == Some(i);
             let is_selected = selected == Some(n);
