@@ -4,7 +4,6 @@
 //! and Help → About names the version, the commit and the DevTools version.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use egui_kittest::Harness;
@@ -33,21 +32,7 @@ fn harness_from_args(files: &[PathBuf]) -> Harness<'static, HeapsightApp> {
 }
 
 fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let mut idle_frames = 0;
-    while idle_frames < 4 {
-        h.step();
-        if h.state().is_busy() {
-            idle_frames = 0;
-            std::thread::sleep(Duration::from_millis(10));
-        } else {
-            idle_frames += 1;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the app stayed busy for 3 minutes"
-        );
-    }
+    crate::util::wait_app_idle(h);
 }
 
 /// The file name of the snapshot in `role`'s slot.

@@ -3,8 +3,6 @@
 //! retainer graph follow); a held class lists its objects; File → Export findings writes the
 //! report; healthy snapshots show no leak and stay on the Summary.
 
-use std::time::{Duration, Instant};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use heapsight::app::command::{Command, ExportFormat, View};
@@ -29,21 +27,7 @@ fn open(scenario: &str, names: &[&str]) -> Harness<'static, HeapsightApp> {
 }
 
 fn wait_idle(h: &mut Harness<'static, HeapsightApp>) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let mut idle_frames = 0;
-    while idle_frames < 4 {
-        h.step();
-        if h.state().is_busy() {
-            idle_frames = 0;
-            std::thread::sleep(Duration::from_millis(10));
-        } else {
-            idle_frames += 1;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the app stayed busy for 3 minutes"
-        );
-    }
+    crate::util::wait_app_idle(h);
 }
 
 #[test]

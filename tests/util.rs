@@ -329,3 +329,23 @@ pub fn within_secs<T: Send + 'static>(
     rx.recv_timeout(std::time::Duration::from_secs(secs))
         .unwrap_or_else(|e| panic!("{what}: no answer within {secs} s ({e})"))
 }
+
+/// Steps the app until nothing has been busy for four frames in a row (a view starts its job
+/// when first drawn); fails after three minutes.
+pub fn wait_app_idle(h: &mut egui_kittest::Harness<'static, heapsight::app::HeapsightApp>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let mut idle_frames = 0;
+    while idle_frames < 4 {
+        h.step();
+        if h.state().is_busy() {
+            idle_frames = 0;
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        } else {
+            idle_frames += 1;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the app stayed busy for 3 minutes"
+        );
+    }
+}
