@@ -17,6 +17,7 @@ mod ui;
 mod ui_comparison;
 #[cfg(feature = "gui")]
 mod ui_desktop;
+#[cfg(feature = "gui")]
 mod ui_findings;
 #[cfg(feature = "gui")]
 mod ui_graph;
