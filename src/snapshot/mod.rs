@@ -31,6 +31,7 @@ mod dominators;
 mod error;
 mod filters;
 mod graph;
+pub mod heapprofile;
 pub mod leaks;
 mod meta;
 mod names;
