@@ -72,7 +72,7 @@ impl std::error::Error for ProfileError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ProfileErrorKind::Io(e) => Some(e),
-            ProfileErrorKind::Json(e) => Some(e),
+            // The message already carries serde's description.
             _ => None,
         }
     }
