@@ -520,6 +520,14 @@ impl Input<'_> {
                 }
                 level.field += 1;
             } else {
+                if b == b'[' {
+                    return Err(trace_err(format!(
+                        "a \"trace_tree\" record has {} values before its children array, but trace_node_fields puts children at {} (byte {})",
+                        level.field,
+                        layout.node_children,
+                        self.offset().saturating_sub(1)
+                    )));
+                }
                 let value = self.integer_after(b)?;
                 level.values[level.field] = value;
                 level.field += 1;
