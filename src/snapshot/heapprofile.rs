@@ -12,77 +12,16 @@
 //! Lines and columns are shown 1-based, as DevTools shows them.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
+
+use super::error::{Error, ErrorKind, Result};
 
 /// Deepest nesting of JSON arrays and objects accepted (a node costs two levels: about
 /// 10 000 stack frames, far beyond V8's sampling depth of 128).
 const MAX_NESTING: usize = 20_000;
-
-/// What is wrong with a heap profile.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ProfileErrorKind {
-    /// The file could not be read (or does not decompress).
-    #[error("cannot read the file: {0}")]
-    Io(#[from] std::io::Error),
-    /// The bytes are not JSON, or not a heap profile's JSON.
-    #[error("not a sampling heap profile ({0})")]
-    Json(#[from] serde_json::Error),
-    /// The JSON nests deeper than any real profile.
-    #[error("not a sampling heap profile (JSON nested deeper than {MAX_NESTING} levels)")]
-    TooDeep,
-    /// The parser thread could not start or failed.
-    #[error("cannot parse the profile: {0}")]
-    Internal(String),
-}
-
-/// A failure to load a heap profile: what went wrong and in which file.
-#[derive(Debug)]
-pub struct ProfileError {
-    path: Option<PathBuf>,
-    kind: ProfileErrorKind,
-}
-
-impl ProfileError {
-    /// What went wrong.
-    pub fn kind(&self) -> &ProfileErrorKind {
-        &self.kind
-    }
-
-    /// The file, if known.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-}
-
-impl fmt::Display for ProfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(path) => write!(f, "{} in {}", self.kind, path.display()),
-            None => write!(f, "{}", self.kind),
-        }
-    }
-}
-
-impl std::error::Error for ProfileError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ProfileErrorKind::Io(e) => Some(e),
-            // The message already carries serde's description.
-            _ => None,
-        }
-    }
-}
-
-impl From<ProfileErrorKind> for ProfileError {
-    fn from(kind: ProfileErrorKind) -> Self {
-        Self { path: None, kind }
-    }
-}
 
 /// A function (call frame) of a heap profile, as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -212,6 +151,10 @@ enum ScriptId {
     Missing,
 }
 
+fn not_a_profile(message: String) -> Error {
+    Error::new(ErrorKind::NotAProfile(message))
+}
+
 /// Deepest nesting of arrays and objects in JSON text (strings skipped).
 fn nesting_depth(bytes: &[u8]) -> usize {
     let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
@@ -239,31 +182,31 @@ fn nesting_depth(bytes: &[u8]) -> usize {
 }
 
 impl HeapProfile {
-    /// Loads a `.heapprofile` (or a gzip-compressed one).
-    pub fn load_path(path: &Path) -> Result<Self, ProfileError> {
-        let attach = |kind: ProfileErrorKind| ProfileError {
-            path: Some(path.to_path_buf()),
-            kind,
-        };
-        let bytes = std::fs::read(path).map_err(|e| attach(e.into()))?;
-        Self::from_bytes(&bytes).map_err(|e| attach(e.kind))
+    /// Loads a `.heapprofile` (or a gzip-compressed one). Errors name the file; a file
+    /// that is not a profile is [`ErrorKind::NotAProfile`].
+    pub fn load_path(path: &Path) -> Result<Self> {
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io(e)).with_path(path))?;
+        Self::from_bytes(&bytes).map_err(|e| e.with_path(path))
     }
 
     /// Parses a profile from bytes (plain JSON or gzip).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProfileError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let inflated;
         let json = if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
             flate2::read::MultiGzDecoder::new(bytes)
                 .read_to_end(&mut out)
-                .map_err(ProfileErrorKind::Io)?;
+                .map_err(|e| Error::new(ErrorKind::Gzip(e.to_string())))?;
             inflated = out;
             &inflated[..]
         } else {
             bytes
         };
         if nesting_depth(json) > MAX_NESTING {
-            return Err(ProfileErrorKind::TooDeep.into());
+            return Err(not_a_profile(format!(
+                "JSON nested deeper than {MAX_NESTING} levels"
+            )));
         }
         // serde recurses per nesting level: parse (and drop the raw tree) on a thread with a
         // stack big enough for MAX_NESTING levels.
@@ -271,18 +214,19 @@ impl HeapProfile {
             std::thread::Builder::new()
                 .name("heapsight-heapprofile".into())
                 .stack_size(256 << 20)
-                .spawn_scoped(scope, || -> Result<Self, ProfileError> {
+                .spawn_scoped(scope, || -> Result<Self> {
                     let mut de = serde_json::Deserializer::from_slice(json);
                     de.disable_recursion_limit();
-                    let raw = RawProfile::deserialize(&mut de).map_err(ProfileErrorKind::Json)?;
-                    de.end().map_err(ProfileErrorKind::Json)?;
+                    let json_err = |e: serde_json::Error| not_a_profile(e.to_string());
+                    let raw = RawProfile::deserialize(&mut de).map_err(json_err)?;
+                    de.end().map_err(json_err)?;
                     let profile = Self::from_raw(&raw);
                     drop_deep(raw.head);
                     Ok(profile)
                 })
-                .map_err(|e| ProfileErrorKind::Internal(e.to_string()))?
+                .map_err(|e| Error::new(ErrorKind::Io(e)))?
                 .join()
-                .map_err(|_| ProfileErrorKind::Internal("the parser thread panicked".into()))?
+                .map_err(|_| not_a_profile("the parser failed".to_owned()))?
         })
     }
 
@@ -556,9 +500,8 @@ mod tests {
             "[".repeat(MAX_NESTING + 1),
             "]".repeat(MAX_NESTING + 1)
         );
-        assert!(matches!(
-            HeapProfile::from_bytes(deep.as_bytes()).map_err(|e| e.kind),
-            Err(ProfileErrorKind::TooDeep)
-        ));
+        let err = HeapProfile::from_bytes(deep.as_bytes()).expect_err("too deep");
+        assert!(matches!(err.kind(), ErrorKind::NotAProfile(_)), "{err:?}");
+        assert!(err.to_string().contains("nested deeper"), "{err}");
     }
 }
