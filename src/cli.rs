@@ -80,6 +80,16 @@ pub enum Command {
     ///
     /// With --json the output matches DevTools' `getDuplicateStrings()` field for field.
     Strings(StringsArgs),
+    /// DevTools' Allocation view: the functions that allocated, with their allocation count
+    /// and size and what is still alive, for a snapshot written with allocation tracking
+    /// (`node --track-heap-objects`, or a DevTools "Allocations on timeline" recording).
+    ///
+    /// With --json the output matches `node oracle.js FILE --sections allocation
+    /// --top-functions 50 --top-nodes 20` field for field, except devtoolsFrontendVersion.
+    Alloc(AllocArgs),
+    /// A sampling heap profile (.heapprofile, from `node --heap-prof` or DevTools'
+    /// "Allocation sampling"): the bytes sampled, and the functions by self size.
+    Profile(ProfileArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -190,6 +200,35 @@ pub struct LeaksArgs {
     pub top_classes: usize,
 }
 
+/// Arguments of `alloc`.
+#[derive(Debug, Args)]
+pub struct AllocArgs {
+    /// The snapshot (.heapsnapshot, .heaptimeline, or gzip-compressed).
+    pub file: PathBuf,
+    /// Print JSON (the oracle's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Functions listed (JSON: with their callers).
+    #[arg(long, default_value_t = 50)]
+    pub top_functions: usize,
+    /// Allocation stacks of this many of the largest objects (JSON only).
+    #[arg(long, default_value_t = 20)]
+    pub top_nodes: usize,
+}
+
+/// Arguments of `profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The sampling heap profile (.heapprofile, or gzip-compressed).
+    pub file: PathBuf,
+    /// Print JSON (every function) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Functions listed in the table.
+    #[arg(long, default_value_t = 30)]
+    pub top: usize,
+}
+
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -225,6 +264,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Leaks(args) => leaks(&args),
         Command::Doctor(args) => doctor(&args),
         Command::Strings(args) => strings(&args),
+        Command::Alloc(args) => alloc(&args),
+        Command::Profile(args) => profile(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
     }
@@ -667,6 +708,124 @@ fn synth(args: &SynthArgs) -> anyhow::Result<ExitCode> {
             started.elapsed().as_secs_f64()
         ))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says why a snapshot has no Allocation view.
+const NO_ALLOCATION_DATA: &str = "has no allocation data: it was written without allocation tracking \
+(run node with --track-heap-objects, or record \"Allocations on timeline\" with \"Allocation stack traces\" in DevTools)";
+
+fn alloc(args: &AllocArgs) -> anyhow::Result<ExitCode> {
+    let snap = load(&args.file)?;
+    if args.json {
+        print(&report::to_json_string(
+            &snap.allocation_report(args.top_functions, args.top_nodes),
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !snap.has_allocation_data() {
+        print(&format!("{} {NO_ALLOCATION_DATA}\n", args.file.display()))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = snap.allocation_functions();
+    let (count, size, live_count, live_size) = rows.iter().fold((0, 0, 0, 0), |t, r| {
+        (
+            t.0 + r.count,
+            t.1 + r.size_bytes,
+            t.2 + r.live_count,
+            t.3 + r.live_size_bytes,
+        )
+    });
+    let mut out = format!(
+        "{}: {} functions allocated {} objects ({}); {} of them are live ({})\n\n",
+        args.file.display(),
+        format::count(rows.len() as u64),
+        format::count(count),
+        format::bytes(size),
+        format::count(live_count),
+        format::bytes(live_size),
+    );
+    out.push_str(&format!(
+        "{:<32} {:<44} {:>9} {:>10} {:>10} {:>10}\n",
+        "Function", "Location", "Count", "Size", "Live Count", "Live Size"
+    ));
+    for row in rows.iter().take(args.top_functions) {
+        let f = snap.allocation_function(row.function());
+        out.push_str(&format!(
+            "{:<32} {:<44} {:>9} {:>10} {:>10} {:>10}\n",
+            truncate(f.display_name(), 32),
+            truncate_start(&f.location_label(), 44),
+            format::count(row.count),
+            format::bytes(row.size_bytes),
+            format::count(row.live_count),
+            format::bytes(row.live_size_bytes),
+        ));
+    }
+    if rows.len() > args.top_functions {
+        out.push_str(&format!(
+            "… {} more functions (--top-functions N, or --json)\n",
+            rows.len() - args.top_functions
+        ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps the end of `s` (the file name and line of a long path).
+fn truncate_start(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_owned()
+    } else {
+        let mut t = String::from('…');
+        t.extend(s.chars().skip(n - (max - 1)));
+        t
+    }
+}
+
+fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
+    use crate::snapshot::heapprofile::HeapProfile;
+    let profile = HeapProfile::load_path(&args.file)?;
+    let file = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if args.json {
+        print(&report::to_json_string(&profile.report(&file)))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let total = profile.total_size_bytes();
+    let mut out = format!(
+        "{}: {} sampled in {} stacks ({} samples), {} functions\n\n",
+        args.file.display(),
+        format::bytes(total),
+        format::count(profile.node_count() as u64),
+        format::count(profile.sample_count as u64),
+        format::count(profile.functions.len() as u64),
+    );
+    out.push_str(&format!(
+        "{:<32} {:<44} {:>10} {:>7} {:>10} {:>7}\n",
+        "Function", "Location", "Self Size", "Self %", "Total Size", "Total %"
+    ));
+    for f in profile.functions.iter().take(args.top) {
+        out.push_str(&format!(
+            "{:<32} {:<44} {:>10} {:>7} {:>10} {:>7}\n",
+            truncate(f.frame.display_name(), 32),
+            truncate_start(&f.frame.location_label(), 44),
+            format::bytes(f.self_size_bytes),
+            format::percent(f.self_size_bytes, total),
+            format::bytes(f.total_size_bytes),
+            format::percent(f.total_size_bytes, total),
+        ));
+    }
+    if profile.functions.len() > args.top {
+        out.push_str(&format!(
+            "… {} more functions (--top N, or --json for all)\n",
+            profile.functions.len() - args.top
+        ));
+    }
+    print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod allocation;
 mod bad_input;
 mod chrome;
 mod cli;

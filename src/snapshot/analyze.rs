@@ -25,6 +25,7 @@ use super::parse::Parsed;
 use super::progress::Progress;
 use super::shallow::{self, ShallowInputs};
 use super::strings::StringsOverlay;
+use super::trace;
 use super::{Snapshot, Timings};
 
 fn check_cancel(progress: &Progress) -> Result<()> {
@@ -104,7 +105,13 @@ pub(crate) fn analyze(
         edge_name,
         edge_to,
         locations: raw_locations,
+        trace_node_id,
+        trace_function_infos,
+        trace_tree,
+        samples,
     } = cols;
+    let trace = trace::build(&meta, &trace_function_infos, trace_tree, strings.len())?;
+    drop(trace_function_infos);
 
     progress.set_phase("Propagating DOM state");
     dom::propagate(
@@ -359,5 +366,10 @@ pub(crate) fn analyze(
         weak_maps,
         by_id,
         unreachable_count,
+        trace,
+        trace_node_id,
+        samples,
+        allocation: std::sync::OnceLock::new(),
+        script_names: std::sync::OnceLock::new(),
     })
 }

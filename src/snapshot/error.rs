@@ -46,6 +46,13 @@ pub enum ErrorKind {
     /// The node/edge arrays refer to things that do not exist (bad node or string index).
     #[error("inconsistent heap graph: {0}")]
     Graph(String),
+    /// The allocation traces (`trace_function_infos`, `trace_tree`, the nodes'
+    /// `trace_node_id`) are malformed or refer to things that do not exist.
+    #[error("invalid allocation trace data: {0}")]
+    Trace(String),
+    /// A sampling heap profile (`.heapprofile`) that is not one: bad JSON or a wrong shape.
+    #[error("not a sampling heap profile ({0})")]
+    NotAProfile(String),
     /// The load was cancelled through [`crate::snapshot::Progress::cancel`].
     #[error("loading was cancelled")]
     Cancelled,

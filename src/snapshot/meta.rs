@@ -31,6 +31,12 @@ pub(crate) struct RawMeta {
     pub edge_types: Vec<serde_json::Value>,
     #[serde(default)]
     pub location_fields: Vec<String>,
+    #[serde(default)]
+    pub trace_function_info_fields: Vec<String>,
+    #[serde(default)]
+    pub trace_node_fields: Vec<String>,
+    #[serde(default)]
+    pub sample_fields: Vec<String>,
 }
 
 /// Sentinel for "this type does not exist in this snapshot's type table".
@@ -53,6 +59,10 @@ pub struct Meta {
     pub node_edge_count_offset: usize,
     /// Offset of `detachedness`, if the snapshot has it (V8 9.x and later).
     pub node_detachedness_offset: Option<usize>,
+    /// Offset of `trace_node_id`, if the snapshot has allocation traces
+    /// (`trace_function_count > 0`) and its nodes carry the field (None otherwise, even
+    /// when the field is present: then every value is 0 and is not kept).
+    pub node_trace_node_id_offset: Option<usize>,
     /// Node type names, indexed by the `type` field.
     pub node_types: Vec<String>,
     /// Number of integers per edge in the `edges` array.
@@ -75,6 +85,12 @@ pub struct Meta {
     pub header_edge_count: u64,
     /// Header's `trace_function_count`.
     pub trace_function_count: u64,
+    /// Layout of `trace_function_infos` and `trace_tree` (only when
+    /// `trace_function_count > 0`).
+    pub trace_layout: Option<TraceLayout>,
+    /// Offsets of `timestamp_us` and `last_assigned_id` in a `samples` record, and the
+    /// record width (None when `meta.sample_fields` lacks them).
+    pub sample_layout: Option<SampleLayout>,
     /// Header's `root_index` divided by the node field count (node ordinal of the root).
     pub root_ordinal: u32,
     /// Header's `extra_native_bytes` (0 when absent).
@@ -83,6 +99,47 @@ pub struct Meta {
     pub nt: NodeTypes,
     /// Well-known edge type codes (or [`NO_TYPE`]).
     pub et: EdgeTypes,
+}
+
+/// Where the values of allocation trace records are (offsets looked up by name in
+/// `meta.trace_function_info_fields` and `meta.trace_node_fields`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceLayout {
+    /// Values per `trace_function_infos` record.
+    pub function_info_field_count: usize,
+    /// Offset of `name` (a string index) in a function info record.
+    pub function_name: usize,
+    /// Offset of `script_name` (a string index).
+    pub function_script_name: usize,
+    /// Offset of `script_id`.
+    pub function_script_id: usize,
+    /// Offset of `line` (1-based; 0 when unknown).
+    pub function_line: usize,
+    /// Offset of `column` (1-based; 0 when unknown).
+    pub function_column: usize,
+    /// Values per `trace_tree` node record (the nested `children` array counts as one).
+    pub node_field_count: usize,
+    /// Offset of the trace node's `id` (what objects' `trace_node_id` refers to).
+    pub node_id: usize,
+    /// Offset of `function_info_index` (a record number in `trace_function_infos`).
+    pub node_function_info_index: usize,
+    /// Offset of `count` (allocations at exactly this stack).
+    pub node_count: usize,
+    /// Offset of `size` (bytes allocated at exactly this stack).
+    pub node_size: usize,
+    /// Offset of `children` (a nested array of child records).
+    pub node_children: usize,
+}
+
+/// Where the values of a `samples` record are (`meta.sample_fields`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleLayout {
+    /// Values per record.
+    pub field_count: usize,
+    /// Offset of `timestamp_us`.
+    pub timestamp_us: usize,
+    /// Offset of `last_assigned_id`.
+    pub last_assigned_id: usize,
 }
 
 /// Codes of the node types DevTools treats specially.
@@ -169,6 +226,52 @@ impl Meta {
                 field(&m.location_fields, "column", "location_fields")?,
             ])
         };
+        let trace_layout = if raw.trace_function_count > 0 {
+            let (info, node) = (&m.trace_function_info_fields, &m.trace_node_fields);
+            let what_info = "trace_function_info_fields";
+            let what_node = "trace_node_fields";
+            if !(1..=32).contains(&info.len()) || !(1..=32).contains(&node.len()) {
+                return Err(meta_err(format!(
+                    "unsupported allocation trace field counts: {} function info fields, {} trace node fields",
+                    info.len(),
+                    node.len()
+                )));
+            }
+            Some(TraceLayout {
+                function_info_field_count: info.len(),
+                function_name: field(info, "name", what_info)?,
+                function_script_name: field(info, "script_name", what_info)?,
+                function_script_id: field(info, "script_id", what_info)?,
+                function_line: field(info, "line", what_info)?,
+                function_column: field(info, "column", what_info)?,
+                node_field_count: node.len(),
+                node_id: field(node, "id", what_node)?,
+                node_function_info_index: field(node, "function_info_index", what_node)?,
+                node_count: field(node, "count", what_node)?,
+                node_size: field(node, "size", what_node)?,
+                node_children: field(node, "children", what_node)?,
+            })
+        } else {
+            None
+        };
+        let sample_layout = match (
+            m.sample_fields.iter().position(|f| f == "timestamp_us"),
+            m.sample_fields.iter().position(|f| f == "last_assigned_id"),
+        ) {
+            (Some(timestamp_us), Some(last_assigned_id)) if m.sample_fields.len() <= 32 => {
+                Some(SampleLayout {
+                    field_count: m.sample_fields.len(),
+                    timestamp_us,
+                    last_assigned_id,
+                })
+            }
+            _ => None,
+        };
+        let node_trace_node_id_offset = if trace_layout.is_some() {
+            m.node_fields.iter().position(|f| f == "trace_node_id")
+        } else {
+            None
+        };
         let node_field_count = m.node_fields.len();
         if !(1..=32).contains(&node_field_count) || !(1..=32).contains(&m.edge_fields.len()) {
             return Err(meta_err(format!(
@@ -216,6 +319,7 @@ impl Meta {
             node_self_size_offset: field(&m.node_fields, "self_size", "node_fields")?,
             node_edge_count_offset: field(&m.node_fields, "edge_count", "node_fields")?,
             node_detachedness_offset: m.node_fields.iter().position(|f| f == "detachedness"),
+            node_trace_node_id_offset,
             node_types,
             edge_field_count: m.edge_fields.len(),
             edge_type_offset,
@@ -231,6 +335,8 @@ impl Meta {
                 .edge_count
                 .ok_or_else(|| meta_err("the header has no edge_count"))?,
             trace_function_count: raw.trace_function_count,
+            trace_layout,
+            sample_layout,
             root_ordinal,
             extra_native_bytes: raw.extra_native_bytes.unwrap_or(0.0).max(0.0) as u64,
             nt,

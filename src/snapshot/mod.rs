@@ -16,9 +16,12 @@
 //! class name 4, Summary row 4, id index 4, retained size 8 = **62 bytes per node**.
 //! Bytes per edge: type 1, name 4, target 4, retainer edge 4, retainer node 4 = **17 bytes
 //! per edge**. Plus the string table (the file's strings, UTF-8, once) and per-class member
-//! lists (4 bytes per counted node). The file itself is never held in memory.
+//! lists (4 bytes per counted node). Snapshots written with allocation tracking add their
+//! trace tree and a `trace_node_id` column (4 bytes per node); others pay nothing for it.
+//! The file itself is never held in memory.
 
 mod aggregate;
+pub mod allocation;
 mod analyze;
 pub mod diff;
 mod distance;
@@ -28,6 +31,7 @@ mod dominators;
 mod error;
 mod filters;
 mod graph;
+pub mod heapprofile;
 pub mod leaks;
 mod meta;
 mod names;
@@ -36,22 +40,28 @@ pub mod paths;
 mod progress;
 pub mod query;
 pub mod report;
+mod scripts;
 mod shallow;
 mod strings;
+mod trace;
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
+pub use allocation::{
+    AllocationCallers, AllocationFunction, AllocationIndex, AllocationRow, CallerPath, FunctionIdx,
+};
 pub use diff::{ClassDiff, Diff, diff, id_agreement};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
 pub use filters::StringGroup;
 pub use leaks::{LeakClass, leak_candidates};
-pub use meta::Meta;
+pub use meta::{Meta, SampleLayout, TraceLayout};
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
 pub use paths::{PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths};
 pub use progress::Progress;
@@ -142,6 +152,16 @@ pub struct Snapshot {
     /// Node ordinals sorted by id.
     pub(crate) by_id: Vec<u32>,
     pub(crate) unreachable_count: usize,
+    /// Allocation traces (None unless the snapshot was written with allocation tracking).
+    pub(crate) trace: Option<trace::TraceData>,
+    /// Each node's `trace_node_id` (empty unless `trace` is set and the nodes have the field).
+    pub(crate) trace_node_id: Vec<u32>,
+    /// The raw `samples` array (timeline recordings only).
+    pub(crate) samples: Vec<u64>,
+    /// The allocation view's index, built on first use.
+    pub(crate) allocation: OnceLock<AllocationIndex>,
+    /// Script id -> string index of the script's name, built on first use.
+    pub(crate) script_names: OnceLock<HashMap<u32, u32>>,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -743,7 +763,8 @@ impl Snapshot {
             + cap(&self.class_index)
             + cap(&self.aggregates.node_class)
             + cap(&self.aggregates.members)
-            + cap(&self.by_id);
+            + cap(&self.by_id)
+            + cap(&self.trace_node_id);
         let per_edge = cap(&self.edge_type)
             + cap(&self.edge_name)
             + cap(&self.edge_to)

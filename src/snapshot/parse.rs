@@ -10,9 +10,10 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result, meta_err};
-use super::meta::{Meta, RawHeader};
+use super::meta::{Meta, RawHeader, TraceLayout};
 use super::progress::Progress;
 use super::strings::StringTable;
+use super::trace::{NO_PARENT, TraceTree, trace_err};
 
 /// Size of one chunk handed from the reader thread to the parser.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -34,6 +35,15 @@ pub(crate) struct RawColumns {
     pub edge_to: Vec<u32>,
     /// The raw `locations` array (flat, `location_field_count` values per entry).
     pub locations: Vec<u32>,
+    /// Each node's `trace_node_id` (empty unless the snapshot has allocation traces and
+    /// its nodes carry the field).
+    pub trace_node_id: Vec<u32>,
+    /// The raw `trace_function_infos` array (empty without allocation traces).
+    pub trace_function_infos: Vec<u64>,
+    /// The `trace_tree`, flattened in preorder (empty without allocation traces).
+    pub trace_tree: TraceTree,
+    /// The raw `samples` array (flat, `sample_layout.field_count` values per entry).
+    pub samples: Vec<u64>,
 }
 
 /// Everything read from a file: layout, columns, strings.
@@ -400,6 +410,179 @@ impl Input<'_> {
                 return Ok(emit(&[]));
             }
         }
+    }
+
+    /// Parses a non-negative JSON integer whose first byte, `first`, was just read.
+    fn integer_after(&mut self, first: u8) -> Result<u64> {
+        if !first.is_ascii_digit() {
+            return Err(self.json_err(format!(
+                "expected a non-negative integer but found {}",
+                describe(first)
+            )));
+        }
+        let mut value = u64::from(first - b'0');
+        loop {
+            if self.pos == self.buf.len() && !self.refill()? {
+                return Ok(value);
+            }
+            let b = self.buf[self.pos];
+            if b.is_ascii_digit() {
+                self.pos += 1;
+                value = value
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                    .ok_or_else(|| self.json_err("integer out of range"))?;
+            } else if matches!(b, b'.' | b'e' | b'E' | b'-' | b'+') {
+                self.pos += 1;
+                return Err(self.json_err("expected a non-negative integer"));
+            } else {
+                return Ok(value);
+            }
+        }
+    }
+
+    /// Parses a JSON array of non-negative integers (small arrays: trace function infos,
+    /// samples) into `out`.
+    fn u64_array(&mut self, out: &mut Vec<u64>) -> Result<()> {
+        self.expect(b'[')?;
+        let mut b = self.next_non_ws()?;
+        if b == b']' {
+            return Ok(());
+        }
+        loop {
+            out.push(self.integer_after(b)?);
+            match self.next_non_ws()? {
+                b',' => b = self.next_non_ws()?,
+                b']' => return Ok(()),
+                other => {
+                    return Err(
+                        self.json_err(format!("expected ',' or ']' but found {}", describe(other)))
+                    );
+                }
+            }
+        }
+    }
+
+    /// Parses the nested `trace_tree` (records of `layout.node_field_count` values, the
+    /// `children` value being an array of child records) into preorder columns, without
+    /// recursion. A node gets its ordinal when its `children` array opens, as DevTools'
+    /// `traverseNode` creates a node before visiting its children.
+    fn trace_tree(&mut self, layout: &TraceLayout, tree: &mut TraceTree) -> Result<()> {
+        /// One open array of records.
+        struct Level {
+            /// Ordinal of the node whose children these are ([`NO_PARENT`] at the top).
+            parent: u32,
+            /// Next field of the current record.
+            field: usize,
+            /// Ordinal of the current record's node, once its `children` opened.
+            node: u32,
+            /// Values of the current record read so far.
+            values: [u64; 32],
+        }
+        let width = layout.node_field_count;
+        let cut_short = |input: &Self, field: usize| {
+            trace_err(format!(
+                "a \"trace_tree\" record has {field} values but trace_node_fields has {width} (near byte {})",
+                input.offset()
+            ))
+        };
+        self.expect(b'[')?;
+        let mut b = self.next_non_ws()?;
+        if b == b']' {
+            return Ok(());
+        }
+        let new_level = |parent: u32| Level {
+            parent,
+            field: 0,
+            node: NO_PARENT,
+            values: [0; 32],
+        };
+        let mut levels: Vec<Level> = vec![new_level(NO_PARENT)];
+        loop {
+            // `b` starts the value of field `level.field` of the innermost record.
+            let Some(level) = levels.last_mut() else {
+                return Ok(());
+            };
+            if level.field == layout.node_children {
+                if b != b'[' {
+                    return Err(trace_err(format!(
+                        "a \"trace_tree\" record's children are not an array (found {} at byte {})",
+                        describe(b),
+                        self.offset().saturating_sub(1)
+                    )));
+                }
+                let node = tree.push(level.parent);
+                level.node = node;
+                b = self.next_non_ws()?;
+                if b != b']' {
+                    levels.push(new_level(node));
+                    continue;
+                }
+                level.field += 1;
+            } else {
+                if b == b'[' {
+                    return Err(trace_err(format!(
+                        "a \"trace_tree\" record has {} values before its children array, but trace_node_fields puts children at {} (byte {})",
+                        level.field,
+                        layout.node_children,
+                        self.offset().saturating_sub(1)
+                    )));
+                }
+                let value = self.integer_after(b)?;
+                level.values[level.field] = value;
+                level.field += 1;
+            }
+            // After a value: complete records, close arrays, until the next value starts.
+            loop {
+                let Some(level) = levels.last_mut() else {
+                    return Ok(());
+                };
+                if level.field == width {
+                    // The record is complete (its node exists since its children opened).
+                    let (i, v) = (level.node as usize, &level.values);
+                    tree.id[i] = self.trace_u32(v[layout.node_id], "id")?;
+                    tree.function[i] =
+                        self.trace_u32(v[layout.node_function_info_index], "function_info_index")?;
+                    tree.count[i] = v[layout.node_count];
+                    tree.size[i] = v[layout.node_size];
+                    level.field = 0;
+                    level.node = NO_PARENT;
+                }
+                match self.next_non_ws()? {
+                    b',' => {
+                        b = self.next_non_ws()?;
+                        break;
+                    }
+                    b']' => {
+                        if level.field != 0 {
+                            return Err(cut_short(self, level.field));
+                        }
+                        levels.pop();
+                        match levels.last_mut() {
+                            // The children array of the enclosing record is done.
+                            Some(up) => up.field += 1,
+                            None => return Ok(()),
+                        }
+                    }
+                    other => {
+                        return Err(self.json_err(format!(
+                            "expected ',' or ']' but found {}",
+                            describe(other)
+                        )));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A trace node value that must fit in 32 bits.
+    fn trace_u32(&self, value: u64, what: &str) -> Result<u32> {
+        u32::try_from(value).map_err(|_| {
+            trace_err(format!(
+                "a \"trace_tree\" node has {what} {value}, which is out of range (near byte {})",
+                self.offset()
+            ))
+        })
     }
 
     /// Skips one JSON value (any type, any depth, no recursion), optionally copying its bytes.
@@ -860,6 +1043,36 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 input.progress.set_phase("Reading strings");
                 strings = Some(parse_strings(input)?);
             }
+            b"trace_function_infos" => {
+                let m = header_before(meta.as_ref(), "trace_function_infos")?;
+                input.context = "inside the \"trace_function_infos\" array";
+                if m.trace_layout.is_some() {
+                    input.progress.set_phase("Reading allocation traces");
+                    input.u64_array(&mut cols.trace_function_infos)?;
+                } else {
+                    input.skip_value(None)?;
+                }
+            }
+            b"trace_tree" => {
+                let m = header_before(meta.as_ref(), "trace_tree")?;
+                input.context = "inside the \"trace_tree\" array";
+                if let Some(layout) = m.trace_layout {
+                    input.progress.set_phase("Reading allocation traces");
+                    input.trace_tree(&layout, &mut cols.trace_tree)?;
+                } else {
+                    input.skip_value(None)?;
+                }
+            }
+            b"samples" => {
+                let m = header_before(meta.as_ref(), "samples")?;
+                input.context = "inside the \"samples\" array";
+                if m.sample_layout.is_some() {
+                    input.progress.set_phase("Reading samples");
+                    input.u64_array(&mut cols.samples)?;
+                } else {
+                    input.skip_value(None)?;
+                }
+            }
             b"locations" => {
                 input.context = "inside the \"locations\" array";
                 input.progress.set_phase("Reading locations");
@@ -946,6 +1159,9 @@ fn parse_nodes(
     if m.node_detachedness_offset.is_some() {
         cols.node_detachedness.reserve(cap);
     }
+    if m.node_trace_node_id_offset.is_some() {
+        cols.trace_node_id.reserve(cap);
+    }
     let type_count = m.node_types.len() as u32;
     let header_nodes = m.header_node_count.max(1) as f64;
     let progress = input.progress;
@@ -957,6 +1173,7 @@ fn parse_nodes(
         m.node_edge_count_offset,
     );
     let o_detached = m.node_detachedness_offset;
+    let o_trace = m.node_trace_node_id_offset;
     let mut edge_total: u64 = 0;
     let mut bad_type: Option<(usize, u32)> = None;
     let c = cols;
@@ -977,6 +1194,9 @@ fn parse_nodes(
             edge_total += u64::from(x[o_edges]);
             first
         }));
+        if let Some(o) = o_trace {
+            c.trace_node_id.extend(records.clone().map(|x| x[o]));
+        }
         if let Some(o) = o_detached {
             c.node_detachedness
                 .extend(records.map(|x| (x[o] & 3) as u8));
