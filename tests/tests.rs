@@ -15,6 +15,8 @@ mod paths;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
+mod ui_allocation;
+#[cfg(feature = "gui")]
 mod ui_comparison;
 #[cfg(feature = "gui")]
 mod ui_desktop;

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use crate::snapshot::NodeIdx;
+use crate::snapshot::allocation::CallerPath;
 
 use super::document::{DocId, Source};
 use super::jobs::LoadId;
@@ -39,6 +40,8 @@ pub enum PaneId {
     Strings,
     /// The leak doctor's findings.
     Findings,
+    /// The Allocation view's function table.
+    Allocation,
 }
 
 /// The views (DevTools "perspectives") the main area can show.
@@ -67,11 +70,15 @@ pub enum View {
     Strings,
     /// A node-link drawing of the selected object's retaining paths.
     RetainerGraph,
+    /// Where objects were allocated (snapshots written with allocation tracking).
+    Allocation,
+    /// A sampling heap profile (`.heapprofile`): flame chart and bottom-up table.
+    Profile,
 }
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Findings,
         Self::Summary,
         Self::Comparison,
@@ -82,6 +89,8 @@ impl View {
         Self::Statistics,
         Self::Strings,
         Self::RetainerGraph,
+        Self::Allocation,
+        Self::Profile,
     ];
 
     /// The name shown in the view selector.
@@ -97,6 +106,8 @@ impl View {
             Self::Statistics => "Statistics",
             Self::Strings => "Duplicated strings",
             Self::RetainerGraph => "Retainer graph",
+            Self::Allocation => "Allocation",
+            Self::Profile => "Allocation sampling",
         }
     }
 
@@ -109,6 +120,8 @@ impl View {
             "graph" | "retainer-graph" | "retainers-graph" => return Some(Self::RetainerGraph),
             "strings" | "duplicated-strings" => return Some(Self::Strings),
             "doctor" | "leak-doctor" => return Some(Self::Findings),
+            "alloc" | "allocations" => return Some(Self::Allocation),
+            "profile" | "sampling" | "heap-profile" => return Some(Self::Profile),
             _ => {}
         }
         Self::ALL
@@ -161,6 +174,18 @@ pub enum Command {
     /// Show only the objects of this id range in the active snapshot's Summary (`None`:
     /// all objects); ignored when the range is not offered for that snapshot.
     SetSummaryRange(Option<RangeKey>),
+    /// Show the open heap profile with this index (Allocation sampling view).
+    SetActiveProfile(usize),
+    /// Close the open heap profile with this index.
+    CloseProfile(usize),
+    /// Show in the Summary the live objects allocated through an Allocation row (DevTools'
+    /// allocation stack filter); `label` names it in the filter box.
+    FilterByAllocation {
+        /// The row: the allocating function, then its callers.
+        path: CallerPath,
+        /// `Objects allocated by f (script:line:col)`.
+        label: String,
+    },
     /// Put text on the clipboard.
     CopyText(String),
     /// Hide the error banner with this index.

@@ -13,6 +13,7 @@ use crate::snapshot::{RetainerView, Snapshot};
 use super::command::{Command, View};
 use super::ignore::IgnoredRetainers;
 use super::panes::PaneContext;
+use super::panes::allocation::AllocationPane;
 use super::panes::containment::ContainmentPane;
 use super::panes::dominators::DominatorsPane;
 use super::panes::retainer_graph::RetainerGraphPane;
@@ -35,6 +36,8 @@ pub struct Explore {
     pub search: SearchPane,
     /// Duplicated strings.
     pub strings: StringsPane,
+    /// The Allocation view's function table.
+    pub allocation: AllocationPane,
 }
 
 impl Explore {
@@ -45,6 +48,7 @@ impl Explore {
         self.containment.set_snapshot(snapshot.clone());
         self.dominators.set_snapshot(snapshot.clone());
         self.strings.set_snapshot(snapshot.clone());
+        self.allocation.set_snapshot(snapshot.clone());
         self.search.set_snapshot(snapshot);
     }
 
@@ -67,6 +71,7 @@ impl Explore {
             || self.containment.is_busy()
             || self.dominators.is_busy()
             || self.strings.is_busy()
+            || self.allocation.is_busy()
             || self.search.is_busy()
     }
 

@@ -17,6 +17,7 @@ pub mod file_drop;
 pub mod ignore;
 pub mod jobs;
 pub mod panes;
+pub mod profiles;
 pub mod roles;
 pub mod screenshot;
 pub mod selection;
@@ -179,6 +180,8 @@ pub struct HeapsightApp {
     retainers: RetainersPane,
     compare: Compare,
     explore: explore::Explore,
+    /// Open sampling heap profiles.
+    profiles: profiles::Profiles,
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
     /// File → Export findings waiting for its save dialog.
@@ -287,6 +290,7 @@ impl HeapsightApp {
             retainers: RetainersPane::default(),
             compare: Compare::default(),
             explore: explore::Explore::default(),
+            profiles: profiles::Profiles::default(),
             state,
             docs: Documents::default(),
             loads: Loads::default(),
@@ -314,10 +318,12 @@ impl HeapsightApp {
             || !self.initial.is_empty()
             || self.loads.is_busy()
             // A hidden Summary's tree is only fetched once it is shown again.
-            || (self.state.view == View::Summary && self.summary.is_busy())
+            || (matches!(self.state.view, View::Summary | View::Allocation)
+                && self.summary.is_busy())
             || self.retainers.is_busy()
             || self.compare.is_busy()
             || self.explore.is_busy()
+            || self.profiles.is_busy()
     }
 
     /// The open snapshots.
@@ -330,12 +336,27 @@ impl HeapsightApp {
         &self.errors
     }
 
+    /// The open sampling heap profiles.
+    pub fn profiles(&self) -> &profiles::Profiles {
+        &self.profiles
+    }
+
+    /// The open sampling heap profiles, to change (tests).
+    pub fn profiles_mut(&mut self) -> &mut profiles::Profiles {
+        &mut self.profiles
+    }
+
     /// The shared selection.
     pub fn selection(&self) -> &Selection {
         &self.selection
     }
 
     /// The Summary pane.
+    pub fn summary(&self) -> &SummaryPane {
+        &self.summary
+    }
+
+    /// The Summary pane, to change.
     pub fn summary_mut(&mut self) -> &mut SummaryPane {
         &mut self.summary
     }
@@ -441,6 +462,23 @@ impl HeapsightApp {
     fn poll_jobs(&mut self) {
         if let Some((view, generation)) = self.explore.poll() {
             self.retainers.set_retainer_view(view, generation);
+        }
+        let (failed, arrived) = self.profiles.poll();
+        for e in failed {
+            log::warn!("{}", e.message);
+            self.errors.push(ErrorBanner {
+                title: format!(
+                    "Could not open {}",
+                    e.path.file_name().map_or_else(
+                        || e.path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    )
+                ),
+                message: e.message,
+            });
+        }
+        if arrived {
+            self.state.view = View::Profile;
         }
         for outcome in self.loads.poll() {
             match outcome {
@@ -580,10 +618,9 @@ impl HeapsightApp {
                 }
             }
         };
-        let offered = self
-            .docs
-            .active()
-            .map_or_else(Vec::new, |d| summary_range::offers(&self.docs, roles, d.id));
+        let offered = self.docs.active().map_or_else(Vec::new, |d| {
+            summary_range::offers(&self.docs, roles, d.id, self.summary.ranges().allocation())
+        });
         match key.filter(|k| offered.iter().any(|o| o.key == *k)) {
             Some(key) => self.commands.push(Command::SetSummaryRange(Some(key))),
             None => self.errors.push(ErrorBanner {
@@ -626,10 +663,27 @@ impl HeapsightApp {
             match command {
                 Command::Open(sources) => {
                     for source in sources {
+                        if let Some(path) = source.path().filter(|p| profiles::is_profile_path(p)) {
+                            self.profiles.open(ctx, path.to_path_buf());
+                            continue;
+                        }
                         self.compare.roles.claim(&source);
                         self.loads.start(ctx, source);
                     }
                 }
+                Command::OpenAs { source, .. }
+                    if source.path().is_some_and(profiles::is_profile_path) =>
+                {
+                    // A profile takes no comparison role.
+                    if let Some(path) = source.path() {
+                        self.profiles.open(ctx, path.to_path_buf());
+                    }
+                }
+                Command::SetActiveProfile(index) => {
+                    self.profiles.set_active(index);
+                    self.state.view = View::Profile;
+                }
+                Command::CloseProfile(index) => self.profiles.close(index),
                 Command::OpenAs { role, source } => {
                     self.compare.roles.expect(role, source.clone());
                     self.loads.start(ctx, source);
@@ -679,6 +733,15 @@ impl HeapsightApp {
                 },
                 Command::FocusPane(pane) => self.state.focused = pane,
                 Command::SetView(view) => self.state.view = view,
+                Command::FilterByAllocation { path, label } => {
+                    if let Some(key) = self.summary.offer_allocation(path, label)
+                        && !self
+                            .summary
+                            .choose_range(&self.docs, &self.compare.roles, Some(key))
+                    {
+                        log::warn!("the allocation filter does not apply to the active snapshot");
+                    }
+                }
                 Command::SetSummaryRange(key) => {
                     if !self
                         .summary

@@ -294,3 +294,53 @@ impl CompareTheme {
         }
     }
 }
+
+/// Colours of the flame chart (sampling heap profiles).
+#[derive(Clone, Copy, Debug)]
+pub struct FlameTheme {
+    /// Frames of the user's own scripts (hue varies by function).
+    pub user: [Color32; 4],
+    /// Frames of Node's or the browser's own code (`node:…`, `internal/…`).
+    pub runtime: Color32,
+    /// Frames without a script (`(root)`, `(V8 API)`, natives).
+    pub native: Color32,
+    /// The zoomed frame's ancestors (drawn full width above it).
+    pub ancestor: Color32,
+    /// Text on frames.
+    pub text: Color32,
+}
+
+const FLAME: FlameTheme = FlameTheme {
+    user: [
+        Color32::from_rgb(0xf2, 0x9e, 0x4c),
+        Color32::from_rgb(0xf1, 0xc4, 0x5a),
+        Color32::from_rgb(0xe8, 0x7a, 0x4f),
+        Color32::from_rgb(0xf5, 0xb0, 0x6b),
+    ],
+    runtime: Color32::from_rgb(0x8a, 0xb4, 0xf8),
+    native: Color32::from_rgb(0xbd, 0xc1, 0xc6),
+    ancestor: Color32::from_rgb(0x9a, 0xa0, 0xa6),
+    text: Color32::from_rgb(0x20, 0x21, 0x24),
+};
+
+impl FlameTheme {
+    /// The flame palette (the same in light and dark mode: text is dark on light frames).
+    pub fn of(_ui: &egui::Ui) -> Self {
+        FLAME
+    }
+
+    /// The fill of a frame of function `name` in script `url`: runtime code in blue, the
+    /// user's code in warm colours (stable per function), frames without a script grey.
+    pub fn frame(&self, url: &str, name: &str) -> Color32 {
+        if url.is_empty() {
+            return self.native;
+        }
+        if url.starts_with("node:") || url.starts_with("internal/") {
+            return self.runtime;
+        }
+        let hash = name
+            .bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+        self.user[hash as usize % self.user.len()]
+    }
+}

@@ -11,6 +11,8 @@ use super::desktop;
 use super::document::Source;
 use super::jobs;
 use super::panes::PaneContext;
+use super::panes::allocation;
+use super::panes::summary_range::RangeKey;
 use super::status_bar;
 use super::theme::Theme;
 use super::{ErrorBanner, HeapsightApp};
@@ -45,6 +47,13 @@ impl HeapsightApp {
                     .header_ui(ui, &self.docs, &self.loads, &mut self.commands);
             });
         }
+        // A sampling heap profile: its own view (also when no snapshot is open).
+        if (self.state.view == View::Profile || self.docs.is_empty())
+            && let Some(pane) = self.profiles.active_mut()
+        {
+            egui::CentralPanel::default().show(ui, |ui| pane.ui(ui, &mut self.commands));
+            return;
+        }
         let Some(doc) = self.docs.active() else {
             egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
             return;
@@ -62,6 +71,17 @@ impl HeapsightApp {
                     commands: &mut self.commands,
                     focused,
                 };
+                if snapshot.has_allocation_data() {
+                    // Tracked snapshots: where the selected object was allocated, beside
+                    // what retains it.
+                    egui::Panel::right("allocation_stack")
+                        .resizable(true)
+                        .default_size(360.0)
+                        .min_size(160.0)
+                        .show(ui, |ui| {
+                            allocation::stack_ui(ui, &snapshot, cx.selection.node(), cx.commands);
+                        });
+                }
                 self.retainers.ui(ui, &mut cx);
             });
         self.state.retainers_height = retainers.response.rect.height();
@@ -83,6 +103,39 @@ impl HeapsightApp {
             };
             match self.state.view {
                 View::Summary => self.summary.ui(ui, &mut cx),
+                View::Profile => {
+                    ui.add_space(8.0);
+                    ui.label("No sampling heap profile is open.");
+                    ui.label(
+                        RichText::new(
+                            "Open a .heapprofile file (File \u{2192} Open, or drop it here): \
+                             `node --heap-prof app.js` writes one when the process exits, and \
+                             DevTools' Memory panel saves one from \"Allocation sampling\".",
+                        )
+                        .color(Theme::of(ui).weak_text),
+                    );
+                }
+                View::Allocation => {
+                    // DevTools' Allocation perspective: the functions on top, the Summary of
+                    // the chosen one's live objects below.
+                    let allocation_chosen = matches!(
+                        self.summary.ranges().chosen_option().map(|o| o.key),
+                        Some(RangeKey::AllocatedBy(_))
+                    );
+                    if !allocation_chosen {
+                        self.explore.allocation.clear_chosen();
+                    }
+                    let has_data = cx.snapshot.has_allocation_data();
+                    let height = ui.available_height() * 0.5;
+                    egui::Panel::top("allocation_functions")
+                        .resizable(has_data)
+                        .default_size(height)
+                        .min_size(120.0)
+                        .show(ui, |ui| self.explore.allocation.ui(ui, &mut cx));
+                    if has_data {
+                        self.summary.ui(ui, &mut cx);
+                    }
+                }
                 View::Findings => {
                     // The cards on the left, the selected holder's retainer graph on the right.
                     let busy = self.explore.ignored.is_busy();
@@ -191,11 +244,12 @@ impl HeapsightApp {
         });
     }
 
-    /// The open snapshots, DevTools' sidebar as a combo box.
+    /// The open snapshots and heap profiles, DevTools' sidebar as a combo box.
     fn snapshot_picker_ui(&mut self, ui: &mut Ui) {
-        let Some(active) = self.docs.active() else {
-            return;
-        };
+        let profile = self
+            .profiles
+            .active_index()
+            .filter(|_| self.state.view == View::Profile || self.docs.is_empty());
         let label = |d: &super::document::Document| {
             format!(
                 "{} \u{2014} {} ({})",
@@ -204,18 +258,47 @@ impl HeapsightApp {
                 format::bytes(d.snapshot.total_size())
             )
         };
-        let selected_text = label(active);
-        let active_id = active.id;
+        let profile_label = |p: &super::panes::heap_profile::HeapProfilePane| {
+            format!(
+                "Profile \u{2014} {} ({} sampled)",
+                p.name(),
+                format::bytes(p.profile().total_size_bytes())
+            )
+        };
+        let active_doc = self.docs.active();
+        let selected_text = match (profile, active_doc) {
+            (Some(i), _) => self.profiles.all().get(i).map(profile_label),
+            (None, Some(doc)) => Some(label(doc)),
+            (None, None) => None,
+        };
+        let Some(selected_text) = selected_text else {
+            return;
+        };
+        let active_id = active_doc.map(|d| d.id);
         let picker = egui::ComboBox::from_id_salt("snapshot_picker")
             .selected_text(selected_text)
             .width(360.0)
             .show_ui(ui, |ui| {
                 for doc in self.docs.all() {
                     if ui
-                        .selectable_label(doc.id == active_id, label(doc))
+                        .selectable_label(
+                            profile.is_none() && Some(doc.id) == active_id,
+                            label(doc),
+                        )
                         .clicked()
                     {
                         self.commands.push(Command::SetActive(doc.id));
+                        if profile.is_some() {
+                            self.commands.push(Command::SetView(View::Summary));
+                        }
+                    }
+                }
+                for (i, p) in self.profiles.all().iter().enumerate() {
+                    if ui
+                        .selectable_label(profile == Some(i), profile_label(p))
+                        .clicked()
+                    {
+                        self.commands.push(Command::SetActiveProfile(i));
                     }
                 }
             });
@@ -223,7 +306,16 @@ impl HeapsightApp {
         picker.response.widget_info(|| {
             egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "Snapshot shown")
         });
-        if self.docs.all().len() > 1
+        if let Some(i) = profile {
+            if ui
+                .small_button("\u{00D7}")
+                .on_hover_text("Close this profile")
+                .clicked()
+            {
+                self.commands.push(Command::CloseProfile(i));
+            }
+        } else if let Some(active_id) = active_id
+            && self.docs.all().len() > 1
             && ui
                 .small_button("\u{00D7}")
                 .on_hover_text("Close this snapshot")

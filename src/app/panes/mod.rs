@@ -2,11 +2,13 @@
 //! shared selection and the active snapshot through a [`PaneContext`], and talks to the rest
 //! of the app only by pushing [`Command`]s.
 
+pub mod allocation;
 pub mod comparison;
 pub mod containment;
 pub mod dominators;
 pub mod findings;
 pub mod graph_layout;
+pub mod heap_profile;
 pub mod leaks;
 pub mod retainer_graph;
 pub mod retainers;

@@ -16,6 +16,7 @@ use egui_extras::Column;
 use rayon::slice::ParallelSliceMut as _;
 
 use crate::format;
+use crate::snapshot::allocation::CallerPath;
 use crate::snapshot::{Aggregates, EdgeIdx, EdgeKind, NodeIdx, Snapshot};
 
 use super::super::command::{Command, CommandQueue, PaneId};
@@ -315,6 +316,13 @@ impl SummaryPane {
         self.ranges.choose(docs, roles, doc, key)
     }
 
+    /// Offers the live objects of an Allocation row of the shown snapshot in the filter box
+    /// and returns the key that chooses it (None with no snapshot shown).
+    pub fn offer_allocation(&mut self, path: CallerPath, label: String) -> Option<RangeKey> {
+        let (doc, _) = self.shown.as_ref()?;
+        Some(self.ranges.offer_allocation(*doc, path, label))
+    }
+
     /// The range filter: what it offers, what is chosen and computed.
     pub fn ranges(&self) -> &RangeFilter {
         &self.ranges
@@ -549,6 +557,7 @@ impl SummaryPane {
                             range.min_exclusive, range.max_inclusive
                         ),
                         RangeKey::DuplicatedStrings => "String objects whose text another string object repeats (DevTools' \"Duplicated strings\")".to_owned(),
+                        RangeKey::AllocatedBy(_) => "Live objects whose allocation stack passes through the row chosen in the Allocation view (DevTools' allocation stack filter)".to_owned(),
                     });
                     ui.label(
                         RichText::new(format!("\u{00B7} {constructors}")).color(theme.weak_text),

@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use crate::snapshot::allocation::CallerPath;
 use crate::snapshot::{Aggregates, Snapshot};
 
 use super::super::document::{DocId, Document, Documents};
@@ -37,6 +38,22 @@ pub enum RangeKey {
     },
     /// Strings whose text another string object repeats (needs no other snapshot).
     DuplicatedStrings,
+    /// Live objects allocated through the Allocation row chosen last (the number tells
+    /// one choice from the next, so results are not mixed up).
+    AllocatedBy(u32),
+}
+
+/// The Allocation row whose objects the Summary may show: offered for one snapshot.
+#[derive(Clone, Debug)]
+pub struct AllocationOffer {
+    /// The snapshot whose Allocation view it came from.
+    pub doc: DocId,
+    /// Tells this choice from earlier ones (the key's number).
+    pub generation: u32,
+    /// The row: the allocating function, then its callers.
+    pub path: CallerPath,
+    /// `Objects allocated by f (script:line:col)`.
+    pub label: String,
 }
 
 /// The label of the "Duplicated strings" entry, as in DevTools.
@@ -51,6 +68,7 @@ pub struct RangeOption {
     pub label: String,
     after: Option<Arc<Snapshot>>,
     upto: Arc<Snapshot>,
+    allocation: Option<CallerPath>,
 }
 
 impl std::fmt::Debug for RangeOption {
@@ -80,19 +98,41 @@ pub struct RangeResult {
 }
 
 /// The filters offered for the Summary of `shown`: the id ranges (none with a single
-/// snapshot open), then "Duplicated strings".
-pub fn offers(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption> {
+/// snapshot open), "Duplicated strings", then the Allocation row chosen for it, if any.
+pub fn offers(
+    docs: &Documents,
+    roles: &Roles,
+    shown: DocId,
+    allocation: Option<&AllocationOffer>,
+) -> Vec<RangeOption> {
     let Some(shown_doc) = roles::find(docs, shown) else {
         return Vec::new();
     };
-    let duplicated = RangeOption {
+    let mut out = id_ranges(docs, roles, shown);
+    out.push(RangeOption {
         key: RangeKey::DuplicatedStrings,
         label: DUPLICATED_STRINGS.to_owned(),
         after: None,
         upto: Arc::clone(&shown_doc.snapshot),
-    };
+        allocation: None,
+    });
+    if let Some(offer) = allocation.filter(|o| o.doc == shown) {
+        out.push(RangeOption {
+            key: RangeKey::AllocatedBy(offer.generation),
+            label: offer.label.clone(),
+            after: None,
+            upto: Arc::clone(&shown_doc.snapshot),
+            allocation: Some(offer.path.clone()),
+        });
+    }
+    out
+}
+
+/// The "Objects allocated before / between" ranges offered for `shown` (none with a single
+/// snapshot open).
+fn id_ranges(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption> {
     if docs.all().len() < 2 {
-        return vec![duplicated];
+        return Vec::new();
     }
     let mut chain: Vec<&Document> = Vec::new();
     for role in Role::ALL {
@@ -125,9 +165,9 @@ pub fn offers(docs: &Documents, roles: &Roles, shown: DocId) -> Vec<RangeOption>
             label,
             after: after.map(|a| Arc::clone(&a.snapshot)),
             upto: Arc::clone(&upto.snapshot),
+            allocation: None,
         });
     }
-    out.push(duplicated);
     out
 }
 
@@ -175,6 +215,13 @@ fn compute(shown: DocId, snapshot: &Snapshot, option: &RangeOption) -> RangeResu
             (min_exclusive, max_inclusive, aggregates)
         }
         RangeKey::DuplicatedStrings => (0, 0, snapshot.aggregates_of_duplicated_strings()),
+        RangeKey::AllocatedBy(_) => {
+            let aggregates = option
+                .allocation
+                .as_ref()
+                .map_or_else(Aggregates::default, |p| snapshot.aggregates_allocated_by(p));
+            (0, 0, aggregates)
+        }
     };
     let object_count = aggregates
         .classes()
@@ -206,7 +253,8 @@ pub struct RangeFilter {
     chosen: Vec<(DocId, RangeKey)>,
     results: Vec<Arc<RangeResult>>,
     job: Option<Job>,
-    synced: Option<(u64, Option<DocId>, usize)>,
+    synced: Option<(u64, Option<DocId>, usize, u32)>,
+    allocation: Option<AllocationOffer>,
 }
 
 impl RangeFilter {
@@ -214,13 +262,18 @@ impl RangeFilter {
     /// that no longer apply, starts the job the current choice needs and collects it.
     pub fn sync(&mut self, ctx: &egui::Context, docs: &Documents, roles: &Roles) {
         let active = docs.active().map(|d| d.id);
-        let key = (roles.generation(), active, docs.all().len());
+        let generation = self.allocation.as_ref().map_or(0, |o| o.generation);
+        let key = (roles.generation(), active, docs.all().len(), generation);
         if self.synced != Some(key) {
             self.synced = Some(key);
             self.shown = docs.active().map(|d| (d.id, Arc::clone(&d.snapshot)));
-            self.offered = active.map_or_else(Vec::new, |id| offers(docs, roles, id));
-            let offered =
-                |doc: DocId, key: RangeKey| offers(docs, roles, doc).iter().any(|o| o.key == key);
+            let allocation = self.allocation.as_ref();
+            self.offered = active.map_or_else(Vec::new, |id| offers(docs, roles, id, allocation));
+            let offered = |doc: DocId, key: RangeKey| {
+                offers(docs, roles, doc, allocation)
+                    .iter()
+                    .any(|o| o.key == key)
+            };
             self.chosen.retain(|&(doc, key)| offered(doc, key));
             self.results.retain(|r| offered(r.shown, r.key));
             if self.job.as_ref().is_some_and(|j| !offered(j.shown, j.key)) {
@@ -310,7 +363,10 @@ impl RangeFilter {
         let Some(key) = key else {
             return true;
         };
-        if !offers(docs, roles, doc).iter().any(|o| o.key == key) {
+        if !offers(docs, roles, doc, self.allocation.as_ref())
+            .iter()
+            .any(|o| o.key == key)
+        {
             return false;
         }
         self.chosen.push((doc, key));
@@ -326,6 +382,24 @@ impl RangeFilter {
     /// True while the range chosen for `doc` is being computed.
     pub fn is_pending(&self, doc: DocId) -> bool {
         self.chosen_key(doc).is_some() && self.result_for(doc).is_none()
+    }
+
+    /// Offers the live objects of an Allocation row of snapshot `doc` (replacing the row
+    /// offered before); returns the key to choose it with.
+    pub fn offer_allocation(&mut self, doc: DocId, path: CallerPath, label: String) -> RangeKey {
+        let generation = self.allocation.as_ref().map_or(1, |o| o.generation + 1);
+        self.allocation = Some(AllocationOffer {
+            doc,
+            generation,
+            path,
+            label,
+        });
+        RangeKey::AllocatedBy(generation)
+    }
+
+    /// The Allocation row offered, if any.
+    pub fn allocation(&self) -> Option<&AllocationOffer> {
+        self.allocation.as_ref()
     }
 
     /// Number of results kept (for tests).

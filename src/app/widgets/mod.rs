@@ -64,6 +64,37 @@ impl SortKey {
 
 /// A sortable header cell; clicking sorts by `column` (again: flips the direction).
 /// Returns true when the sort changed.
+/// A sortable column header of a table with its own column type: the title with ▼/▲ when
+/// it is the sort column. Returns true when clicked (the caller flips or changes its sort).
+pub fn sort_button_ui(
+    ui: &mut Ui,
+    title: &str,
+    tooltip: &str,
+    active: Option<bool>,
+    right_aligned: bool,
+) -> bool {
+    let arrow = match active {
+        None => "",
+        Some(true) => " \u{25BC}",
+        Some(false) => " \u{25B2}",
+    };
+    let text = RichText::new(format!("{title}{arrow}")).strong();
+    let layout = if right_aligned {
+        Layout::right_to_left(Align::Center)
+    } else {
+        Layout::left_to_right(Align::Center)
+    };
+    ui.with_layout(layout, |ui| {
+        if right_aligned {
+            ui.add_space(theme::CELL_RIGHT_PADDING);
+        }
+        ui.add(egui::Button::new(text).frame(false).truncate())
+    })
+    .inner
+    .on_hover_text(tooltip)
+    .clicked()
+}
+
 pub fn sort_header_ui(
     ui: &mut Ui,
     title: &str,
@@ -72,29 +103,8 @@ pub fn sort_header_ui(
     sort: &mut SortKey,
     right_aligned: bool,
 ) -> bool {
-    let arrow = if sort.column != column {
-        ""
-    } else if sort.descending {
-        " \u{25BC}"
-    } else {
-        " \u{25B2}"
-    };
-    let text = RichText::new(format!("{title}{arrow}")).strong();
-    let layout = if right_aligned {
-        Layout::right_to_left(Align::Center)
-    } else {
-        Layout::left_to_right(Align::Center)
-    };
-    let response = ui
-        .with_layout(layout, |ui| {
-            if right_aligned {
-                ui.add_space(theme::CELL_RIGHT_PADDING);
-            }
-            ui.add(egui::Button::new(text).frame(false).truncate())
-        })
-        .inner
-        .on_hover_text(tooltip);
-    if response.clicked() {
+    let active = (sort.column == column).then_some(sort.descending);
+    if sort_button_ui(ui, title, tooltip, active, right_aligned) {
         *sort = if sort.column == column {
             SortKey {
                 column,
