@@ -9,6 +9,7 @@ mod comparison;
 mod core;
 mod doctor;
 mod golden;
+mod live;
 mod paths;
 
 #[cfg(feature = "gui")]
