@@ -504,3 +504,145 @@ fn live_disable_sigusr1_is_reported() {
     assert!(matches!(err, Error::InspectorNotOpened { .. }), "{err}");
     assert!(err.to_string().contains("--disable-sigusr1"), "{err}");
 }
+
+/// A fake Chrome on a free loopback port: `/json/list` lists a service worker and a page; the
+/// page's WebSocket answers `Runtime.getHeapUsage` and streams `snapshot` in small chunks for
+/// `takeHeapSnapshot`. Returns the address and a receiver of the handshake's header names.
+fn fake_chrome(snapshot: Vec<u8>) -> (String, mpsc::Receiver<Vec<String>>) {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let (headers_tx, headers_rx) = mpsc::channel();
+    let ws_url = format!("ws://{address}/devtools/page/P1");
+    let sw_url = format!("ws://{address}/devtools/page/SW");
+    std::thread::Builder::new()
+        .name("fake-chrome".to_owned())
+        .spawn(move || {
+            // Two connections: the HTTP list, then the page's WebSocket.
+            for stream in listener.incoming().take(2) {
+                let mut stream = stream.expect("accept");
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .expect("timeout");
+                let mut head = [0u8; 2048];
+                let n = stream.peek(&mut head).expect("peek");
+                let request = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+                if !request.contains("upgrade: websocket") {
+                    stream.read_exact(&mut head[..n]).ok();
+                    let body = serde_json::json!([
+                        { "id": "SW", "type": "service_worker", "title": "sw", "url": "https://example.test/sw.js",
+                          "webSocketDebuggerUrl": sw_url },
+                        { "id": "P1", "type": "page", "title": "Inbox", "url": "https://example.test/",
+                          "webSocketDebuggerUrl": ws_url },
+                    ])
+                    .to_string();
+                    write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .ok();
+                    // Chrome keeps the connection open: so does the fake.
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
+                let mut names = Vec::new();
+                let mut ws = tungstenite::accept_hdr(
+                    stream,
+                    |req: &tungstenite::handshake::server::Request,
+                     resp: tungstenite::handshake::server::Response| {
+                        names = req.headers().keys().map(|k| k.as_str().to_owned()).collect();
+                        Ok(resp)
+                    },
+                )
+                .expect("handshake");
+                headers_tx.send(names).ok();
+                while let Ok(message) = ws.read() {
+                    let Ok(text) = message.to_text() else { break };
+                    let call: serde_json::Value = serde_json::from_str(text).expect("JSON");
+                    let id = call["id"].clone();
+                    let reply = |result: serde_json::Value| {
+                        tungstenite::Message::text(
+                            serde_json::json!({ "id": id, "result": result }).to_string(),
+                        )
+                    };
+                    let event = |method: &str, params: serde_json::Value| {
+                        tungstenite::Message::text(
+                            serde_json::json!({ "method": method, "params": params }).to_string(),
+                        )
+                    };
+                    match call["method"].as_str().unwrap_or("") {
+                        "Runtime.getHeapUsage" => ws
+                            .send(reply(serde_json::json!({ "usedSize": 1000.0, "totalSize": 2000.0 })))
+                            .ok(),
+                        "HeapProfiler.takeHeapSnapshot" => {
+                            for done in [0, 2, 4] {
+                                ws.send(event(
+                                    "HeapProfiler.reportHeapSnapshotProgress",
+                                    serde_json::json!({ "done": done, "total": 4 }),
+                                ))
+                                .ok();
+                            }
+                            for chunk in snapshot.chunks(64) {
+                                let chunk = String::from_utf8(chunk.to_vec()).expect("ASCII");
+                                ws.send(event(
+                                    "HeapProfiler.addHeapSnapshotChunk",
+                                    serde_json::json!({ "chunk": chunk }),
+                                ))
+                                .ok();
+                            }
+                            ws.send(reply(serde_json::json!({}))).ok()
+                        }
+                        _ => ws.send(reply(serde_json::json!({}))).ok(),
+                    };
+                }
+            }
+        })
+        .expect("fake chrome thread");
+    (address, headers_rx)
+}
+
+#[test]
+fn live_chrome_page_target() {
+    let mut b = crate::util::SnapshotBuilder::new();
+    b.gc_roots(3);
+    let window = b.global(5, 40);
+    let marker = b.node("object", "PageMarker", 7, 24);
+    b.prop(window, "marker", marker);
+    let (address, headers) = fake_chrome(b.to_bytes());
+    let options = AttachOptions {
+        target: None,
+        ..options()
+    };
+    let mut notes = Vec::new();
+    let mut session = live::attach(&AttachTo::Address(address), &options, &mut |n| {
+        notes.push(n)
+    })
+    .expect("attach");
+    assert_eq!(session.target().id, "P1");
+    assert_eq!(session.runtime(), live::RuntimeKind::Page);
+    let names = headers
+        .recv_timeout(Duration::from_secs(5))
+        .expect("handshake headers");
+    assert!(
+        !names.iter().any(|n| n.eq_ignore_ascii_case("origin")),
+        "Chrome refuses an Origin header: {names:?}"
+    );
+    let sample = session.memory_sample().expect("heap usage");
+    assert_eq!(
+        (sample.heap_used_bytes, sample.heap_total_bytes),
+        (1000, 2000)
+    );
+    assert_eq!(sample.rss_bytes, None);
+    assert_eq!(session.process_pid().expect("no pid for pages"), None);
+    let mut bytes = Vec::new();
+    let progress = Progress::new();
+    let stats = session
+        .take_heap_snapshot(Preset::DevTools, &mut bytes, &progress)
+        .expect("snapshot");
+    assert_eq!(bytes, b.to_bytes());
+    assert_eq!((stats.objects, progress.fraction()), (4, 1.0));
+    let snap = heapsight::snapshot::load_bytes(&bytes, &Progress::new()).expect("load");
+    assert!(snap.classes().iter().any(|c| c.name == "PageMarker"));
+    assert!(notes.is_empty(), "{notes:?}");
+}

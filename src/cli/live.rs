@@ -207,12 +207,7 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<ExitCode> {
         bail!("--preset {:?}: expected devtools or node", args.preset);
     };
     let mut session = attach(&args.target)?;
-    if session.target().address.ip().is_loopback()
-        && let Some(warning) = session
-            .memory_sample()
-            .ok()
-            .and_then(|s| live::capture::memory_warning(&s, live::capture::mem_available_bytes()))
-    {
+    if let Some(warning) = live::capture::check_memory(&mut session) {
         eprintln!("heapsight: {warning}");
     }
     catch_interrupt();

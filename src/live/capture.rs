@@ -159,6 +159,17 @@ pub fn memory_warning(sample: &MemorySample, available_bytes: Option<u64>) -> Op
     })
 }
 
+/// Measures the target and returns [`memory_warning`]'s warning, for a target on this
+/// machine (a remote target's memory is not this machine's). Measuring errors are ignored:
+/// the capture itself will report a broken connection.
+pub fn check_memory(session: &mut Session) -> Option<String> {
+    if !session.target().address.ip().is_loopback() {
+        return None;
+    }
+    let sample = session.memory_sample().ok()?;
+    memory_warning(&sample, mem_available_bytes())
+}
+
 /// Writes `value` as JSON to `path` through a `.part` file (a `.heapprofile`).
 pub fn write_json(path: &Path, value: &Value) -> Result<()> {
     let io_error = |source| Error::Write {

@@ -224,7 +224,15 @@ pub fn inspector_of_pid(pid: u32, timeout: Duration) -> Result<PidInspector> {
         });
     }
     if cdp::connect(address, Duration::from_secs(1)).is_ok() {
-        return Err(Error::PortInUse { pid, port });
+        if process.sockets_visible() {
+            return Err(Error::PortInUse { pid, port });
+        }
+        // Its sockets are hidden from us: the port may be its own open inspector.
+        // [`super::attach`] compares `process.pid` and reports another owner.
+        return Ok(PidInspector {
+            address,
+            activated: false,
+        });
     }
     procfs::signal_usr1(pid)?;
     let started = Instant::now();
