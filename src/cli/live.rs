@@ -248,10 +248,10 @@ pub fn watch(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let mut count = 0;
     let mut write_error = None;
     if !args.json {
-        eprintln!(
-            "{:>8} {:>11} {:>11} {:>11} {:>11} {:>11}",
+        super::print(&format!(
+            "{:>8} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
             "secs", "heapUsed", "heapTotal", "external", "arrayBufs", "rss"
-        );
+        ))?;
     }
     let json = args.json;
     let result = live::watch_memory(&mut session, interval, &progress, &mut |sample| {

@@ -16,7 +16,8 @@ use super::error::{Error, Result};
 /// How often a blocked read wakes up to check for cancellation.
 pub const POLL: Duration = Duration::from_millis(100);
 
-/// Opens a TCP connection, mapping "refused" to [`Error::ConnectionRefused`].
+/// Opens a TCP connection whose reads and writes time out after `timeout`, mapping
+/// "refused" to [`Error::ConnectionRefused`].
 pub fn connect(address: SocketAddr, timeout: Duration) -> Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&address, timeout).map_err(|e| match e.kind() {
         IoKind::ConnectionRefused => Error::ConnectionRefused { address },
@@ -31,6 +32,14 @@ pub fn connect(address: SocketAddr, timeout: Duration) -> Result<TcpStream> {
         },
     })?;
     stream.set_nodelay(true).ok();
+    stream
+        .set_read_timeout(Some(timeout))
+        .and_then(|()| stream.set_write_timeout(Some(timeout)))
+        .map_err(|source| Error::Network {
+            context: "cannot set up the connection to",
+            address,
+            source,
+        })?;
     Ok(stream)
 }
 
@@ -42,8 +51,6 @@ pub fn get_json(address: SocketAddr, path: &'static str, timeout: Duration) -> R
         address,
         source,
     };
-    stream.set_read_timeout(Some(timeout)).map_err(io)?;
-    stream.set_write_timeout(Some(timeout)).map_err(io)?;
     // Node accepts only an IP literal or `localhost` as Host (DNS-rebinding guard).
     let request =
         format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: application/json\r\n\r\n");
@@ -155,13 +162,6 @@ impl Connection {
     /// 111+ refuses one it was not told to allow).
     pub fn open(address: SocketAddr, path: &str, timeout: Duration) -> Result<Self> {
         let stream = connect(address, timeout)?;
-        let io = |source| Error::Network {
-            context: "cannot set up the connection to",
-            address,
-            source,
-        };
-        stream.set_read_timeout(Some(timeout)).map_err(io)?;
-        stream.set_write_timeout(Some(timeout)).map_err(io)?;
         let url = format!("ws://{address}{path}");
         let (ws, _response) = tungstenite::client(url.as_str(), stream).map_err(|e| {
             let reason = match e {
@@ -175,7 +175,13 @@ impl Connection {
                 reason,
             }
         })?;
-        ws.get_ref().set_read_timeout(Some(POLL)).map_err(io)?;
+        ws.get_ref()
+            .set_read_timeout(Some(POLL))
+            .map_err(|source| Error::Network {
+                context: "cannot set up the connection to",
+                address,
+                source,
+            })?;
         Ok(Self {
             ws,
             address,
@@ -283,7 +289,9 @@ impl Drop for Connection {
 pub fn deadline_check(deadline: Instant, timeout: Duration, what: &str) -> Result<()> {
     if Instant::now() >= deadline {
         return Err(Error::Timeout {
-            what: format!("the answer to {what}"),
+            what: format!(
+                "the answer to {what} (a busy target, e.g. one still writing a cancelled snapshot, answers late)"
+            ),
             secs: timeout.as_secs_f64(),
         });
     }
