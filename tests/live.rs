@@ -646,3 +646,20 @@ fn live_chrome_page_target() {
     assert!(snap.classes().iter().any(|c| c.name == "PageMarker"));
     assert!(notes.is_empty(), "{notes:?}");
 }
+
+#[test]
+fn live_pid_port_held_by_another_process() {
+    let node = node_or_skip!();
+    let Some(_lock) = lock_9229() else { return };
+    // This test's own listener plays the other process holding 9229.
+    let Ok(holder) = std::net::TcpListener::bind("127.0.0.1:9229") else {
+        eprintln!("skipping: cannot bind 127.0.0.1:9229");
+        return;
+    };
+    let mut process = start_node(&node, &[], 0);
+    let err = attach(AttachTo::Pid(process.pid())).unwrap_err();
+    drop(holder);
+    assert!(matches!(err, Error::PortInUse { port: 9229, .. }), "{err}");
+    // No signal was sent: node is still running, without an inspector.
+    assert!(process.child.try_wait().expect("try_wait").is_none());
+}
