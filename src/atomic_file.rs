@@ -22,15 +22,23 @@ pub fn write_via_part<T>(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>,
 ) -> io::Result<T> {
+    write_via_part_with(path, write, |e| e)
+}
+
+/// [`write_via_part`] for a writer with its own error type `E`: the I/O errors of creating,
+/// flushing and renaming the `.part` file become `E` through `io_error`.
+pub fn write_via_part_with<T, E>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T, E>,
+    io_error: impl Fn(io::Error) -> E,
+) -> Result<T, E> {
     let part = part_path(path);
     let result = (|| {
-        let file = File::create(&part)?;
+        let file = File::create(&part).map_err(&io_error)?;
         let mut writer = BufWriter::with_capacity(1 << 20, file);
         let value = write(&mut writer)?;
-        writer
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error)?;
-        std::fs::rename(&part, path)?;
+        writer.into_inner().map_err(|e| io_error(e.into_error()))?;
+        std::fs::rename(&part, path).map_err(&io_error)?;
         Ok(value)
     })();
     if result.is_err() {

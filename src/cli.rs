@@ -10,6 +10,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::format;
 use crate::snapshot::{self, Progress, Snapshot, report};
 
+mod live;
+
+pub use live::{CaptureArgs, SampleArgs, TargetArgs, WatchArgs};
+
 /// heapsight: a fast explorer for V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz).
 ///
 /// Without a subcommand, opens the desktop app (with FILE and FILE2 as baseline and
@@ -95,6 +99,18 @@ pub enum Command {
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
     /// streams, so multi-gigabyte files need no memory).
     Synth(SynthArgs),
+    /// Take a heap snapshot of a running Node process (--inspect HOST:PORT or --pid PID)
+    /// or Chrome/Electron page (--inspect with its --remote-debugging-port).
+    ///
+    /// The snapshot streams to OUT.part, renamed to OUT when complete (gzip-compressed when
+    /// OUT ends in .gz); progress goes to stderr; Ctrl-C cancels and leaves nothing behind.
+    Capture(CaptureArgs),
+    /// Print a running process's memory every --interval seconds: heapUsed, heapTotal,
+    /// external, arrayBuffers, rss (pages: the heap only).
+    Watch(WatchArgs),
+    /// Record allocations with the sampling heap profiler for --duration seconds and write
+    /// a .heapprofile (open it in DevTools' Memory panel).
+    Sample(SampleArgs),
 }
 
 /// Arguments of `summary`.
@@ -268,6 +284,9 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Profile(args) => profile(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
+        Command::Capture(args) => live::capture(&args),
+        Command::Watch(args) => live::watch(&args),
+        Command::Sample(args) => live::sample(&args),
     }
 }
 

@@ -10,6 +10,7 @@ mod comparison;
 mod core;
 mod doctor;
 mod golden;
+mod live;
 mod paths;
 
 #[cfg(feature = "gui")]
