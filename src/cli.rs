@@ -49,6 +49,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILTER")]
     pub summary_filter: Option<String>,
 
+    /// Open the Live view attached to a Node.js inspector (HOST:PORT) or, on Linux, a Node
+    /// process by PID (its inspector is opened with SIGUSR1).
+    #[arg(long, value_name = "HOST:PORT|PID")]
+    pub attach: Option<String>,
+
     /// Headless command.
     #[command(subcommand)]
     pub command: Option<Command>,

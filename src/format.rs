@@ -49,9 +49,47 @@ pub fn percent(part: u64, total: u64) -> String {
     format!("{:.1} %", part as f64 * 100.0 / total as f64)
 }
 
+/// `20261206-081502` (UTC) for file names, e.g. captured snapshots.
+pub fn timestamp_for_file_name(at: std::time::SystemTime) -> String {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_name_timestamps_are_utc_civil_dates() {
+        let at = |secs| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        assert_eq!(timestamp_for_file_name(at(0)), "19700101-000000");
+        // 2026-12-06 08:15:02 UTC.
+        assert_eq!(
+            timestamp_for_file_name(at(1_796_544_902)),
+            "20261206-081502"
+        );
+        // A leap day.
+        assert_eq!(timestamp_for_file_name(at(951_782_400)), "20000229-000000");
+    }
 
     #[test]
     fn bytes_are_human() {

@@ -35,6 +35,7 @@ fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
         view: cli.view,
         select: cli.select,
         summary_filter: cli.summary_filter,
+        attach: cli.attach,
         ..heapsight::app::StartOptions::for_files(cli.files)
     })
 }

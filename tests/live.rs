@@ -34,7 +34,7 @@ fn script(markers: usize, ballast: usize) -> String {
 const MARKERS: usize = 1000;
 
 /// The node binary, or `None` (the test skips).
-fn node_binary() -> Option<PathBuf> {
+pub(crate) fn node_binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("HEAPSIGHT_TEST_NODE") {
         return Some(path.into());
     }
@@ -48,7 +48,7 @@ fn node_binary() -> Option<PathBuf> {
 }
 
 /// A node process, killed on drop.
-struct NodeProcess {
+pub(crate) struct NodeProcess {
     child: Child,
     /// The inspector port when started with `--inspect=127.0.0.1:0`.
     port: Option<u16>,
@@ -66,14 +66,14 @@ impl NodeProcess {
         self.child.id()
     }
 
-    fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port.expect("started with --inspect"))
     }
 }
 
 /// Starts `node [flags] -e script`, waits (10 s at most) for its `ready` line and, with an
 /// inspector, its port.
-fn start_node(node: &Path, flags: &[&str], ballast: usize) -> NodeProcess {
+pub(crate) fn start_node(node: &Path, flags: &[&str], ballast: usize) -> NodeProcess {
     let mut child = Command::new(node)
         .args(flags)
         .arg("-e")
@@ -200,6 +200,7 @@ fn live_capture_both_presets_from_inspect_address() {
         let out = dir.join(name);
         let progress = Progress::new();
         let options = CaptureOptions {
+            stop_tracking: false,
             preset,
             collect_garbage: preset == Preset::Node,
         };
@@ -243,6 +244,7 @@ fn live_capture_by_pid_opens_the_inspector_with_sigusr1() {
     let mut session = attach(AttachTo::Pid(process.pid())).expect("attach again");
     let out = dir.join("pid-node.heapsnapshot");
     let options = CaptureOptions {
+        stop_tracking: false,
         preset: Preset::Node,
         collect_garbage: false,
     };

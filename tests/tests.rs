@@ -25,3 +25,5 @@ mod ui_desktop;
 mod ui_findings;
 #[cfg(feature = "gui")]
 mod ui_graph;
+#[cfg(feature = "gui")]
+mod ui_live;

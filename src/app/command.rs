@@ -74,11 +74,13 @@ pub enum View {
     Allocation,
     /// A sampling heap profile (`.heapprofile`): flame chart and bottom-up table.
     Profile,
+    /// A live process: its memory over time, snapshots and profiles taken from it.
+    Live,
 }
 
 impl View {
     /// Every view, in menu order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Findings,
         Self::Summary,
         Self::Comparison,
@@ -91,6 +93,7 @@ impl View {
         Self::RetainerGraph,
         Self::Allocation,
         Self::Profile,
+        Self::Live,
     ];
 
     /// The name shown in the view selector.
@@ -108,6 +111,7 @@ impl View {
             Self::RetainerGraph => "Retainer graph",
             Self::Allocation => "Allocation",
             Self::Profile => "Allocation sampling",
+            Self::Live => "Live",
         }
     }
 
@@ -122,6 +126,7 @@ impl View {
             "doctor" | "leak-doctor" => return Some(Self::Findings),
             "alloc" | "allocations" => return Some(Self::Allocation),
             "profile" | "sampling" | "heap-profile" => return Some(Self::Profile),
+            "attach" | "capture" => return Some(Self::Live),
             _ => {}
         }
         Self::ALL

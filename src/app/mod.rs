@@ -16,6 +16,7 @@ pub mod explore;
 pub mod file_drop;
 pub mod ignore;
 pub mod jobs;
+pub mod live_session;
 pub mod panes;
 pub mod profiles;
 pub mod roles;
@@ -62,6 +63,8 @@ pub struct StartOptions {
     pub select: Option<String>,
     /// The Summary's id-range filter once loaded (`--summary-filter baseline-target`).
     pub summary_filter: Option<String>,
+    /// `--attach`: open the Live view attached to this address (`HOST:PORT`) or PID.
+    pub attach: Option<String>,
 }
 
 impl StartOptions {
@@ -74,6 +77,7 @@ impl StartOptions {
             view: None,
             select: None,
             summary_filter: None,
+            attach: None,
         }
     }
 }
@@ -182,6 +186,10 @@ pub struct HeapsightApp {
     explore: explore::Explore,
     /// Open sampling heap profiles.
     profiles: profiles::Profiles,
+    /// The Live view: an inspector session, its memory chart and captures.
+    live: panes::live::LivePane,
+    /// `--attach`: attach on the first frame.
+    pending_attach: Option<crate::live::AttachTo>,
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
     /// File → Export findings waiting for its save dialog.
@@ -276,8 +284,15 @@ impl HeapsightApp {
                 }),
             }
         }
+        let pending_attach = options.attach.as_deref().map(|text| {
+            state.view = View::Live;
+            match text.trim().parse::<u32>() {
+                Ok(pid) => crate::live::AttachTo::Pid(pid),
+                Err(_) => crate::live::AttachTo::Address(text.trim().to_owned()),
+            }
+        });
         let initial = if options.files.is_empty() {
-            if options.demo {
+            if options.demo && pending_attach.is_none() {
                 vec![Source::demo_baseline(), Source::demo()]
             } else {
                 Vec::new()
@@ -291,6 +306,8 @@ impl HeapsightApp {
             compare: Compare::default(),
             explore: explore::Explore::default(),
             profiles: profiles::Profiles::default(),
+            live: panes::live::LivePane::default(),
+            pending_attach,
             state,
             docs: Documents::default(),
             loads: Loads::default(),
@@ -324,6 +341,7 @@ impl HeapsightApp {
             || self.compare.is_busy()
             || self.explore.is_busy()
             || self.profiles.is_busy()
+            || self.live.is_busy()
     }
 
     /// The open snapshots.
@@ -339,6 +357,16 @@ impl HeapsightApp {
     /// The open sampling heap profiles.
     pub fn profiles(&self) -> &profiles::Profiles {
         &self.profiles
+    }
+
+    /// The Live view (tests).
+    pub fn live(&self) -> &panes::live::LivePane {
+        &self.live
+    }
+
+    /// The Live view, to drive (tests, `--attach`).
+    pub fn live_mut(&mut self) -> &mut panes::live::LivePane {
+        &mut self.live
     }
 
     /// The open sampling heap profiles, to change (tests).
@@ -409,6 +437,9 @@ impl HeapsightApp {
         if std::mem::take(&mut self.about_on_start) {
             desktop::open_about(&ctx);
         }
+        if let Some(to) = self.pending_attach.take() {
+            self.live.attach(&ctx, to);
+        }
         let initial = std::mem::take(&mut self.initial);
         if !initial.is_empty() {
             self.commands.push(Command::Open(initial));
@@ -463,6 +494,7 @@ impl HeapsightApp {
         if let Some((view, generation)) = self.explore.poll() {
             self.retainers.set_retainer_view(view, generation);
         }
+        self.live.poll(&mut self.commands);
         let (failed, arrived) = self.profiles.poll();
         for e in failed {
             log::warn!("{}", e.message);
@@ -477,7 +509,7 @@ impl HeapsightApp {
                 message: e.message,
             });
         }
-        if arrived {
+        if arrived && self.state.view != View::Live {
             self.state.view = View::Profile;
         }
         for outcome in self.loads.poll() {

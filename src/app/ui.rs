@@ -47,6 +47,11 @@ impl HeapsightApp {
                     .header_ui(ui, &self.docs, &self.loads, &mut self.commands);
             });
         }
+        // The Live view has the window to itself (also when nothing is open).
+        if self.state.view == View::Live {
+            egui::CentralPanel::default().show(ui, |ui| self.live.ui(ui));
+            return;
+        }
         // A sampling heap profile: its own view (also when no snapshot is open).
         if (self.state.view == View::Profile || self.docs.is_empty())
             && let Some(pane) = self.profiles.active_mut()
@@ -103,6 +108,7 @@ impl HeapsightApp {
             };
             match self.state.view {
                 View::Summary => self.summary.ui(ui, &mut cx),
+                View::Live => {}
                 View::Profile => {
                     ui.add_space(8.0);
                     ui.label("No sampling heap profile is open.");
@@ -194,6 +200,13 @@ impl HeapsightApp {
                 });
                 if ui.button("Open Demo Snapshot").clicked() {
                     self.commands.push(Command::Open(vec![Source::demo()]));
+                }
+                if ui
+                    .button("Attach to Process\u{2026}")
+                    .on_hover_text("Watch a running Node.js process or Chrome page and take snapshots from it (the Live view)")
+                    .clicked()
+                {
+                    self.commands.push(Command::SetView(View::Live));
                 }
                 ui.separator();
                 let diagnosed = self.compare.findings.report().is_some();

@@ -214,6 +214,7 @@ pub fn capture(args: &CaptureArgs) -> anyhow::Result<ExitCode> {
     let progress = Arc::new(Progress::new());
     let printer = ProgressPrinter::start(Arc::clone(&progress), false)?;
     let options = CaptureOptions {
+        stop_tracking: false,
         preset,
         collect_garbage: args.gc,
     };

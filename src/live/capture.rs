@@ -1,6 +1,6 @@
 //! Taking a heap snapshot into a file: presets, the `.part` file, gzip, the memory check.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -62,6 +62,9 @@ pub struct CaptureOptions {
     pub preset: Preset,
     /// Run `HeapProfiler.collectGarbage` first.
     pub collect_garbage: bool,
+    /// Allocation tracking is on (`Session::start_tracking`): end it with
+    /// `HeapProfiler.stopTrackingHeapObjects`, whose snapshot carries the allocation stacks.
+    pub stop_tracking: bool,
 }
 
 /// What a capture wrote.
@@ -110,7 +113,7 @@ pub fn capture_to_path(
         |file| {
             if gzip {
                 let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-                let stats = session.take_heap_snapshot(options.preset, &mut encoder, progress)?;
+                let stats = stream(session, options, &mut encoder, progress)?;
                 encoder
                     .finish()
                     .map_err(io_error)?
@@ -118,7 +121,7 @@ pub fn capture_to_path(
                     .map_err(io_error)?;
                 Ok(stats)
             } else {
-                session.take_heap_snapshot(options.preset, file, progress)
+                stream(session, options, file, progress)
             }
         },
         io_error,
@@ -135,6 +138,20 @@ pub fn capture_to_path(
         file_bytes,
         duration_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Streams the snapshot `options` ask for into `sink`.
+fn stream(
+    session: &mut Session,
+    options: &CaptureOptions,
+    sink: &mut dyn Write,
+    progress: &Progress,
+) -> Result<StreamStats> {
+    if options.stop_tracking {
+        session.stop_tracking(options.preset, sink, progress)
+    } else {
+        session.take_heap_snapshot(options.preset, sink, progress)
+    }
 }
 
 /// `MemAvailable` of `/proc/meminfo`, in bytes (Linux; `None` elsewhere).

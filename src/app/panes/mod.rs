@@ -10,6 +10,7 @@ pub mod findings;
 pub mod graph_layout;
 pub mod heap_profile;
 pub mod leaks;
+pub mod live;
 pub mod retainer_graph;
 pub mod retainers;
 pub mod search;
