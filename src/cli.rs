@@ -235,6 +235,10 @@ pub struct AllocArgs {
     /// Allocation stacks of this many of the largest objects (JSON only).
     #[arg(long, default_value_t = 20)]
     pub top_nodes: usize,
+    /// Expand the rows of the functions named NAME (as the table shows it): their callers,
+    /// and their live objects by class (DevTools' Summary filtered by the row).
+    #[arg(long, value_name = "NAME", conflicts_with = "json")]
+    pub function: Option<String>,
 }
 
 /// Arguments of `profile`.
@@ -751,6 +755,9 @@ fn alloc(args: &AllocArgs) -> anyhow::Result<ExitCode> {
         print(&format!("{} {NO_ALLOCATION_DATA}\n", args.file.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(name) = &args.function {
+        return alloc_function(&snap, name);
+    }
     let rows = snap.allocation_functions();
     let (count, size, live_count, live_size) = rows.iter().fold((0, 0, 0, 0), |t, r| {
         (
@@ -790,6 +797,67 @@ fn alloc(args: &AllocArgs) -> anyhow::Result<ExitCode> {
             "… {} more functions (--top-functions N, or --json)\n",
             rows.len() - args.top_functions
         ));
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One Allocation row as text: function, location, count, size, live count, live size.
+fn alloc_row_text(snap: &Snapshot, row: &snapshot::AllocationRow) -> String {
+    let f = snap.allocation_function(row.function());
+    format!(
+        "{} {}  count {}, size {}, live {} ({})",
+        f.display_name(),
+        f.location_label(),
+        format::count(row.count),
+        format::bytes(row.size_bytes),
+        format::count(row.live_count),
+        format::bytes(row.live_size_bytes),
+    )
+}
+
+/// `alloc --function NAME`: each row of that name with its callers and its live objects.
+fn alloc_function(snap: &Snapshot, name: &str) -> anyhow::Result<ExitCode> {
+    let rows: Vec<&snapshot::AllocationRow> = snap
+        .allocation_functions()
+        .iter()
+        .filter(|r| snap.allocation_function(r.function()).display_name() == name)
+        .collect();
+    if rows.is_empty() {
+        bail!("no function named {name:?} allocated anything in this snapshot");
+    }
+    let mut out = String::new();
+    for row in rows {
+        out.push_str(&alloc_row_text(snap, row));
+        out.push('\n');
+        let callers = snap.allocation_callers(&row.path);
+        for (depth, caller) in callers.single_caller_chain.iter().enumerate() {
+            let arrow = if depth == 0 { "called by" } else { "  by" };
+            out.push_str(&format!("  {arrow} {}\n", alloc_row_text(snap, caller)));
+        }
+        if !callers.branching_callers.is_empty() {
+            out.push_str(&format!(
+                "  then by {} callers:\n",
+                callers.branching_callers.len()
+            ));
+            for caller in &callers.branching_callers {
+                out.push_str(&format!("    {}\n", alloc_row_text(snap, caller)));
+            }
+        }
+        let live = snap.aggregates_allocated_by(&row.path);
+        if !live.classes.is_empty() {
+            out.push_str("  live objects by class:\n");
+            for class in live.classes.iter().take(10) {
+                out.push_str(&format!(
+                    "    {:<40} x{:<8} shallow {:>10}, retained {:>10}\n",
+                    truncate(&class.name, 40),
+                    class.count,
+                    format::bytes(class.shallow_size_bytes),
+                    format::bytes(class.retained_size_bytes),
+                ));
+            }
+        }
+        out.push('\n');
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -162,6 +162,30 @@ fn alloc_table_shows_the_leaking_functions() {
 }
 
 #[test]
+fn alloc_function_shows_callers_and_live_objects() {
+    let input = fixture("node20", "leak.heapsnapshot.gz");
+    let text = heapsight_ok(&[
+        "alloc".as_ref(),
+        &input,
+        "--function".as_ref(),
+        "SessionPayload".as_ref(),
+    ]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("SessionPayload "), "{text}");
+    assert!(lines[1].starts_with("  called by UserSession "), "{text}");
+    assert!(lines[2].starts_with("    by rememberSession "), "{text}");
+    assert!(text.contains("live objects by class:"), "{text}");
+    let out = heapsight(&[
+        "alloc".as_ref(),
+        &input,
+        "--function".as_ref(),
+        "noSuchFunction".as_ref(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("noSuchFunction"));
+}
+
+#[test]
 fn leaked_objects_show_their_allocation_stack_and_callers() {
     for node in NODES {
         let snap = load(node);

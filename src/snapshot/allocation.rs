@@ -886,6 +886,7 @@ pub(crate) mod tests {
         assert_eq!(
             tracked.memory_usage().total_bytes - snap.memory_usage().total_bytes,
             (tracked.trace_node_id.capacity() * 4) as u64
+                + tracked.trace.as_ref().map_or(0, |t| t.heap_bytes())
         );
     }
 

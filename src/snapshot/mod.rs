@@ -772,7 +772,12 @@ impl Snapshot {
             + cap(&self.retainer_node);
         let string_bytes = self.strings.heap_bytes() as u64;
         MemoryUsage {
-            total_bytes: per_node + per_edge + string_bytes + cap(&self.locations),
+            total_bytes: per_node
+                + per_edge
+                + string_bytes
+                + cap(&self.locations)
+                + self.trace.as_ref().map_or(0, trace::TraceData::heap_bytes)
+                + cap(&self.samples),
             bytes_per_node: per_node as f64 / self.node_count().max(1) as f64,
             bytes_per_edge: per_edge as f64 / self.edge_count().max(1) as f64,
             string_bytes,

@@ -1043,10 +1043,11 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 input.progress.set_phase("Reading strings");
                 strings = Some(parse_strings(input)?);
             }
+            // Allocation traces: read only when the header (written first by V8) says the
+            // snapshot has them; otherwise skipped, so untracked snapshots pay nothing.
             b"trace_function_infos" => {
-                let m = header_before(meta.as_ref(), "trace_function_infos")?;
                 input.context = "inside the \"trace_function_infos\" array";
-                if m.trace_layout.is_some() {
+                if meta.as_ref().is_some_and(|m| m.trace_layout.is_some()) {
                     input.progress.set_phase("Reading allocation traces");
                     input.u64_array(&mut cols.trace_function_infos)?;
                 } else {
@@ -1054,9 +1055,8 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 }
             }
             b"trace_tree" => {
-                let m = header_before(meta.as_ref(), "trace_tree")?;
                 input.context = "inside the \"trace_tree\" array";
-                if let Some(layout) = m.trace_layout {
+                if let Some(layout) = meta.as_ref().and_then(|m| m.trace_layout) {
                     input.progress.set_phase("Reading allocation traces");
                     input.trace_tree(&layout, &mut cols.trace_tree)?;
                 } else {
@@ -1064,9 +1064,8 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                 }
             }
             b"samples" => {
-                let m = header_before(meta.as_ref(), "samples")?;
                 input.context = "inside the \"samples\" array";
-                if m.sample_layout.is_some() {
+                if meta.as_ref().is_some_and(|m| m.sample_layout.is_some()) {
                     input.progress.set_phase("Reading samples");
                     input.u64_array(&mut cols.samples)?;
                 } else {

@@ -69,6 +69,22 @@ pub(crate) struct TraceData {
     pub tree: TraceTree,
 }
 
+impl TraceData {
+    /// Memory held by the functions and the tree (capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        fn cap<T>(v: &Vec<T>) -> u64 {
+            (v.capacity() * std::mem::size_of::<T>()) as u64
+        }
+        let t = &self.tree;
+        cap(&self.functions)
+            + cap(&t.id)
+            + cap(&t.function)
+            + cap(&t.count)
+            + cap(&t.size)
+            + cap(&t.parent)
+    }
+}
+
 /// Shorthand for an [`ErrorKind::Trace`] error.
 pub(crate) fn trace_err(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Trace(message.into()))
