@@ -76,17 +76,15 @@ impl HeapsightApp {
                     commands: &mut self.commands,
                     focused,
                 };
-                if snapshot.has_allocation_data() {
-                    // Tracked snapshots: where the selected object was allocated, beside
-                    // what retains it.
-                    egui::Panel::right("allocation_stack")
-                        .resizable(true)
-                        .default_size(360.0)
-                        .min_size(160.0)
-                        .show(ui, |ui| {
-                            allocation::stack_ui(ui, &snapshot, cx.selection.node(), cx.commands);
-                        });
-                }
+                // Where the selected object was created (its source location; in tracked
+                // snapshots its allocation stack), beside what retains it.
+                egui::Panel::right("allocation_stack")
+                    .resizable(true)
+                    .default_size(320.0)
+                    .min_size(160.0)
+                    .show(ui, |ui| {
+                        allocation::stack_ui(ui, &snapshot, cx.selection.node(), cx.commands);
+                    });
                 self.retainers.ui(ui, &mut cx);
             });
         self.state.retainers_height = retainers.response.rect.height();

@@ -465,11 +465,14 @@ pub fn stack_ui(
 ) {
     let theme = Theme::of(ui);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Allocation stack").strong());
+        ui.label(RichText::new("Where it was created").strong());
         if let Some(n) = node {
-            ui.label(
-                RichText::new(format!("of {}", super::class_at_id(snapshot, n)))
-                    .color(theme.weak_text),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("of {}", super::class_at_id(snapshot, n)))
+                        .color(theme.weak_text),
+                )
+                .truncate(),
             );
         }
     });
@@ -479,6 +482,32 @@ pub fn stack_ui(
         );
         return;
     };
+    match snapshot.location_label(n) {
+        Some(location) => {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Created at").color(theme.weak_text));
+                ui.add(
+                    egui::Label::new(RichText::new(&location).color(theme.class_name)).truncate(),
+                )
+                .on_hover_text(&location);
+            });
+        }
+        None => {
+            ui.label(
+                RichText::new("The snapshot records no source location for it.")
+                    .color(theme.weak_text),
+            );
+        }
+    }
+    if !snapshot.has_allocation_data() {
+        ui.label(
+            RichText::new(
+                "No allocation stacks in this snapshot (record them with                  `node --track-heap-objects` or Start allocation tracking in the Live view).",
+            )
+            .color(theme.weak_text),
+        );
+        return;
+    }
     let Some(frames) = snapshot.allocation_stack(n) else {
         ui.label(
             RichText::new("Stack was not recorded for this object (allocated before tracking started, or by the runtime).")
