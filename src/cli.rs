@@ -80,6 +80,14 @@ pub enum Command {
     ///
     /// With --json the output matches DevTools' `getDuplicateStrings()` field for field.
     Strings(StringsArgs),
+    /// Write a copy of a snapshot that can be shared: the text of every string (user data,
+    /// tokens, environment values, script source) replaced by a token, captured numbers
+    /// blanked; class, property and function names kept, every figure unchanged.
+    ///
+    /// Equal texts get equal tokens of the same length, so Duplicated strings still groups
+    /// as before. OUT ending in .gz is gzip-compressed. OUT is written completely or not at
+    /// all (through OUT.part).
+    Redact(RedactArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -190,6 +198,20 @@ pub struct LeaksArgs {
     pub top_classes: usize,
 }
 
+/// Arguments of `redact`.
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The snapshot to redact (.heapsnapshot or .heapsnapshot.gz).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy (.gz: compressed).
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -225,6 +247,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Leaks(args) => leaks(&args),
         Command::Doctor(args) => doctor(&args),
         Command::Strings(args) => strings(&args),
+        Command::Redact(args) => redact(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
     }
@@ -665,6 +688,45 @@ fn synth(args: &SynthArgs) -> anyhow::Result<ExitCode> {
             stats.edges,
             stats.strings,
             started.elapsed().as_secs_f64()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let stats = snapshot::redact(
+        &args.input,
+        &args.output,
+        &snapshot::RedactOptions::default(),
+        &Progress::new(),
+    )?;
+    let secs = started.elapsed().as_secs_f64();
+    if args.json {
+        let result = serde_json::json!({
+            "file": args.output.display().to_string(),
+            "fileBytes": stats.bytes_written,
+            "nodes": stats.node_count,
+            "edges": stats.edge_count,
+            "redactedNodes": stats.redacted_nodes,
+            "redactedTexts": stats.redacted_texts,
+            "segmentedTexts": stats.segmented_texts,
+            "blankedNumbers": stats.blanked_numbers,
+            "emptiedUnusedStrings": stats.emptied_unused,
+            "appendedStrings": stats.appended_strings,
+            "secs": secs,
+        });
+        print(&format!("{result:#}\n"))?;
+    } else {
+        print(&format!(
+            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked, in {:.1} s\n",
+            args.output.display(),
+            stats.bytes_written,
+            format::count(stats.redacted_nodes as u64),
+            format::count(stats.redacted_texts as u64),
+            stats.segmented_texts,
+            stats.blanked_numbers,
+            secs
         ))?;
     }
     Ok(ExitCode::SUCCESS)

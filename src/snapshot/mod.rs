@@ -35,6 +35,7 @@ mod parse;
 pub mod paths;
 mod progress;
 pub mod query;
+mod redact;
 pub mod report;
 mod shallow;
 mod strings;
@@ -56,6 +57,7 @@ pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
 pub use paths::{PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths};
 pub use progress::Progress;
 pub use query::{SearchQuery, SearchScope, search};
+pub use redact::{RedactOptions, RedactStats, redact};
 pub use strings::StringTable;
 
 use names::WeakMapEdges;
@@ -155,7 +157,7 @@ impl std::fmt::Debug for Snapshot {
 }
 
 /// Opens `path` as a (possibly gzip-compressed) byte stream, with byte progress.
-fn open_reader<'p>(
+pub(crate) fn open_reader<'p>(
     path: &Path,
     progress: &'p Progress,
 ) -> Result<(Box<dyn Read + Send + 'p>, u64, bool)> {
