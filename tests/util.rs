@@ -332,6 +332,7 @@ pub fn within_secs<T: Send + 'static>(
 
 /// Steps the app until nothing has been busy for four frames in a row (a view starts its job
 /// when first drawn); fails after three minutes.
+#[cfg(feature = "gui")]
 pub fn wait_app_idle(h: &mut egui_kittest::Harness<'static, heapsight::app::HeapsightApp>) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     let mut idle_frames = 0;
