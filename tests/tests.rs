@@ -10,6 +10,7 @@ mod core;
 mod doctor;
 mod golden;
 mod paths;
+mod redact;
 
 #[cfg(feature = "gui")]
 mod ui;
