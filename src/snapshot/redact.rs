@@ -43,7 +43,9 @@
 //! different; because lengths are kept, the 1024-unit cut-off takes the same parts. The
 //! length of a string is no secret anyway: its shallow size (kept) already tells it.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -832,6 +834,9 @@ impl<'p, R: Read> Scanner<'p, R> {
                 }
             }
         }
+        if first == b'[' {
+            return self.copy_array_rest(out);
+        }
         let mut in_string = false;
         let mut escaped = false;
         while depth > 0 {
@@ -866,8 +871,62 @@ impl<'p, R: Read> Scanner<'p, R> {
         Ok(())
     }
 
+    /// Copies the rest of an array (its `[` consumed and copied) up to its matching `]`.
+    /// Only brackets and strings matter here (braces nest properly inside), so the number
+    /// arrays that make up most of a file are copied at `memchr` speed.
+    fn copy_array_rest(&mut self, out: &mut impl Write) -> Result<()> {
+        let mut depth = 1u32;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let buf = self.buf()?;
+            if buf.is_empty() {
+                return Err(self.truncated());
+            }
+            let mut i = 0;
+            while i < buf.len() && depth > 0 {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                        i += 1;
+                        continue;
+                    }
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        Some(k) => {
+                            i += k + 1;
+                            if buf[i - 1] == b'"' {
+                                in_string = false;
+                            } else {
+                                escaped = true;
+                            }
+                        }
+                        None => i = buf.len(),
+                    }
+                } else {
+                    match memchr::memchr3(b'"', b'[', b']', &buf[i..]) {
+                        Some(k) => {
+                            i += k + 1;
+                            match buf[i - 1] {
+                                b'"' => in_string = true,
+                                b'[' => depth += 1,
+                                _ => depth -= 1,
+                            }
+                        }
+                        None => i = buf.len(),
+                    }
+                }
+            }
+            out.write_all(&buf[..i]).map_err(write_err)?;
+            self.consume(i);
+            if depth == 0 {
+                return Ok(());
+            }
+        }
+    }
+
     /// Copies the `nodes` array (its `[` consumed), writing new values for the `name`
-    /// field of the nodes in `renames`.
+    /// field of the nodes in `renames`. Values are counted by their commas (`memchr`), so
+    /// only the values that change are looked at.
     fn rewrite_nodes(
         &mut self,
         out: &mut impl Write,
@@ -876,60 +935,78 @@ impl<'p, R: Read> Scanner<'p, R> {
         renames: &[(u32, u32)],
     ) -> Result<()> {
         out.write_all(b"[").map_err(write_err)?;
-        let mut next = renames.iter().peekable();
-        // Index of the value being read (or next to be read).
-        let mut value: u64 = 0;
-        let mut in_number = false;
-        // Whether the digits of the current value are being dropped (replaced).
-        let mut dropping = false;
         let field_count = field_count as u64;
+        let target_of = |r: Option<&(u32, u32)>| {
+            r.map_or(u64::MAX, |r| {
+                u64::from(r.0) * field_count + name_offset as u64
+            })
+        };
+        let mut renames = renames.iter();
+        let mut rename = renames.next();
+        let mut target = target_of(rename);
+        // Index of the value after the last comma seen.
+        let mut value: u64 = 0;
+        // Dropping the digits of a replaced value.
+        let mut dropping = false;
         loop {
             let buf = self.buf()?;
             if buf.is_empty() {
                 return Err(self.truncated());
             }
-            let mut copy_from = 0;
-            let mut i = 0;
-            let mut done = false;
-            while i < buf.len() {
-                let b = buf[i];
-                if b.is_ascii_digit() {
-                    if !in_number {
-                        in_number = true;
-                        let node = value / field_count;
-                        if value % field_count == name_offset as u64
-                            && next.peek().is_some_and(|r| u64::from(r.0) == node)
-                            && let Some(&(_, new)) = next.next()
-                        {
-                            out.write_all(&buf[copy_from..i]).map_err(write_err)?;
-                            write!(out, "{new}").map_err(write_err)?;
-                            dropping = true;
-                        }
-                    }
-                    if dropping {
-                        copy_from = i + 1;
-                    }
-                } else {
-                    if in_number {
-                        in_number = false;
-                        dropping = false;
-                        value += 1;
-                    }
-                    if b == b']' {
+            let end = memchr::memchr(b']', buf);
+            let region = &buf[..end.unwrap_or(buf.len())];
+            let (mut i, mut copy_from) = (0, 0);
+            while i < region.len() {
+                if dropping {
+                    while i < region.len() && region[i].is_ascii_digit() {
                         i += 1;
-                        done = true;
+                    }
+                    copy_from = i;
+                    if i < region.len() {
+                        dropping = false;
+                    }
+                    continue;
+                }
+                if value == target {
+                    // Leading whitespace is copied, then the new number replaces the digits.
+                    while i < region.len() && !region[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    if i == region.len() {
                         break;
                     }
+                    out.write_all(&region[copy_from..i]).map_err(write_err)?;
+                    if let Some(&(_, new)) = rename {
+                        write!(out, "{new}").map_err(write_err)?;
+                    }
+                    copy_from = i;
+                    dropping = true;
+                    rename = renames.next();
+                    target = target_of(rename);
+                    continue;
                 }
-                i += 1;
+                let rest = &region[i..];
+                let need = (target - value).min(rest.len() as u64 + 1) as usize;
+                match memchr::memchr_iter(b',', rest).nth(need - 1) {
+                    Some(k) => {
+                        i += k + 1;
+                        value += need as u64;
+                    }
+                    None => {
+                        value += rest.iter().filter(|&&b| b == b',').count() as u64;
+                        i = region.len();
+                    }
+                }
             }
-            out.write_all(&buf[copy_from..i]).map_err(write_err)?;
-            self.consume(i);
-            if done {
+            let closed = end.is_some();
+            let n = region.len() + usize::from(closed);
+            out.write_all(&buf[copy_from..n]).map_err(write_err)?;
+            self.consume(n);
+            if closed {
                 break;
             }
         }
-        if next.next().is_some() {
+        if rename.is_some() {
             return Err(self.unexpected("fewer nodes than in the first pass"));
         }
         Ok(())
