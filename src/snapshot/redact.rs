@@ -1221,3 +1221,62 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
     }
     Ok(names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_keep_the_length() {
+        let mut alphabet = Alphabet::new(&HashSet::new());
+        let texts: Vec<String> = (0..30_000)
+            .map(|i| format!("{:x}", i % 5000 + 16))
+            .collect();
+        let mut by_token: HashMap<String, &str> = HashMap::new();
+        for text in &texts {
+            let token = alphabet.token(text, None).expect("token");
+            assert_eq!(utf16_len(&token), utf16_len(text), "{text:?} -> {token:?}");
+            // Equal texts, equal tokens; different texts, different tokens.
+            assert_eq!(*by_token.entry(token).or_insert(text), text.as_str());
+        }
+        // One-character texts: 26 ASCII codes, then CJK ideographs.
+        let ones: Vec<String> = (0..100)
+            .map(|i| char::from_u32(0x100 + i).expect("char").to_string())
+            .collect();
+        let tokens: Vec<String> = ones
+            .iter()
+            .map(|t| alphabet.token(t, None).expect("token"))
+            .collect();
+        assert_eq!(tokens[0], "A");
+        assert_eq!(tokens[25], "Z");
+        assert_eq!(tokens[26], "\u{4E00}");
+        assert_eq!(tokens.iter().collect::<HashSet<_>>().len(), 100);
+        assert_eq!(alphabet.token("", None).expect("token"), "");
+        // Astral characters count two UTF-16 units.
+        assert_eq!(utf16_len(&alphabet.token("😀", None).expect("token")), 2);
+    }
+
+    #[test]
+    fn cuts_compose_tokens_and_forbidden_characters_are_avoided() {
+        let forbidden: HashSet<char> = "(sliced string)ABC".chars().collect();
+        let mut alphabet = Alphabet::new(&forbidden);
+        let ab = alphabet.token("ab", None).expect("token");
+        let c = alphabet.token("c", None).expect("token");
+        let cuts: BTreeSet<u32> = [2].into();
+        let abc = alphabet.token("abc", Some(&cuts)).expect("token");
+        assert_eq!(abc, format!("{ab}{c}"));
+        assert!(!abc.chars().any(|ch| forbidden.contains(&ch)), "{abc:?}");
+        assert!(abc.starts_with('D'), "{abc:?}");
+    }
+
+    #[test]
+    fn wide_codes_never_meet_ascii_codes() {
+        let start: Vec<char> = ('A'..='B').collect();
+        let rest: Vec<char> = ('a'..='b').collect();
+        // 2 * 2 = 4 ASCII codes of length 2; the fifth is the first of the next range.
+        let codes: Vec<_> = (0..5).map(|c| encode(c, 2, &start, &rest)).collect();
+        assert_eq!(codes[0], Ok("Aa".to_owned()));
+        assert_eq!(codes[3], Ok("Bb".to_owned()));
+        assert_eq!(codes[4], Err(0));
+    }
+}
