@@ -48,6 +48,7 @@ use std::collections::BTreeSet;
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result};
 use super::meta::{Meta, NO_TYPE};
@@ -127,23 +128,7 @@ pub fn redact(
     // Errors of the writer closure travel through `io::Error`; the real one is kept here.
     let mut failure: Option<Error> = None;
     let written = crate::atomic_file::write_via_part(out_path, |file| {
-        let result = (|| {
-            let (reader, _, _) = super::open_reader(in_path, progress)?;
-            let mut input = Scanner::new(reader, progress);
-            let mut counter = CountingWriter {
-                inner: file,
-                bytes: 0,
-            };
-            if gzip {
-                let mut gz =
-                    flate2::write::GzEncoder::new(&mut counter, flate2::Compression::fast());
-                rewrite(&mut input, &mut gz, &parsed, &plan)?;
-                gz.finish().map_err(write_err)?;
-            } else {
-                rewrite(&mut input, &mut counter, &parsed, &plan)?;
-            }
-            Ok(counter.bytes)
-        })();
+        let result = copy_pass(in_path, file, gzip, &parsed, &plan, progress);
         result.map_err(|e: Error| {
             let message = e.to_string();
             failure = Some(e);
@@ -172,6 +157,191 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 fn write_err(err: io::Error) -> Error {
     Error::new(ErrorKind::Write(err))
+}
+
+/// Size of the blocks handed between the threads of the copying pass.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// The second pass, on three threads: one reads (and inflates) the input, this one scans
+/// and rewrites it, one compresses (when `gzip`) and writes. Returns the bytes written.
+fn copy_pass(
+    in_path: &Path,
+    file: &mut std::io::BufWriter<std::fs::File>,
+    gzip: bool,
+    parsed: &Parsed,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<u64> {
+    let (reader, _, _) = super::open_reader(in_path, progress)?;
+    std::thread::scope(|scope| {
+        let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
+        let reader_thread = std::thread::Builder::new()
+            .name("heapsight-redact-reader".into())
+            .spawn_scoped(scope, move || read_blocks(reader, &in_tx))
+            .map_err(|e| Error::new(ErrorKind::Io(e)))?;
+        let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
+        let writer_thread = std::thread::Builder::new()
+            .name("heapsight-redact-writer".into())
+            .spawn_scoped(scope, move || write_blocks(&out_rx, file, gzip))
+            .map_err(write_err)?;
+        let mut input = Scanner::new(ChannelReader::new(in_rx), progress);
+        let mut out = ChannelWriter {
+            tx: out_tx,
+            buf: Vec::with_capacity(BLOCK_BYTES),
+        };
+        let scanned = rewrite(&mut input, &mut out, parsed, plan)
+            .and_then(|()| out.send_rest().map_err(write_err));
+        // Hanging up stops both threads.
+        drop(input);
+        drop(out);
+        let written = writer_thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        reader_thread.join().ok();
+        match (scanned, written) {
+            (Ok(()), Ok(bytes)) => Ok(bytes),
+            // The writer's own error explains why handing it blocks failed.
+            (Ok(()), Err(err)) => Err(write_err(err)),
+            (Err(e), Err(err)) if matches!(e.kind(), ErrorKind::Write(_)) => Err(write_err(err)),
+            (Err(e), _) => Err(e),
+        }
+    })
+}
+
+/// The reader thread: sends the input in blocks until its end, an error or a hang-up.
+fn read_blocks(mut reader: Box<dyn Read + Send + '_>, tx: &SyncSender<io::Result<Vec<u8>>>) {
+    loop {
+        let mut block = vec![0u8; BLOCK_BYTES];
+        let mut filled = 0;
+        let result = loop {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    filled += n;
+                    if filled == block.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        block.truncate(filled);
+        if filled > 0 && tx.send(Ok(block)).is_err() {
+            return;
+        }
+        if let Err(e) = result {
+            tx.send(Err(e)).ok();
+            return;
+        }
+        if filled < BLOCK_BYTES {
+            return;
+        }
+    }
+}
+
+/// The writer thread: compresses (when `gzip`) and writes the blocks it receives until the
+/// sender hangs up. Returns the bytes written to `file`.
+fn write_blocks(
+    rx: &Receiver<Vec<u8>>,
+    file: &mut std::io::BufWriter<std::fs::File>,
+    gzip: bool,
+) -> io::Result<u64> {
+    let mut counter = CountingWriter {
+        inner: file,
+        bytes: 0,
+    };
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(&mut counter, flate2::Compression::fast());
+        for block in rx {
+            gz.write_all(&block)?;
+        }
+        gz.finish()?;
+    } else {
+        for block in rx {
+            counter.write_all(&block)?;
+        }
+    }
+    Ok(counter.bytes)
+}
+
+/// The scanner's side of the reader thread's channel.
+struct ChannelReader {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    fn new(rx: Receiver<io::Result<Vec<u8>>>) -> Self {
+        Self {
+            rx,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ChannelReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.buf.len() {
+            self.pos = 0;
+            self.buf = match self.rx.recv() {
+                Ok(Ok(block)) => block,
+                Ok(Err(err)) => return Err(err),
+                // The reader thread is done: end of input.
+                Err(_) => Vec::new(),
+            };
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+/// The scanner's side of the writer thread's channel: collects output in blocks.
+struct ChannelWriter {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    /// Sends what is buffered.
+    fn send_rest(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK_BYTES));
+        self.tx
+            .send(block)
+            .map_err(|_| io::Error::other("the writer thread stopped"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BLOCK_BYTES {
+            self.send_rest()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A read error of the second pass, as the loader reports it (gzip problems named).
@@ -694,17 +864,17 @@ fn encode(
 
 /// A byte scanner over the (decompressed) input, for the copying pass.
 struct Scanner<'p, R> {
-    reader: BufReader<R>,
+    reader: R,
     offset: u64,
     progress: &'p Progress,
     /// Bytes consumed since the last progress update.
     since_update: u64,
 }
 
-impl<'p, R: Read> Scanner<'p, R> {
+impl<'p, R: BufRead> Scanner<'p, R> {
     fn new(reader: R, progress: &'p Progress) -> Self {
         Self {
-            reader: BufReader::with_capacity(1 << 20, reader),
+            reader,
             offset: 0,
             progress,
             since_update: 0,
@@ -1038,7 +1208,7 @@ fn write_json_string(out: &mut impl Write, text: &str) -> Result<()> {
 }
 
 /// The second pass: copies the document, rewriting `nodes` names and `strings`.
-fn rewrite<R: Read>(
+fn rewrite<R: BufRead>(
     input: &mut Scanner<'_, R>,
     out: &mut impl Write,
     parsed: &Parsed,
@@ -1099,7 +1269,7 @@ fn rewrite<R: Read>(
 }
 
 /// Rewrites the `strings` array (its `[` consumed) entry by entry, then appends.
-fn rewrite_strings<R: Read>(
+fn rewrite_strings<R: BufRead>(
     input: &mut Scanner<'_, R>,
     out: &mut impl Write,
     parsed: &Parsed,
@@ -1159,7 +1329,7 @@ fn rewrite_strings<R: Read>(
 /// extra pass; only snapshots with allocation tracking have any.
 fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
     let (reader, _, _) = super::open_reader(path, progress)?;
-    let mut input = Scanner::new(reader, progress);
+    let mut input = Scanner::new(BufReader::with_capacity(1 << 20, reader), progress);
     let mut sink = io::sink();
     if input.ws(&mut sink)? != b'{' {
         return Err(input.unexpected("no '{' at the start"));
