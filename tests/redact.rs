@@ -229,7 +229,7 @@ fn concatenations_still_group_with_equal_flat_strings() {
 }
 
 #[test]
-fn golden_and_chrome_fixtures_keep_their_figures() {
+fn golden_chrome_and_node24_fixtures_keep_their_figures() {
     let dir = util::scratch_dir("redact-goldens");
     let mut inputs: Vec<PathBuf> = SCENARIOS
         .iter()
@@ -237,6 +237,8 @@ fn golden_and_chrome_fixtures_keep_their_figures() {
         .collect();
     inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
     inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
+    // Node 24 writes six node fields (no trace_node_id).
+    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
     for (i, input) in inputs.iter().enumerate() {
         // Plain and gzip outputs, alternately.
         let out = dir.join(if i % 2 == 0 {

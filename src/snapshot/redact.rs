@@ -116,6 +116,9 @@ pub fn redact(
     progress.set_phase("Planning tokens");
     let plan = Plan::new(&parsed, &trace_names)?;
     drop(trace_names);
+    if progress.is_cancelled() {
+        return Err(ErrorKind::Cancelled.into());
+    }
     let gzip = options.gzip.unwrap_or_else(|| {
         out_path
             .extension()
@@ -252,17 +255,43 @@ fn write_blocks(
         bytes: 0,
     };
     if gzip {
-        let mut gz = flate2::write::GzEncoder::new(&mut counter, flate2::Compression::fast());
-        for block in rx {
-            gz.write_all(&block)?;
+        // Each block is a gzip member of its own (as pigz writes), compressed a batch at a
+        // time on rayon's threads; gzip readers decode concatenated members as one stream.
+        let threads = rayon::current_num_threads().max(1);
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(threads);
+        loop {
+            let next = rx.recv().ok();
+            let end = next.is_none();
+            batch.extend(next);
+            if batch.len() == threads || (end && !batch.is_empty()) {
+                use rayon::prelude::*;
+                let members: Vec<io::Result<Vec<u8>>> =
+                    batch.par_iter().map(|b| gzip_member(b)).collect();
+                for member in members {
+                    counter.write_all(&member?)?;
+                }
+                batch.clear();
+            }
+            if end {
+                break;
+            }
         }
-        gz.finish()?;
     } else {
         for block in rx {
             counter.write_all(&block)?;
         }
     }
     Ok(counter.bytes)
+}
+
+/// `block` as one gzip member.
+fn gzip_member(block: &[u8]) -> io::Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(block.len() / 4),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(block)?;
+    gz.finish()
 }
 
 /// The scanner's side of the reader thread's channel.
