@@ -927,7 +927,7 @@ impl<'p, R: BufRead> Scanner<'p, R> {
                 break;
             }
         }
-        self.reader.fill_buf().map_err(|e| read_err(e))
+        self.reader.fill_buf().map_err(read_err)
     }
 
     fn consume(&mut self, n: usize) {
