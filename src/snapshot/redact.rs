@@ -52,7 +52,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result};
 use super::meta::{Meta, NO_TYPE};
-use super::names::utf16_len;
+use super::names::{ConsColumns, cons_string_parts, utf16_len};
 use super::parse::{self, Parsed};
 use super::progress::Progress;
 use super::strings::StringTable;
@@ -162,7 +162,7 @@ fn write_err(err: io::Error) -> Error {
     Error::new(ErrorKind::Write(err))
 }
 
-/// Size of the blocks handed between the threads of the copying pass.
+/// Size of the output blocks handed to the writer thread.
 const BLOCK_BYTES: usize = 4 << 20;
 
 /// The second pass, on three threads: one reads (and inflates) the input, this one scans
@@ -178,16 +178,17 @@ fn copy_pass(
     let (reader, _, _) = super::open_reader(in_path, progress)?;
     std::thread::scope(|scope| {
         let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
+        let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
         let reader_thread = std::thread::Builder::new()
             .name("heapsight-redact-reader".into())
-            .spawn_scoped(scope, move || read_blocks(reader, &in_tx))
+            .spawn_scoped(scope, move || parse::read_chunks(reader, &in_tx, &recycled))
             .map_err(|e| Error::new(ErrorKind::Io(e)))?;
         let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
         let writer_thread = std::thread::Builder::new()
             .name("heapsight-redact-writer".into())
             .spawn_scoped(scope, move || write_blocks(&out_rx, file, gzip))
             .map_err(write_err)?;
-        let mut input = Scanner::new(ChannelReader::new(in_rx), progress);
+        let mut input = Scanner::new(ChannelReader::new(in_rx, recycle), progress);
         let mut out = ChannelWriter {
             tx: out_tx,
             buf: Vec::with_capacity(BLOCK_BYTES),
@@ -209,38 +210,6 @@ fn copy_pass(
             (Err(e), _) => Err(e),
         }
     })
-}
-
-/// The reader thread: sends the input in blocks until its end, an error or a hang-up.
-fn read_blocks(mut reader: Box<dyn Read + Send + '_>, tx: &SyncSender<io::Result<Vec<u8>>>) {
-    loop {
-        let mut block = vec![0u8; BLOCK_BYTES];
-        let mut filled = 0;
-        let result = loop {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    filled += n;
-                    if filled == block.len() {
-                        break Ok(());
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        block.truncate(filled);
-        if filled > 0 && tx.send(Ok(block)).is_err() {
-            return;
-        }
-        if let Err(e) = result {
-            tx.send(Err(e)).ok();
-            return;
-        }
-        if filled < BLOCK_BYTES {
-            return;
-        }
-    }
 }
 
 /// The writer thread: compresses (when `gzip`) and writes the blocks it receives until the
@@ -297,14 +266,17 @@ fn gzip_member(block: &[u8]) -> io::Result<Vec<u8>> {
 /// The scanner's side of the reader thread's channel.
 struct ChannelReader {
     rx: Receiver<io::Result<Vec<u8>>>,
+    /// Exhausted chunks go back to the reader thread for reuse.
+    recycle: SyncSender<Vec<u8>>,
     buf: Vec<u8>,
     pos: usize,
 }
 
 impl ChannelReader {
-    fn new(rx: Receiver<io::Result<Vec<u8>>>) -> Self {
+    fn new(rx: Receiver<io::Result<Vec<u8>>>, recycle: SyncSender<Vec<u8>>) -> Self {
         Self {
             rx,
+            recycle,
             buf: Vec::new(),
             pos: 0,
         }
@@ -325,6 +297,10 @@ impl BufRead for ChannelReader {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.buf.len() {
             self.pos = 0;
+            let old = std::mem::take(&mut self.buf);
+            if old.capacity() > 0 {
+                self.recycle.try_send(old).ok();
+            }
             self.buf = match self.rx.recv() {
                 Ok(Ok(block)) => block,
                 Ok(Err(err)) => return Err(err),
@@ -668,6 +644,17 @@ impl<'a> Segmentation<'a> {
         // concatenated-string nodes with a size, flat cons strings excepted) that contain a
         // concatenation: name -> the parts of each member.
         let mut groups: HashMap<String, Vec<Vec<Part<'a>>>> = HashMap::new();
+        let columns = ConsColumns {
+            node_type: &cols.node_type,
+            node_name: &cols.node_name,
+            first_edge: &cols.first_edge,
+            edge_type: &cols.edge_type,
+            edge_name: &cols.edge_name,
+            edge_to: &cols.edge_to,
+            strings,
+            cons,
+            internal: meta.et.internal,
+        };
         for n in 0..cols.node_type.len() {
             if cols.node_type[n] != cons || cols.node_self_size[n] == 0 {
                 continue;
@@ -683,48 +670,25 @@ impl<'a> Segmentation<'a> {
             if flat {
                 continue;
             }
-            // The parts DevTools' `consStringName` joins (see `Snapshot::cons_string_name`).
-            let mut stack = vec![n as u32];
             let mut parts = Vec::new();
             let mut name = String::new();
             let mut name_len = 0u32;
-            let mut steps_left = 1u32 << 16;
-            while name_len < 1024 && steps_left > 0 {
-                steps_left -= 1;
-                let Some(node) = stack.pop() else { break };
-                let node = node as usize;
-                if cols.node_type[node] != cons {
-                    let text = strings.get(cols.node_name[node]);
-                    let len = utf16_len(text) as u32;
-                    let token_text = (policy[node] == Policy::Token).then_some(text);
-                    if token_text.is_none() {
-                        forbidden.extend(text.chars());
-                    }
-                    if len > 0 {
-                        parts.push(Part {
-                            token_text,
-                            offset: name_len,
-                            len,
-                        });
-                    }
-                    name.push_str(text);
-                    name_len += len;
-                    continue;
+            cons_string_parts(&columns, n as u32, |node, text| {
+                let len = utf16_len(text) as u32;
+                let token_text = (policy[node] == Policy::Token).then_some(text);
+                if token_text.is_none() {
+                    forbidden.extend(text.chars());
                 }
-                let (mut first, mut second) = (0u32, 0u32);
-                for e in cols.first_edge[node] as usize..cols.first_edge[node + 1] as usize {
-                    if first != 0 && second != 0 {
-                        break;
-                    }
-                    match internal_name(e) {
-                        "first" => first = cols.edge_to[e],
-                        "second" => second = cols.edge_to[e],
-                        _ => {}
-                    }
+                if len > 0 {
+                    parts.push(Part {
+                        token_text,
+                        offset: name_len,
+                        len,
+                    });
                 }
-                stack.push(second);
-                stack.push(first);
-            }
+                name.push_str(text);
+                name_len += len;
+            });
             groups.entry(name).or_default().push(parts);
         }
         if groups.is_empty() {
