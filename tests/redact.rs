@@ -448,3 +448,32 @@ fn cli_redact_writes_a_loadable_copy() {
     assert_eq!(summary(&secrets_input()), summary(&out));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn allocation_function_names_are_kept() {
+    // A string whose text is also a function name of `trace_function_infos` (allocation
+    // tracking): the function keeps its name, the string node gets a token.
+    let mut b = tiny();
+    let function = b.node("string", "handleRequest", 19, 32);
+    // The global is the first node tiny() adds after the root.
+    b.prop(1, "f", function);
+    let mut value = b.to_value();
+    let strings = value["strings"].as_array().expect("strings").clone();
+    let index = |text: &str| strings.iter().position(|s| s == text).expect("string");
+    let (name, script) = (index("handleRequest"), index("Holder"));
+    value["snapshot"]["trace_function_count"] = 1.into();
+    value["trace_function_infos"] = serde_json::json!([1, name, script, 1, 1, 1]);
+    let dir = util::scratch_dir("redact-alloc");
+    let input = dir.join("alloc.heapsnapshot");
+    std::fs::write(&input, serde_json::to_vec(&value).expect("json")).expect("write");
+    let out = dir.join("out.heapsnapshot");
+    assert_figures_kept(&input, &out);
+    let after: Value = serde_json::from_slice(&raw_bytes(&out)).expect("JSON");
+    let infos = after["trace_function_infos"].as_array().expect("infos");
+    let text = |i: &Value| after["strings"][i.as_u64().expect("index") as usize].clone();
+    assert_eq!(text(&infos[1]), "handleRequest");
+    assert_eq!(text(&infos[2]), "Holder");
+    let snap = util::load_path(&out);
+    assert_ne!(snap.node_name(util::by_id(&snap, 19)), "handleRequest");
+    std::fs::remove_dir_all(&dir).ok();
+}

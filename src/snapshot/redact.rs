@@ -98,7 +98,7 @@ pub fn redact(
     progress: &Progress,
 ) -> Result<RedactStats> {
     if same_file(in_path, out_path) {
-        return Err(Error::new(ErrorKind::Io(io::Error::other(
+        return Err(Error::new(ErrorKind::Write(io::Error::other(
             "the redacted copy would overwrite its input",
         )))
         .with_path(out_path));
@@ -114,7 +114,7 @@ pub fn redact(
         Vec::new()
     };
     progress.set_phase("Planning tokens");
-    let plan = Plan::new(&parsed, &trace_names)?;
+    let plan = Plan::new(&parsed, &trace_names).map_err(|e| e.with_path(in_path))?;
     drop(trace_names);
     if progress.is_cancelled() {
         return Err(ErrorKind::Cancelled.into());
