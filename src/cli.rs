@@ -99,6 +99,14 @@ pub enum Command {
     /// A sampling heap profile (.heapprofile, from `node --heap-prof` or DevTools'
     /// "Allocation sampling"): the bytes sampled, and the functions by self size.
     Profile(ProfileArgs),
+    /// Write a copy of a snapshot that can be shared: the text of every string (user data,
+    /// tokens, environment values, script source) replaced by a token, captured numbers
+    /// blanked; class, property and function names kept, every figure unchanged.
+    ///
+    /// Equal texts get equal tokens of the same length, so Duplicated strings still groups
+    /// as before. OUT ending in .gz is gzip-compressed. OUT is written completely or not at
+    /// all (through OUT.part).
+    Redact(RedactArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -254,6 +262,20 @@ pub struct ProfileArgs {
     pub top: usize,
 }
 
+/// Arguments of `redact`.
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The snapshot to redact (.heapsnapshot or .heapsnapshot.gz).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Where to write the redacted copy (.gz: compressed).
+    #[arg(value_name = "OUT")]
+    pub output: PathBuf,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -291,6 +313,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Strings(args) => strings(&args),
         Command::Alloc(args) => alloc(&args),
         Command::Profile(args) => profile(&args),
+        Command::Redact(args) => redact(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
         Command::Capture(args) => live::capture(&args),
@@ -918,6 +941,45 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let stats = snapshot::redact(
+        &args.input,
+        &args.output,
+        &snapshot::RedactOptions::default(),
+        &Progress::new(),
+    )?;
+    let secs = started.elapsed().as_secs_f64();
+    if args.json {
+        let result = serde_json::json!({
+            "file": args.output.display().to_string(),
+            "fileBytes": stats.bytes_written,
+            "nodes": stats.node_count,
+            "edges": stats.edge_count,
+            "redactedNodes": stats.redacted_nodes,
+            "redactedTexts": stats.redacted_texts,
+            "segmentedTexts": stats.segmented_texts,
+            "blankedNumbers": stats.blanked_numbers,
+            "emptiedUnusedStrings": stats.emptied_unused,
+            "appendedStrings": stats.appended_strings,
+            "secs": secs,
+        });
+        print(&format!("{result:#}\n"))?;
+    } else {
+        print(&format!(
+            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked, in {:.1} s\n",
+            args.output.display(),
+            stats.bytes_written,
+            format::count(stats.redacted_nodes as u64),
+            format::count(stats.redacted_texts as u64),
+            stats.segmented_texts,
+            stats.blanked_numbers,
+            secs
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

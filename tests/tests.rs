@@ -12,6 +12,7 @@ mod doctor;
 mod golden;
 mod live;
 mod paths;
+mod redact;
 
 #[cfg(feature = "gui")]
 mod ui;

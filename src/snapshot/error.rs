@@ -18,6 +18,9 @@ pub enum ErrorKind {
     /// The file looks gzip-compressed but does not decompress.
     #[error("the gzip stream is corrupt: {0}")]
     Gzip(String),
+    /// An output file could not be written.
+    #[error("cannot write the file: {0}")]
+    Write(std::io::Error),
     /// The file has no bytes at all.
     #[error("the file is empty")]
     Empty,
@@ -108,7 +111,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(err) => Some(err),
+            ErrorKind::Io(err) | ErrorKind::Write(err) => Some(err),
             _ => None,
         }
     }

@@ -39,6 +39,7 @@ mod parse;
 pub mod paths;
 mod progress;
 pub mod query;
+mod redact;
 pub mod report;
 mod scripts;
 mod shallow;
@@ -66,6 +67,7 @@ pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
 pub use paths::{PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths};
 pub use progress::Progress;
 pub use query::{SearchQuery, SearchScope, search};
+pub use redact::{RedactOptions, RedactStats, redact};
 pub use strings::StringTable;
 
 use names::WeakMapEdges;
@@ -175,7 +177,7 @@ impl std::fmt::Debug for Snapshot {
 }
 
 /// Opens `path` as a (possibly gzip-compressed) byte stream, with byte progress.
-fn open_reader<'p>(
+pub(crate) fn open_reader<'p>(
     path: &Path,
     progress: &'p Progress,
 ) -> Result<(Box<dyn Read + Send + 'p>, u64, bool)> {
@@ -356,41 +358,19 @@ impl Snapshot {
     }
 
     fn cons_string_name(&self, n: NodeIdx) -> String {
-        let cons = self.meta.nt.cons_string;
-        let internal = self.meta.et.internal;
-        let mut stack = vec![n.0];
+        let columns = names::ConsColumns {
+            node_type: &self.node_type,
+            node_name: &self.node_name,
+            first_edge: &self.first_edge,
+            edge_type: &self.edge_type,
+            edge_name: &self.edge_name,
+            edge_to: &self.edge_to,
+            strings: &self.strings,
+            cons: self.meta.nt.cons_string,
+            internal: self.meta.et.internal,
+        };
         let mut name = String::new();
-        let mut name_len = 0usize;
-        // DevTools' loop has no other bound: a cons string that contains itself, or a DAG
-        // of empty parts, would never reach 1024 characters and loop forever. Real parts
-        // are non-empty, so real names are done long before this many steps.
-        let mut steps_left = 1u32 << 16;
-        while name_len < 1024 && steps_left > 0 {
-            steps_left -= 1;
-            let Some(node) = stack.pop() else { break };
-            let node = node as usize;
-            if self.node_type[node] != cons {
-                let part = self.strings.get(self.node_name[node]);
-                name.push_str(part);
-                name_len += utf16_len(part);
-                continue;
-            }
-            let (mut first, mut second) = (0u32, 0u32);
-            for e in self.first_edge[node] as usize..self.first_edge[node + 1] as usize {
-                if first != 0 && second != 0 {
-                    break;
-                }
-                if self.edge_type[e] == internal {
-                    match self.strings.get(self.edge_name[e]) {
-                        "first" => first = self.edge_to[e],
-                        "second" => second = self.edge_to[e],
-                        _ => {}
-                    }
-                }
-            }
-            stack.push(second);
-            stack.push(first);
-        }
+        names::cons_string_parts(&columns, n.0, |_, part| name.push_str(part));
         name
     }
 

@@ -105,6 +105,65 @@ pub fn utf16_len(s: &str) -> usize {
     }
 }
 
+/// The columns DevTools' `consStringName` walks (node and edge columns as in the file,
+/// `edge_to` as node ordinals).
+pub(crate) struct ConsColumns<'a> {
+    pub node_type: &'a [u8],
+    pub node_name: &'a [u32],
+    pub first_edge: &'a [u32],
+    pub edge_type: &'a [u8],
+    pub edge_name: &'a [u32],
+    pub edge_to: &'a [u32],
+    pub strings: &'a StringTable,
+    /// Type code of `concatenated string`.
+    pub cons: u8,
+    /// Type code of `internal` edges.
+    pub internal: u8,
+}
+
+/// The parts DevTools' `consStringName` joins to name the concatenated string `n`: calls
+/// `part(node, text)` for each non-concatenated node reached through internal `first` and
+/// `second` edges, depth first, until the joined text reaches 1024 UTF-16 units (the last
+/// part is whole, so names may be longer).
+pub(crate) fn cons_string_parts<'a>(
+    c: &ConsColumns<'a>,
+    n: u32,
+    mut part: impl FnMut(usize, &'a str),
+) {
+    let mut stack = vec![n];
+    let mut name_len = 0usize;
+    // DevTools' loop has no other bound: a cons string that contains itself, or a DAG
+    // of empty parts, would never reach 1024 characters and loop forever. Real parts
+    // are non-empty, so real names are done long before this many steps.
+    let mut steps_left = 1u32 << 16;
+    while name_len < 1024 && steps_left > 0 {
+        steps_left -= 1;
+        let Some(node) = stack.pop() else { break };
+        let node = node as usize;
+        if c.node_type[node] != c.cons {
+            let text = c.strings.get(c.node_name[node]);
+            part(node, text);
+            name_len += utf16_len(text);
+            continue;
+        }
+        let (mut first, mut second) = (0u32, 0u32);
+        for e in c.first_edge[node] as usize..c.first_edge[node + 1] as usize {
+            if first != 0 && second != 0 {
+                break;
+            }
+            if c.edge_type[e] == c.internal {
+                match c.strings.get(c.edge_name[e]) {
+                    "first" => first = c.edge_to[e],
+                    "second" => second = c.edge_to[e],
+                    _ => {}
+                }
+            }
+        }
+        stack.push(second);
+        stack.push(first);
+    }
+}
+
 /// JavaScript's default string ordering (UTF-16 code units).
 pub fn js_cmp(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {

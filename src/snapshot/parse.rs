@@ -931,7 +931,8 @@ pub(crate) fn parse<'a>(
 }
 
 /// The reader thread: fills chunks and sends them until end of input, error, or hang-up.
-fn read_chunks(
+/// Also the reader of the redactor's copying pass.
+pub(crate) fn read_chunks(
     mut reader: Box<dyn Read + Send + '_>,
     tx: &SyncSender<std::io::Result<Vec<u8>>>,
     recycled: &Receiver<Vec<u8>>,

@@ -1,0 +1,1445 @@
+//! Redacted copies of a snapshot: every string's text replaced by a token, every figure kept.
+//!
+//! [`redact`] reads a `.heapsnapshot` (plain or gzip) twice. The first pass is the loader's
+//! parser ([`super::parse`]): node and edge columns plus the string table, which is what the
+//! plan needs. The second pass streams the file to `OUT.part` (renamed to `OUT` when complete,
+//! removed on any error or cancel): the `snapshot` header, `edges`, `locations`, the allocation
+//! arrays and every other value are copied byte for byte; in `nodes` only the `name` field of
+//! some string nodes changes; the `strings` array is rewritten. Any top-level key order works,
+//! because the plan is complete before the second pass starts.
+//!
+//! # What is replaced
+//! - **String nodes** (type `string`: user data, keys, environment values, the `source` of
+//!   every Script): the text becomes a token of the same UTF-16 length (see below). Equal
+//!   texts get equal tokens; the empty string stays empty. Regexp nodes (their name is the
+//!   pattern) are tokenized the same way.
+//! - **Captured numbers** (`heap number` / `smi number` nodes with captureNumericValue):
+//!   the string node behind their internal `value` edge becomes `""`.
+//! - String-table entries that nothing refers to become `""`.
+//!
+//! Kept: class names, property and other edge names, function and script names, native (DOM)
+//! names, `system / …` names, symbol descriptions, and the `int`/`bool` values V8 attaches to
+//! strings it truncated in the snapshot (`truncated`, `length`, `hash`: DevTools groups
+//! truncated strings by them). Node and edge counts, ids, sizes, and the order of everything
+//! are unchanged, so every figure DevTools or heapsight computes is the same.
+//!
+//! # Shared string-table entries
+//! Node names and edge names share one table; the string `"name"` may be a string node's text
+//! and a property name at once. Such an entry keeps its text (for the edge) and the string
+//! nodes get a new entry, appended to the table, holding the token: only the `name` field of
+//! those nodes changes in `nodes`.
+//!
+//! # Tokens and DevTools' string grouping
+//! DevTools names a concatenated string by joining its parts (`first`, `second`, recursively)
+//! until the name reaches 1024 UTF-16 units, and groups "Duplicated strings" by that name. So
+//! the token of a part must compose: if `"ab" + "c"` and a flat `"abc"` are both in the
+//! heap, the tokens must give `T(ab)T(c) == T(abc)`. The plan therefore cuts texts into
+//! *atoms*, the coarsest pieces consistent with every such equality (a fixpoint over the cut
+//! positions of equal names and of shared parts), and a token is the concatenation of its
+//! atoms' tokens. Most texts are one atom. An atom of UTF-16 length k gets the next unused
+//! k-unit code: one "start" character (`A`–`Z`, then CJK ideographs) and k−1 "continuation"
+//! characters (`a`–`z`, `0`–`9`, then Hangul syllables), e.g. `Aaaaab`. Because a start
+//! character begins each atom token, joined tokens decode uniquely, so different names stay
+//! different; because lengths are kept, the 1024-unit cut-off takes the same parts. The
+//! length of a string is no secret anyway: its shallow size (kept) already tells it.
+
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::error::{Error, ErrorKind, Result};
+use super::meta::{Meta, NO_TYPE};
+use super::names::{ConsColumns, cons_string_parts, utf16_len};
+use super::parse::{self, Parsed};
+use super::progress::Progress;
+use super::strings::StringTable;
+
+/// Options of [`redact`].
+#[derive(Clone, Debug, Default)]
+pub struct RedactOptions {
+    /// Gzip the output. `None`: when the output's name ends in `.gz`.
+    pub gzip: Option<bool>,
+}
+
+/// What [`redact`] did, for a status line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RedactStats {
+    /// Nodes in the snapshot (unchanged).
+    pub node_count: usize,
+    /// Edges in the snapshot (unchanged).
+    pub edge_count: usize,
+    /// String and regexp nodes whose text was replaced by a token.
+    pub redacted_nodes: usize,
+    /// Distinct texts replaced by a token.
+    pub redacted_texts: usize,
+    /// Captured number values blanked.
+    pub blanked_numbers: usize,
+    /// String-table entries emptied because nothing refers to them.
+    pub emptied_unused: usize,
+    /// String-table entries appended (tokens of texts that are also names, and `""`).
+    pub appended_strings: usize,
+    /// Texts cut into more than one atom so concatenated strings still group as before.
+    pub segmented_texts: usize,
+    /// Bytes written (compressed size for a gzip output).
+    pub bytes_written: u64,
+}
+
+/// Writes a redacted copy of the snapshot `in_path` to `out_path` (see the module docs for
+/// what changes). The output is written to `<out_path>.part` and renamed when complete; on
+/// any error, and on [`Progress::cancel`], `out_path` is left as it was and no `.part` file
+/// remains. Errors name the file they are about (input or output).
+pub fn redact(
+    in_path: &Path,
+    out_path: &Path,
+    options: &RedactOptions,
+    progress: &Progress,
+) -> Result<RedactStats> {
+    if same_file(in_path, out_path) {
+        return Err(Error::new(ErrorKind::Write(io::Error::other(
+            "the redacted copy would overwrite its input",
+        )))
+        .with_path(out_path));
+    }
+    let parsed = read_input(in_path, progress).map_err(|e| e.with_path(in_path))?;
+    if progress.is_cancelled() {
+        return Err(ErrorKind::Cancelled.into());
+    }
+    let trace_names = if parsed.meta.trace_function_count > 0 {
+        progress.set_phase("Reading allocation functions");
+        trace_function_names(in_path, progress).map_err(|e| e.with_path(in_path))?
+    } else {
+        Vec::new()
+    };
+    progress.set_phase("Planning tokens");
+    let plan = Plan::new(&parsed, &trace_names).map_err(|e| e.with_path(in_path))?;
+    drop(trace_names);
+    if progress.is_cancelled() {
+        return Err(ErrorKind::Cancelled.into());
+    }
+    let gzip = options.gzip.unwrap_or_else(|| {
+        out_path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    });
+    progress.set_phase("Writing the redacted copy");
+    let mut stats = plan.stats.clone();
+    stats.node_count = parsed.cols.node_type.len();
+    stats.edge_count = parsed.cols.edge_type.len();
+    // Errors of the writer closure travel through `io::Error`; the real one is kept here.
+    let mut failure: Option<Error> = None;
+    let written = crate::atomic_file::write_via_part(out_path, |file| {
+        let result = copy_pass(in_path, file, gzip, &parsed, &plan, progress);
+        result.map_err(|e: Error| {
+            let message = e.to_string();
+            failure = Some(e);
+            io::Error::other(message)
+        })
+    });
+    match (written, failure) {
+        (Ok(bytes), _) => {
+            stats.bytes_written = bytes;
+            Ok(stats)
+        }
+        (Err(_), Some(err)) if matches!(err.kind(), ErrorKind::Write(_)) => {
+            Err(err.with_path(out_path))
+        }
+        (Err(_), Some(err)) => Err(err.with_path(in_path)),
+        (Err(err), None) => Err(Error::new(ErrorKind::Write(err)).with_path(out_path)),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn write_err(err: io::Error) -> Error {
+    Error::new(ErrorKind::Write(err))
+}
+
+/// Size of the output blocks handed to the writer thread.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// The second pass, on three threads: one reads (and inflates) the input, this one scans
+/// and rewrites it, one compresses (when `gzip`) and writes. Returns the bytes written.
+fn copy_pass(
+    in_path: &Path,
+    file: &mut std::io::BufWriter<std::fs::File>,
+    gzip: bool,
+    parsed: &Parsed,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<u64> {
+    let (reader, _, _) = super::open_reader(in_path, progress)?;
+    std::thread::scope(|scope| {
+        let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
+        let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
+        let reader_thread = std::thread::Builder::new()
+            .name("heapsight-redact-reader".into())
+            .spawn_scoped(scope, move || parse::read_chunks(reader, &in_tx, &recycled))
+            .map_err(|e| Error::new(ErrorKind::Io(e)))?;
+        let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
+        let writer_thread = std::thread::Builder::new()
+            .name("heapsight-redact-writer".into())
+            .spawn_scoped(scope, move || write_blocks(&out_rx, file, gzip))
+            .map_err(write_err)?;
+        let mut input = Scanner::new(ChannelReader::new(in_rx, recycle), progress);
+        let mut out = ChannelWriter {
+            tx: out_tx,
+            buf: Vec::with_capacity(BLOCK_BYTES),
+        };
+        let scanned = rewrite(&mut input, &mut out, parsed, plan)
+            .and_then(|()| out.send_rest().map_err(write_err));
+        // Hanging up stops both threads.
+        drop(input);
+        drop(out);
+        let written = writer_thread
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+        reader_thread.join().ok();
+        match (scanned, written) {
+            (Ok(()), Ok(bytes)) => Ok(bytes),
+            // The writer's own error explains why handing it blocks failed.
+            (Ok(()), Err(err)) => Err(write_err(err)),
+            (Err(e), Err(err)) if matches!(e.kind(), ErrorKind::Write(_)) => Err(write_err(err)),
+            (Err(e), _) => Err(e),
+        }
+    })
+}
+
+/// The writer thread: compresses (when `gzip`) and writes the blocks it receives until the
+/// sender hangs up. Returns the bytes written to `file`.
+fn write_blocks(
+    rx: &Receiver<Vec<u8>>,
+    file: &mut std::io::BufWriter<std::fs::File>,
+    gzip: bool,
+) -> io::Result<u64> {
+    let mut counter = CountingWriter {
+        inner: file,
+        bytes: 0,
+    };
+    if gzip {
+        // Each block is a gzip member of its own (as pigz writes), compressed a batch at a
+        // time on rayon's threads; gzip readers decode concatenated members as one stream.
+        let threads = rayon::current_num_threads().max(1);
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(threads);
+        loop {
+            let next = rx.recv().ok();
+            let end = next.is_none();
+            batch.extend(next);
+            if batch.len() == threads || (end && !batch.is_empty()) {
+                use rayon::prelude::*;
+                let members: Vec<io::Result<Vec<u8>>> =
+                    batch.par_iter().map(|b| gzip_member(b)).collect();
+                for member in members {
+                    counter.write_all(&member?)?;
+                }
+                batch.clear();
+            }
+            if end {
+                break;
+            }
+        }
+    } else {
+        for block in rx {
+            counter.write_all(&block)?;
+        }
+    }
+    Ok(counter.bytes)
+}
+
+/// `block` as one gzip member.
+fn gzip_member(block: &[u8]) -> io::Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(block.len() / 4),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(block)?;
+    gz.finish()
+}
+
+/// The scanner's side of the reader thread's channel.
+struct ChannelReader {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    /// Exhausted chunks go back to the reader thread for reuse.
+    recycle: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    fn new(rx: Receiver<io::Result<Vec<u8>>>, recycle: SyncSender<Vec<u8>>) -> Self {
+        Self {
+            rx,
+            recycle,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for ChannelReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.buf.len() {
+            self.pos = 0;
+            let old = std::mem::take(&mut self.buf);
+            if old.capacity() > 0 {
+                self.recycle.try_send(old).ok();
+            }
+            self.buf = match self.rx.recv() {
+                Ok(Ok(block)) => block,
+                Ok(Err(err)) => return Err(err),
+                // The reader thread is done: end of input.
+                Err(_) => Vec::new(),
+            };
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.buf.len());
+    }
+}
+
+/// The scanner's side of the writer thread's channel: collects output in blocks.
+struct ChannelWriter {
+    tx: SyncSender<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    /// Sends what is buffered.
+    fn send_rest(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK_BYTES));
+        self.tx
+            .send(block)
+            .map_err(|_| io::Error::other("the writer thread stopped"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BLOCK_BYTES {
+            self.send_rest()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A read error of the second pass, as the loader reports it (gzip problems named).
+fn read_err(err: io::Error) -> Error {
+    match err.kind() {
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            ErrorKind::Gzip(err.to_string()).into()
+        }
+        io::ErrorKind::UnexpectedEof => {
+            ErrorKind::Gzip(format!("{err}; the compressed file is truncated")).into()
+        }
+        _ => ErrorKind::Io(err).into(),
+    }
+}
+
+fn read_input(path: &Path, progress: &Progress) -> Result<Parsed> {
+    let (reader, file_bytes, gzip) = super::open_reader(path, progress)?;
+    parse::parse(reader, (!gzip).then_some(file_bytes), progress)
+}
+
+/// Counts the bytes that reach the file.
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What happens to one node's name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// Not a string: the name stays.
+    Name,
+    /// A string (or regexp) node: its text becomes a token.
+    Token,
+    /// A captured number's value: becomes `""`.
+    Blank,
+    /// A string V8 uses for truncation metadata (`int`/`bool` values): stays.
+    Keep,
+}
+
+/// What the output's string table holds at one index of the input's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EntryOut {
+    /// The input's text, copied byte for byte.
+    Same,
+    /// The token of the input's text.
+    Token,
+    /// `""`.
+    Empty,
+}
+
+/// Everything the second pass needs.
+struct Plan {
+    /// Per input string-table entry.
+    entries: Vec<EntryOut>,
+    /// Entries appended after the input's, as input entry indexes whose token to write
+    /// (`None`: `""`).
+    appended: Vec<Option<u32>>,
+    /// Nodes whose `name` field changes: (node ordinal, new string index), by ordinal.
+    renames: Vec<(u32, u32)>,
+    /// Token texts, by input entry (only for entries written as tokens).
+    tokens: HashMap<u32, String>,
+    stats: RedactStats,
+}
+
+impl Plan {
+    fn new(parsed: &Parsed, trace_names: &[u32]) -> Result<Self> {
+        let meta = &parsed.meta;
+        let cols = &parsed.cols;
+        let strings = &parsed.strings;
+        let node_count = cols.node_type.len();
+        let string_count = strings.len();
+        let bad_string = |what: &str, index: u32| {
+            Error::new(ErrorKind::Graph(format!(
+                "{what} refers to string {index}, but there are only {string_count} strings"
+            )))
+        };
+        let nt = meta.nt;
+        let mut policy = vec![Policy::Name; node_count];
+        for (i, &t) in cols.node_type.iter().enumerate() {
+            if cols.node_name[i] as usize >= string_count {
+                return Err(bad_string(&format!("node {i}"), cols.node_name[i]));
+            }
+            if (t == nt.string || t == nt.regexp) && t != NO_TYPE {
+                policy[i] = Policy::Token;
+            }
+        }
+        for &to in &cols.edge_to {
+            if to as usize >= node_count {
+                return Err(Error::new(ErrorKind::Graph(format!(
+                    "an edge points to node {to}, but there are only {node_count} nodes"
+                ))));
+            }
+        }
+        let named = named_edge_types(meta);
+        let edge_name = |e: usize| -> Option<&str> {
+            named[cols.edge_type[e] as usize].then(|| strings.get(cols.edge_name[e]))
+        };
+        // Captured numbers and V8's truncation metadata hang off `number` nodes.
+        if nt.number != NO_TYPE {
+            for n in 0..node_count {
+                if cols.node_type[n] != nt.number {
+                    continue;
+                }
+                let keep = matches!(strings.get(cols.node_name[n]), "int" | "bool");
+                for e in cols.first_edge[n] as usize..cols.first_edge[n + 1] as usize {
+                    let to = cols.edge_to[e] as usize;
+                    if cols.edge_type[e] == meta.et.internal
+                        && edge_name(e) == Some("value")
+                        && cols.node_type[to] == nt.string
+                    {
+                        policy[to] = if keep { Policy::Keep } else { Policy::Blank };
+                    }
+                }
+            }
+        }
+
+        // Who uses each entry.
+        let mut other_use = vec![false; string_count];
+        let mut token_use = vec![false; string_count];
+        let mut blank_use = vec![false; string_count];
+        for (i, p) in policy.iter().enumerate() {
+            let s = cols.node_name[i] as usize;
+            match p {
+                Policy::Name | Policy::Keep => other_use[s] = true,
+                Policy::Token => token_use[s] = true,
+                Policy::Blank => blank_use[s] = true,
+            }
+        }
+        for e in 0..cols.edge_type.len() {
+            if named[cols.edge_type[e] as usize] {
+                let s = cols.edge_name[e];
+                match other_use.get_mut(s as usize) {
+                    Some(u) => *u = true,
+                    None => return Err(bad_string(&format!("edge {e}"), s)),
+                }
+            }
+        }
+        for &s in trace_names {
+            match other_use.get_mut(s as usize) {
+                Some(u) => *u = true,
+                None => return Err(bad_string("trace_function_infos", s)),
+            }
+        }
+
+        let mut stats = RedactStats::default();
+        let mut entries = vec![EntryOut::Same; string_count];
+        let mut appended: Vec<Option<u32>> = Vec::new();
+        // New index of the token of a shared entry, and of the one appended `""`.
+        let mut token_index: HashMap<u32, u32> = HashMap::new();
+        let mut blank_index: Option<u32> = None;
+        for s in 0..string_count {
+            let (o, t, b) = (other_use[s], token_use[s], blank_use[s]);
+            entries[s] = match (o, t, b) {
+                (false, false, false) => {
+                    if !strings.get(s as u32).is_empty() {
+                        stats.emptied_unused += 1;
+                    }
+                    EntryOut::Empty
+                }
+                (false, true, false) => EntryOut::Token,
+                (false, false, true) => EntryOut::Empty,
+                (false, true, true) => EntryOut::Token,
+                _ => EntryOut::Same,
+            };
+            if t && entries[s] != EntryOut::Token {
+                token_index.insert(s as u32, (string_count + appended.len()) as u32);
+                appended.push(Some(s as u32));
+            }
+            if b && entries[s] != EntryOut::Empty && blank_index.is_none() {
+                blank_index = Some((string_count + appended.len()) as u32);
+                appended.push(None);
+            }
+        }
+        stats.appended_strings = appended.len();
+        let mut renames = Vec::new();
+        for (i, p) in policy.iter().enumerate() {
+            let s = cols.node_name[i];
+            match p {
+                Policy::Token => {
+                    stats.redacted_nodes += 1;
+                    if let Some(&new) = token_index.get(&s) {
+                        renames.push((i as u32, new));
+                    }
+                }
+                Policy::Blank => {
+                    stats.blanked_numbers += 1;
+                    if entries[s as usize] != EntryOut::Empty
+                        && let Some(new) = blank_index
+                    {
+                        renames.push((i as u32, new));
+                    }
+                }
+                Policy::Name | Policy::Keep => {}
+            }
+        }
+        // `Empty` for an entry also used by tokens is only right when its text is empty.
+        for s in 0..string_count {
+            if entries[s] == EntryOut::Token && strings.get(s as u32).is_empty() {
+                entries[s] = EntryOut::Empty;
+            }
+        }
+
+        let segmentation = Segmentation::new(parsed, &policy, &named);
+        stats.segmented_texts = segmentation.cuts.values().filter(|c| !c.is_empty()).count();
+        let mut alphabet = Alphabet::new(&segmentation.forbidden);
+        let mut tokens: HashMap<u32, String> = HashMap::new();
+        let mut texts: HashSet<&str> = HashSet::new();
+        let mut to_token = |s: u32, tokens: &mut HashMap<u32, String>| -> Result<()> {
+            if tokens.contains_key(&s) {
+                return Ok(());
+            }
+            let text = strings.get(s);
+            texts.insert(text);
+            let cuts = segmentation.cuts.get(text);
+            let token = alphabet.token(text, cuts)?;
+            tokens.insert(s, token);
+            Ok(())
+        };
+        for s in 0..string_count {
+            if entries[s] == EntryOut::Token {
+                to_token(s as u32, &mut tokens)?;
+            }
+        }
+        for s in appended.iter().flatten() {
+            to_token(*s, &mut tokens)?;
+        }
+        stats.redacted_texts = texts.len();
+        Ok(Self {
+            entries,
+            appended,
+            renames,
+            tokens,
+            stats,
+        })
+    }
+}
+
+/// Edge types whose `name_or_index` is a string index (all but `element` and `hidden`).
+fn named_edge_types(meta: &Meta) -> Vec<bool> {
+    (0..meta.edge_types.len())
+        .map(|t| {
+            let t = t as u8;
+            t != meta.et.element && t != meta.et.hidden
+        })
+        .collect()
+}
+
+/// The cut positions (UTF-16 offsets inside a text) that keep concatenated strings grouped
+/// as before; see the module docs.
+struct Segmentation<'a> {
+    /// Cuts per token text (only texts that take part in a concatenation).
+    cuts: HashMap<&'a str, BTreeSet<u32>>,
+    /// Characters of fixed (non-token) parts of concatenated strings: tokens avoid them.
+    forbidden: HashSet<char>,
+}
+
+/// One part of a concatenated string's DevTools name.
+struct Part<'a> {
+    /// The part's text; `None` when it is not tokenized (e.g. `(sliced string)`).
+    token_text: Option<&'a str>,
+    offset: u32,
+    len: u32,
+}
+
+impl<'a> Segmentation<'a> {
+    fn new(parsed: &'a Parsed, policy: &[Policy], named: &[bool]) -> Self {
+        let meta = &parsed.meta;
+        let cols = &parsed.cols;
+        let strings: &'a StringTable = &parsed.strings;
+        let (cons, string) = (meta.nt.cons_string, meta.nt.string);
+        let mut forbidden = HashSet::new();
+        let mut cuts: HashMap<&'a str, BTreeSet<u32>> = HashMap::new();
+        if cons == NO_TYPE {
+            return Self { cuts, forbidden };
+        }
+        let internal_name = |e: usize| -> &'a str {
+            if cols.edge_type[e] == meta.et.internal && named[cols.edge_type[e] as usize] {
+                strings.get(cols.edge_name[e])
+            } else {
+                ""
+            }
+        };
+        // Groups of counted names (as DevTools' "Duplicated strings" counts them: string and
+        // concatenated-string nodes with a size, flat cons strings excepted) that contain a
+        // concatenation: name -> the parts of each member.
+        let mut groups: HashMap<String, Vec<Vec<Part<'a>>>> = HashMap::new();
+        let columns = ConsColumns {
+            node_type: &cols.node_type,
+            node_name: &cols.node_name,
+            first_edge: &cols.first_edge,
+            edge_type: &cols.edge_type,
+            edge_name: &cols.edge_name,
+            edge_to: &cols.edge_to,
+            strings,
+            cons,
+            internal: meta.et.internal,
+        };
+        for n in 0..cols.node_type.len() {
+            if cols.node_type[n] != cons || cols.node_self_size[n] == 0 {
+                continue;
+            }
+            let edges = cols.first_edge[n] as usize..cols.first_edge[n + 1] as usize;
+            let flat = edges.clone().any(|e| {
+                matches!(internal_name(e), "first" | "second")
+                    && cols.node_type[cols.edge_to[e] as usize] != cons
+                    && strings
+                        .get(cols.node_name[cols.edge_to[e] as usize])
+                        .is_empty()
+            });
+            if flat {
+                continue;
+            }
+            let mut parts = Vec::new();
+            let mut name = String::new();
+            let mut name_len = 0u32;
+            cons_string_parts(&columns, n as u32, |node, text| {
+                let len = utf16_len(text) as u32;
+                let token_text = (policy[node] == Policy::Token).then_some(text);
+                if token_text.is_none() {
+                    forbidden.extend(text.chars());
+                }
+                if len > 0 {
+                    parts.push(Part {
+                        token_text,
+                        offset: name_len,
+                        len,
+                    });
+                }
+                name.push_str(text);
+                name_len += len;
+            });
+            groups.entry(name).or_default().push(parts);
+        }
+        if groups.is_empty() {
+            return Self { cuts, forbidden };
+        }
+        // Flat strings whose text equals a concatenated string's name join its group.
+        let mut seen: HashSet<u32> = HashSet::new();
+        for n in 0..cols.node_type.len() {
+            if cols.node_type[n] != string
+                || cols.node_self_size[n] == 0
+                || policy[n] != Policy::Token
+            {
+                continue;
+            }
+            let s = cols.node_name[n];
+            if !seen.insert(s) {
+                continue;
+            }
+            let text = strings.get(s);
+            if let Some(members) = groups.get_mut(text) {
+                members.push(vec![Part {
+                    token_text: Some(text),
+                    offset: 0,
+                    len: utf16_len(text) as u32,
+                }]);
+            }
+        }
+        // Cuts of each group: every part boundary of every member, then the fixpoint with the
+        // cuts of the parts' texts (a text cut in one place is cut everywhere it occurs).
+        let mut groups: Vec<(BTreeSet<u32>, Vec<Vec<Part<'a>>>)> = groups
+            .into_values()
+            // A name that occurs once constrains nothing.
+            .filter(|members| members.len() > 1)
+            .map(|members| {
+                let mut set = BTreeSet::new();
+                for parts in &members {
+                    for p in parts.iter().skip(1) {
+                        set.insert(p.offset);
+                    }
+                }
+                (set, members)
+            })
+            .collect();
+        // Hand-made cycles aside, this ends after a few rounds: cuts only grow.
+        let mut changed = true;
+        let mut rounds = 0;
+        while changed && rounds < 1000 {
+            changed = false;
+            rounds += 1;
+            for (group_cuts, members) in &mut groups {
+                for parts in members.iter() {
+                    for p in parts {
+                        let Some(text) = p.token_text else { continue };
+                        let text_cuts = cuts.entry(text).or_default();
+                        for &c in group_cuts.range(p.offset + 1..p.offset + p.len) {
+                            changed |= text_cuts.insert(c - p.offset);
+                        }
+                        for &c in text_cuts.iter() {
+                            changed |= group_cuts.insert(p.offset + c);
+                        }
+                    }
+                }
+            }
+        }
+        Self { cuts, forbidden }
+    }
+}
+
+/// Allocates tokens: per UTF-16 length, codes in order of first use. The first
+/// 26·36^(k−1) codes of length k are ASCII (`A`–`Z` then `a`–`z`, `0`–`9`); later ones start
+/// with a CJK ideograph and continue with any continuation character, so the two ranges
+/// never meet.
+struct Alphabet<'a> {
+    ascii_start: Vec<char>,
+    ascii_rest: Vec<char>,
+    wide_start: Vec<char>,
+    wide_rest: Vec<char>,
+    /// Atom text -> its token.
+    atoms: HashMap<&'a str, String>,
+    /// Next code per length.
+    next: HashMap<u32, u64>,
+}
+
+impl<'a> Alphabet<'a> {
+    fn new(forbidden: &HashSet<char>) -> Self {
+        let allowed = |c: &char| !forbidden.contains(c);
+        let ascii_rest: Vec<char> = ('a'..='z').chain('0'..='9').filter(allowed).collect();
+        Self {
+            ascii_start: ('A'..='Z').filter(allowed).collect(),
+            wide_start: ('\u{4E00}'..='\u{9FFF}').filter(allowed).collect(),
+            wide_rest: ascii_rest
+                .iter()
+                .copied()
+                .chain(('\u{AC00}'..='\u{D7A3}').filter(allowed))
+                .collect(),
+            ascii_rest,
+            atoms: HashMap::new(),
+            next: HashMap::new(),
+        }
+    }
+
+    /// The token of `text`, cut at `cuts` (UTF-16 offsets).
+    fn token(&mut self, text: &'a str, cuts: Option<&BTreeSet<u32>>) -> Result<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut cuts = cuts.into_iter().flatten().copied().peekable();
+        let (mut start, mut at) = (0usize, 0u32);
+        for (i, c) in text.char_indices() {
+            if cuts.peek() == Some(&at) {
+                cuts.next();
+                self.atom(&text[start..i], &mut out)?;
+                start = i;
+            }
+            at += c.len_utf16() as u32;
+        }
+        self.atom(&text[start..], &mut out)?;
+        Ok(out)
+    }
+
+    fn atom(&mut self, atom: &'a str, out: &mut String) -> Result<()> {
+        if atom.is_empty() {
+            return Ok(());
+        }
+        if let Some(t) = self.atoms.get(atom) {
+            out.push_str(t);
+            return Ok(());
+        }
+        let len = utf16_len(atom) as u32;
+        let next = self.next.entry(len).or_insert(0);
+        let code = *next;
+        *next += 1;
+        let token = encode(code, len as usize, &self.ascii_start, &self.ascii_rest)
+            .or_else(|code| encode(code, len as usize, &self.wide_start, &self.wide_rest))
+            .map_err(|_| {
+                Error::new(ErrorKind::Graph(format!(
+                    "too many distinct strings of length {len} to give each its own token"
+                )))
+            })?;
+        out.push_str(&token);
+        self.atoms.insert(atom, token);
+        Ok(())
+    }
+}
+
+/// Code `code` of length `len` over `start` (first character) and `rest` (the others), or,
+/// when there are fewer codes than that, `code` minus their number.
+fn encode(
+    code: u64,
+    len: usize,
+    start: &[char],
+    rest: &[char],
+) -> std::result::Result<String, u64> {
+    let capacity = (1..len).try_fold(start.len() as u64, |c, _| c.checked_mul(rest.len() as u64));
+    match capacity {
+        Some(capacity) if code >= capacity => return Err(code - capacity),
+        _ => {}
+    }
+    let mut chars = vec![' '; len];
+    let mut rem = code;
+    for slot in chars.iter_mut().skip(1).rev() {
+        *slot = rest[(rem % rest.len() as u64) as usize];
+        rem /= rest.len() as u64;
+    }
+    chars[0] = start[rem as usize];
+    Ok(chars.into_iter().collect())
+}
+
+/// A byte scanner over the (decompressed) input, for the copying pass.
+struct Scanner<'p, R> {
+    reader: R,
+    offset: u64,
+    progress: &'p Progress,
+    /// Bytes consumed since the last progress update.
+    since_update: u64,
+}
+
+impl<'p, R: BufRead> Scanner<'p, R> {
+    fn new(reader: R, progress: &'p Progress) -> Self {
+        Self {
+            reader,
+            offset: 0,
+            progress,
+            since_update: 0,
+        }
+    }
+
+    /// The current buffer (empty at end of input).
+    fn buf(&mut self) -> Result<&[u8]> {
+        if self.since_update > 1 << 22 {
+            self.since_update = 0;
+            if self.progress.is_cancelled() {
+                return Err(ErrorKind::Cancelled.into());
+            }
+            let (read, total) = self.progress.bytes();
+            if total > 0 {
+                self.progress.set_fraction(read as f64 / total as f64);
+            }
+        }
+        while let Err(e) = self.reader.fill_buf() {
+            if e.kind() != io::ErrorKind::Interrupted {
+                break;
+            }
+        }
+        self.reader.fill_buf().map_err(read_err)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.reader.consume(n);
+        self.offset += n as u64;
+        self.since_update += n as u64;
+    }
+
+    fn truncated(&self) -> Error {
+        ErrorKind::Truncated {
+            context: "in the second pass (did the file change?)".into(),
+            offset: self.offset,
+        }
+        .into()
+    }
+
+    fn unexpected(&self, what: &str) -> Error {
+        ErrorKind::Json {
+            offset: self.offset,
+            message: format!("{what} in the second pass (did the file change?)"),
+        }
+        .into()
+    }
+
+    /// Next byte, consumed.
+    fn byte(&mut self) -> Result<u8> {
+        let Some(&b) = self.buf()?.first() else {
+            return Err(self.truncated());
+        };
+        self.consume(1);
+        Ok(b)
+    }
+
+    /// Copies whitespace; returns the next non-whitespace byte (consumed, not copied).
+    fn ws(&mut self, out: &mut impl Write) -> Result<u8> {
+        loop {
+            let b = self.byte()?;
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                out.write_all(&[b]).map_err(write_err)?;
+            } else {
+                return Ok(b);
+            }
+        }
+    }
+
+    /// After an opening `"`: the raw bytes of the string up to (without) the closing quote.
+    fn raw_string(&mut self, into: &mut Vec<u8>) -> Result<()> {
+        loop {
+            let buf = self.buf()?;
+            if buf.is_empty() {
+                return Err(self.truncated());
+            }
+            match memchr::memchr2(b'"', b'\\', buf) {
+                Some(i) => {
+                    let quote = buf[i] == b'"';
+                    into.extend_from_slice(&buf[..i]);
+                    self.consume(i + 1);
+                    if quote {
+                        return Ok(());
+                    }
+                    into.push(b'\\');
+                    let escaped = self.byte()?;
+                    into.push(escaped);
+                }
+                None => {
+                    let n = buf.len();
+                    into.extend_from_slice(buf);
+                    self.consume(n);
+                }
+            }
+        }
+    }
+
+    /// Copies one JSON value whose first byte `first` was already consumed.
+    fn copy_value(&mut self, first: u8, out: &mut impl Write) -> Result<()> {
+        out.write_all(&[first]).map_err(write_err)?;
+        let mut depth: u32 = match first {
+            b'{' | b'[' => 1,
+            b'"' => {
+                let mut raw = Vec::new();
+                self.raw_string(&mut raw)?;
+                out.write_all(&raw).map_err(write_err)?;
+                out.write_all(b"\"").map_err(write_err)?;
+                return Ok(());
+            }
+            _ => 0,
+        };
+        if depth == 0 {
+            // A number or literal: copy up to the next delimiter.
+            loop {
+                let buf = self.buf()?;
+                if buf.is_empty() {
+                    return Ok(());
+                }
+                let end = buf
+                    .iter()
+                    .position(|&b| matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'));
+                let n = end.unwrap_or(buf.len());
+                out.write_all(&buf[..n]).map_err(write_err)?;
+                self.consume(n);
+                if end.is_some() {
+                    return Ok(());
+                }
+            }
+        }
+        if first == b'[' {
+            return self.copy_array_rest(out);
+        }
+        let mut in_string = false;
+        let mut escaped = false;
+        while depth > 0 {
+            let buf = self.buf()?;
+            if buf.is_empty() {
+                return Err(self.truncated());
+            }
+            let mut i = 0;
+            while i < buf.len() && depth > 0 {
+                let b = buf[i];
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'[' | b'{' => depth += 1,
+                        b']' | b'}' => depth -= 1,
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            out.write_all(&buf[..i]).map_err(write_err)?;
+            self.consume(i);
+        }
+        Ok(())
+    }
+
+    /// Copies the rest of an array (its `[` consumed and copied) up to its matching `]`.
+    /// Only brackets and strings matter here (braces nest properly inside), so the number
+    /// arrays that make up most of a file are copied at `memchr` speed.
+    fn copy_array_rest(&mut self, out: &mut impl Write) -> Result<()> {
+        let mut depth = 1u32;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let buf = self.buf()?;
+            if buf.is_empty() {
+                return Err(self.truncated());
+            }
+            let mut i = 0;
+            while i < buf.len() && depth > 0 {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                        i += 1;
+                        continue;
+                    }
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        Some(k) => {
+                            i += k + 1;
+                            if buf[i - 1] == b'"' {
+                                in_string = false;
+                            } else {
+                                escaped = true;
+                            }
+                        }
+                        None => i = buf.len(),
+                    }
+                } else {
+                    match memchr::memchr3(b'"', b'[', b']', &buf[i..]) {
+                        Some(k) => {
+                            i += k + 1;
+                            match buf[i - 1] {
+                                b'"' => in_string = true,
+                                b'[' => depth += 1,
+                                _ => depth -= 1,
+                            }
+                        }
+                        None => i = buf.len(),
+                    }
+                }
+            }
+            out.write_all(&buf[..i]).map_err(write_err)?;
+            self.consume(i);
+            if depth == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Copies the `nodes` array (its `[` consumed), writing new values for the `name`
+    /// field of the nodes in `renames`. Values are counted by their commas (`memchr`), so
+    /// only the values that change are looked at.
+    fn rewrite_nodes(
+        &mut self,
+        out: &mut impl Write,
+        field_count: usize,
+        name_offset: usize,
+        renames: &[(u32, u32)],
+    ) -> Result<()> {
+        out.write_all(b"[").map_err(write_err)?;
+        let field_count = field_count as u64;
+        let target_of = |r: Option<&(u32, u32)>| {
+            r.map_or(u64::MAX, |r| {
+                u64::from(r.0) * field_count + name_offset as u64
+            })
+        };
+        let mut renames = renames.iter();
+        let mut rename = renames.next();
+        let mut target = target_of(rename);
+        // Index of the value after the last comma seen.
+        let mut value: u64 = 0;
+        // Dropping the digits of a replaced value.
+        let mut dropping = false;
+        loop {
+            let buf = self.buf()?;
+            if buf.is_empty() {
+                return Err(self.truncated());
+            }
+            let end = memchr::memchr(b']', buf);
+            let region = &buf[..end.unwrap_or(buf.len())];
+            let (mut i, mut copy_from) = (0, 0);
+            while i < region.len() {
+                if dropping {
+                    while i < region.len() && region[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    copy_from = i;
+                    if i < region.len() {
+                        dropping = false;
+                    }
+                    continue;
+                }
+                if value == target {
+                    // Leading whitespace is copied, then the new number replaces the digits.
+                    while i < region.len() && !region[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    if i == region.len() {
+                        break;
+                    }
+                    out.write_all(&region[copy_from..i]).map_err(write_err)?;
+                    if let Some(&(_, new)) = rename {
+                        write!(out, "{new}").map_err(write_err)?;
+                    }
+                    copy_from = i;
+                    dropping = true;
+                    rename = renames.next();
+                    target = target_of(rename);
+                    continue;
+                }
+                let rest = &region[i..];
+                let need = (target - value).min(rest.len() as u64 + 1) as usize;
+                match memchr::memchr_iter(b',', rest).nth(need - 1) {
+                    Some(k) => {
+                        i += k + 1;
+                        value += need as u64;
+                    }
+                    None => {
+                        value += rest.iter().filter(|&&b| b == b',').count() as u64;
+                        i = region.len();
+                    }
+                }
+            }
+            let closed = end.is_some();
+            let n = region.len() + usize::from(closed);
+            out.write_all(&buf[copy_from..n]).map_err(write_err)?;
+            self.consume(n);
+            if closed {
+                break;
+            }
+        }
+        if rename.is_some() {
+            return Err(self.unexpected("fewer nodes than in the first pass"));
+        }
+        Ok(())
+    }
+}
+
+/// Writes `text` as a JSON string.
+fn write_json_string(out: &mut impl Write, text: &str) -> Result<()> {
+    out.write_all(b"\"").map_err(write_err)?;
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            _ if b < 0x20 => None,
+            _ => continue,
+        };
+        out.write_all(&bytes[from..i]).map_err(write_err)?;
+        match escape {
+            Some(e) => out.write_all(e).map_err(write_err)?,
+            None => write!(out, "\\u{:04x}", b).map_err(write_err)?,
+        }
+        from = i + 1;
+    }
+    out.write_all(&bytes[from..]).map_err(write_err)?;
+    out.write_all(b"\"").map_err(write_err)
+}
+
+/// The second pass: copies the document, rewriting `nodes` names and `strings`.
+fn rewrite<R: BufRead>(
+    input: &mut Scanner<'_, R>,
+    out: &mut impl Write,
+    parsed: &Parsed,
+    plan: &Plan,
+) -> Result<()> {
+    let first = input.ws(out)?;
+    if first != b'{' {
+        return Err(input.unexpected("no '{' at the start"));
+    }
+    out.write_all(b"{").map_err(write_err)?;
+    let mut key = Vec::new();
+    loop {
+        let b = input.ws(out)?;
+        match b {
+            b'}' => {
+                out.write_all(b"}").map_err(write_err)?;
+                break;
+            }
+            b',' => {
+                out.write_all(b",").map_err(write_err)?;
+                continue;
+            }
+            b'"' => {}
+            _ => return Err(input.unexpected("a key was expected")),
+        }
+        key.clear();
+        input.raw_string(&mut key)?;
+        out.write_all(b"\"").map_err(write_err)?;
+        out.write_all(&key).map_err(write_err)?;
+        out.write_all(b"\"").map_err(write_err)?;
+        if input.ws(out)? != b':' {
+            return Err(input.unexpected("':' was expected"));
+        }
+        out.write_all(b":").map_err(write_err)?;
+        let first = input.ws(out)?;
+        match (key.as_slice(), first) {
+            (b"nodes", b'[') => input.rewrite_nodes(
+                out,
+                parsed.meta.node_field_count,
+                parsed.meta.node_name_offset,
+                &plan.renames,
+            )?,
+            (b"strings", b'[') => rewrite_strings(input, out, parsed, plan)?,
+            _ => input.copy_value(first, out)?,
+        }
+    }
+    // Trailing whitespace is copied; nothing else may follow.
+    loop {
+        let buf = input.buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len();
+        out.write_all(buf).map_err(write_err)?;
+        input.consume(n);
+    }
+    Ok(())
+}
+
+/// Rewrites the `strings` array (its `[` consumed) entry by entry, then appends.
+fn rewrite_strings<R: BufRead>(
+    input: &mut Scanner<'_, R>,
+    out: &mut impl Write,
+    parsed: &Parsed,
+    plan: &Plan,
+) -> Result<()> {
+    out.write_all(b"[").map_err(write_err)?;
+    let mut raw = Vec::new();
+    let mut index = 0usize;
+    let write_token = |out: &mut _, s: u32| -> Result<()> {
+        let token = plan.tokens.get(&s).map_or("", String::as_str);
+        write_json_string(out, token)
+    };
+    loop {
+        let mut b = input.byte()?;
+        while matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            b = input.byte()?;
+        }
+        match b {
+            b']' => break,
+            b',' => continue,
+            b'"' => {}
+            _ => return Err(input.unexpected("a string was expected in \"strings\"")),
+        }
+        raw.clear();
+        input.raw_string(&mut raw)?;
+        if index > 0 {
+            out.write_all(b",\n").map_err(write_err)?;
+        }
+        match plan.entries.get(index) {
+            Some(EntryOut::Same) => {
+                out.write_all(b"\"").map_err(write_err)?;
+                out.write_all(&raw).map_err(write_err)?;
+                out.write_all(b"\"").map_err(write_err)?;
+            }
+            Some(EntryOut::Token) => write_token(out, index as u32)?,
+            Some(EntryOut::Empty) => out.write_all(b"\"\"").map_err(write_err)?,
+            None => return Err(input.unexpected("more strings than in the first pass")),
+        }
+        index += 1;
+    }
+    if index != parsed.strings.len() {
+        return Err(input.unexpected("fewer strings than in the first pass"));
+    }
+    for (k, s) in plan.appended.iter().enumerate() {
+        if index + k > 0 {
+            out.write_all(b",\n").map_err(write_err)?;
+        }
+        match s {
+            Some(s) => write_token(out, *s)?,
+            None => out.write_all(b"\"\"").map_err(write_err)?,
+        }
+    }
+    out.write_all(b"]").map_err(write_err)
+}
+
+/// String indexes used by `trace_function_infos` (function and script names), read in an
+/// extra pass; only snapshots with allocation tracking have any.
+fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
+    let (reader, _, _) = super::open_reader(path, progress)?;
+    let mut input = Scanner::new(BufReader::with_capacity(1 << 20, reader), progress);
+    let mut sink = io::sink();
+    if input.ws(&mut sink)? != b'{' {
+        return Err(input.unexpected("no '{' at the start"));
+    }
+    let mut fields: Vec<String> = [
+        "function_id",
+        "name",
+        "script_name",
+        "script_id",
+        "line",
+        "column",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut key = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        match input.ws(&mut sink)? {
+            b'}' => break,
+            b',' => continue,
+            b'"' => {}
+            _ => return Err(input.unexpected("a key was expected")),
+        }
+        key.clear();
+        input.raw_string(&mut key)?;
+        if input.ws(&mut sink)? != b':' {
+            return Err(input.unexpected("':' was expected"));
+        }
+        let first = input.ws(&mut sink)?;
+        let mut value = Vec::new();
+        if matches!(key.as_slice(), b"snapshot" | b"trace_function_infos") {
+            input.copy_value(first, &mut value)?;
+        } else {
+            input.copy_value(first, &mut sink)?;
+        }
+        match key.as_slice() {
+            b"snapshot" => {
+                let header: serde_json::Value = serde_json::from_slice(&value)
+                    .map_err(|e| input.unexpected(&format!("bad header ({e})")))?;
+                if let Some(f) = header["meta"]["trace_function_info_fields"].as_array() {
+                    fields = f
+                        .iter()
+                        .map(|v| v.as_str().unwrap_or_default().to_owned())
+                        .collect();
+                }
+            }
+            b"trace_function_infos" => {
+                let values: Vec<u64> = serde_json::from_slice(&value)
+                    .map_err(|e| input.unexpected(&format!("bad trace_function_infos ({e})")))?;
+                let width = fields.len().max(1);
+                for (i, v) in values.iter().enumerate() {
+                    if matches!(fields[i % width].as_str(), "name" | "script_name") {
+                        names.push(u32::try_from(*v).unwrap_or(u32::MAX));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_keep_the_length() {
+        let mut alphabet = Alphabet::new(&HashSet::new());
+        let texts: Vec<String> = (0..30_000)
+            .map(|i| format!("{:x}", i % 5000 + 16))
+            .collect();
+        let mut by_token: HashMap<String, &str> = HashMap::new();
+        for text in &texts {
+            let token = alphabet.token(text, None).expect("token");
+            assert_eq!(utf16_len(&token), utf16_len(text), "{text:?} -> {token:?}");
+            // Equal texts, equal tokens; different texts, different tokens.
+            assert_eq!(*by_token.entry(token).or_insert(text), text.as_str());
+        }
+        // One-character texts: 26 ASCII codes, then CJK ideographs.
+        let ones: Vec<String> = (0..100)
+            .map(|i| char::from_u32(0x100 + i).expect("char").to_string())
+            .collect();
+        let tokens: Vec<String> = ones
+            .iter()
+            .map(|t| alphabet.token(t, None).expect("token"))
+            .collect();
+        assert_eq!(tokens[0], "A");
+        assert_eq!(tokens[25], "Z");
+        assert_eq!(tokens[26], "\u{4E00}");
+        assert_eq!(tokens.iter().collect::<HashSet<_>>().len(), 100);
+        assert_eq!(alphabet.token("", None).expect("token"), "");
+        // Astral characters count two UTF-16 units.
+        assert_eq!(utf16_len(&alphabet.token("😀", None).expect("token")), 2);
+    }
+
+    #[test]
+    fn cuts_compose_tokens_and_forbidden_characters_are_avoided() {
+        let forbidden: HashSet<char> = "(sliced string)ABC".chars().collect();
+        let mut alphabet = Alphabet::new(&forbidden);
+        let ab = alphabet.token("ab", None).expect("token");
+        let c = alphabet.token("c", None).expect("token");
+        let cuts: BTreeSet<u32> = [2].into();
+        let abc = alphabet.token("abc", Some(&cuts)).expect("token");
+        assert_eq!(abc, format!("{ab}{c}"));
+        assert!(!abc.chars().any(|ch| forbidden.contains(&ch)), "{abc:?}");
+        assert!(abc.starts_with('D'), "{abc:?}");
+    }
+
+    #[test]
+    fn wide_codes_never_meet_ascii_codes() {
+        let start: Vec<char> = ('A'..='B').collect();
+        let rest: Vec<char> = ('a'..='b').collect();
+        // 2 * 2 = 4 ASCII codes of length 2; the fifth is the first of the next range.
+        let codes: Vec<_> = (0..5).map(|c| encode(c, 2, &start, &rest)).collect();
+        assert_eq!(codes[0], Ok("Aa".to_owned()));
+        assert_eq!(codes[3], Ok("Bb".to_owned()));
+        assert_eq!(codes[4], Err(0));
+    }
+}
