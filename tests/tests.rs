@@ -28,3 +28,5 @@ mod ui_findings;
 mod ui_graph;
 #[cfg(feature = "gui")]
 mod ui_live;
+#[cfg(feature = "gui")]
+mod ui_redact;

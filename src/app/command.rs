@@ -211,6 +211,13 @@ pub enum Command {
     OpenSearch,
     /// File → Export findings: ask where, then write the leak doctor's report.
     ExportFindings(ExportFormat),
+    /// File → Save Redacted Copy: ask where, then write a shareable copy of the snapshot
+    /// shown.
+    SaveRedacted,
+    /// Write a redacted copy of the snapshot shown to this file (no dialog).
+    SaveRedactedTo(PathBuf),
+    /// Stop the redaction under way (nothing is written).
+    CancelRedaction,
 }
 
 /// The file formats of File → Export findings.

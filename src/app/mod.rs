@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod live_session;
 pub mod panes;
 pub mod profiles;
+pub mod redaction;
 pub mod roles;
 pub mod screenshot;
 pub mod selection;
@@ -188,6 +189,8 @@ pub struct HeapsightApp {
     profiles: profiles::Profiles,
     /// The Live view: an inspector session, its memory chart and captures.
     live: panes::live::LivePane,
+    /// File → Save Redacted Copy: its dialog and job.
+    redaction: redaction::Redaction,
     /// `--attach`: attach on the first frame.
     pending_attach: Option<crate::live::AttachTo>,
     errors: Vec<ErrorBanner>,
@@ -308,6 +311,7 @@ impl HeapsightApp {
             profiles: profiles::Profiles::default(),
             live: panes::live::LivePane::default(),
             pending_attach,
+            redaction: redaction::Redaction::default(),
             state,
             docs: Documents::default(),
             loads: Loads::default(),
@@ -342,6 +346,7 @@ impl HeapsightApp {
             || self.explore.is_busy()
             || self.profiles.is_busy()
             || self.live.is_busy()
+            || self.redaction.running().is_some()
     }
 
     /// The open snapshots.
@@ -445,6 +450,7 @@ impl HeapsightApp {
             self.commands.push(Command::Open(initial));
         }
         self.poll_jobs();
+        self.poll_redaction(&ctx);
         let dropped = file_drop::dropped_paths(&ctx);
         if !dropped.is_empty() {
             let open = self.compare.roles.drop_command(&ctx, dropped);
@@ -577,6 +583,54 @@ impl HeapsightApp {
             if !paths.is_empty() {
                 self.commands
                     .push(Command::Open(paths.into_iter().map(Source::Path).collect()));
+            }
+        }
+    }
+
+    /// Collects a finished File → Save Redacted Copy.
+    fn poll_redaction(&mut self, ctx: &egui::Context) {
+        match self.redaction.poll(ctx) {
+            None => {}
+            Some(redaction::Outcome::Saved { output, stats }) => {
+                self.notice = Some((
+                    format!(
+                        "Saved a redacted copy to {} ({} strings replaced by tokens)",
+                        output.display(),
+                        crate::format::count(stats.redacted_nodes as u64)
+                    ),
+                    Instant::now(),
+                ));
+            }
+            Some(redaction::Outcome::Failed { output, message }) => {
+                self.errors.push(ErrorBanner {
+                    title: format!("Could not save a redacted copy to {}", output.display()),
+                    message,
+                });
+            }
+            Some(redaction::Outcome::Cancelled) => {
+                self.notice = Some((
+                    "Redaction cancelled: nothing was written".to_owned(),
+                    Instant::now(),
+                ));
+            }
+        }
+    }
+
+    /// The file of the snapshot shown, for File → Save Redacted Copy (an error banner when
+    /// it has none: the bundled demo).
+    fn redaction_input(&mut self) -> Option<PathBuf> {
+        let doc = self.docs.active()?;
+        match doc.source.path() {
+            Some(path) => Some(path.to_path_buf()),
+            None => {
+                self.errors.push(ErrorBanner {
+                    title: "Nothing to redact".to_owned(),
+                    message: format!(
+                        "{} is built into heapsight, not a file: open a snapshot file first",
+                        doc.source.display_name()
+                    ),
+                });
+                None
             }
         }
     }
@@ -799,6 +853,22 @@ impl HeapsightApp {
                     self.explore.apply(ctx, &command);
                 }
                 Command::ExportFindings(format) => self.export_findings(ctx, format),
+                Command::SaveRedacted => {
+                    if let Some(input) = self.redaction_input()
+                        && let Err(err) = self.redaction.ask(ctx, input)
+                    {
+                        self.errors.push(ErrorBanner {
+                            title: "Could not show the Save dialog".to_owned(),
+                            message: format!("{err:#}"),
+                        });
+                    }
+                }
+                Command::SaveRedactedTo(output) => {
+                    if let Some(input) = self.redaction_input() {
+                        self.redaction.start(ctx, input, output);
+                    }
+                }
+                Command::CancelRedaction => self.redaction.cancel(),
                 Command::Quit => {
                     self.loads.cancel_all();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -26,12 +26,14 @@ impl HeapsightApp {
             status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len());
         });
         // With nothing open yet, the central area shows the progress instead (`empty_ui`).
-        let banner_progress = self.loads.is_busy() && !self.docs.is_empty();
+        let banner_progress =
+            self.loads.is_busy() && !self.docs.is_empty() || self.redaction.running().is_some();
         let notice = self.notice().map(str::to_owned);
         if banner_progress || !self.errors.is_empty() || notice.is_some() {
             egui::Panel::top("banners").show(ui, |ui| {
                 if banner_progress {
                     self.progress_ui(ui, 240.0);
+                    self.redaction_progress_ui(ui);
                 }
                 errors_ui(ui, &self.errors, &mut self.commands);
                 if let Some(notice) = notice {
@@ -207,6 +209,19 @@ impl HeapsightApp {
                     self.commands.push(Command::SetView(View::Live));
                 }
                 ui.separator();
+                let has_file = self.docs.active().is_some_and(|d| d.source.path().is_some());
+                if ui
+                    .add_enabled(has_file, egui::Button::new("Save Redacted Copy\u{2026}"))
+                    .on_hover_text(
+                        "A copy you can share: the text of every string (user data, tokens, \
+                         environment values, script source) replaced by a token, every figure \
+                         unchanged",
+                    )
+                    .on_disabled_hover_text("Open a snapshot file first")
+                    .clicked()
+                {
+                    self.commands.push(Command::SaveRedacted);
+                }
                 let diagnosed = self.compare.findings.report().is_some();
                 for format in [ExportFormat::Markdown, ExportFormat::Json] {
                     let item = ui
@@ -333,6 +348,30 @@ impl HeapsightApp {
                 .clicked()
         {
             self.commands.push(Command::CloseSnapshot(active_id));
+        }
+    }
+
+    /// The redaction under way: file, phase, percentage, Cancel.
+    fn redaction_progress_ui(&mut self, ui: &mut Ui) {
+        let Some((progress, output)) = self.redaction.running() else {
+            return;
+        };
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(
+                RichText::new(format!("Saving a redacted copy to {}", output.display())).strong(),
+            );
+            ui.add(
+                egui::ProgressBar::new(progress.fraction() as f32)
+                    .desired_width(240.0)
+                    .show_percentage(),
+            );
+            ui.label(RichText::new(progress.phase()).color(Theme::of(ui).weak_text));
+            cancel = ui.button("Cancel").clicked();
+        });
+        if cancel {
+            self.commands.push(Command::CancelRedaction);
         }
     }
 
