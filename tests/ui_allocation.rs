@@ -13,12 +13,7 @@ use heapsight::app::{HeapsightApp, StartOptions};
 use crate::util;
 
 fn open(rel: &str) -> Harness<'static, HeapsightApp> {
-    let app = HeapsightApp::with_options(StartOptions::for_files(vec![util::fixture(rel)]));
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app);
-    util::wait_app_idle(&mut h);
+    let mut h = open_files(vec![util::fixture(rel)]);
     h.state_mut()
         .push_command(Command::SetView(View::Allocation));
     util::wait_app_idle(&mut h);
@@ -178,13 +173,7 @@ fn an_untracked_snapshot_says_how_to_record_allocations() {
 }
 
 fn open_files(files: Vec<std::path::PathBuf>) -> Harness<'static, HeapsightApp> {
-    let app = HeapsightApp::with_options(StartOptions::for_files(files));
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app);
-    util::wait_app_idle(&mut h);
-    h
+    util::app_harness(StartOptions::for_files(files), 900.0)
 }
 
 #[test]

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use heapsight::app::command::{Command, View};
 use heapsight::app::roles::Role;
 use heapsight::app::{HeapsightApp, StartOptions};
 use heapsight::live::AttachTo;
@@ -16,14 +15,10 @@ use crate::util;
 fn app() -> Harness<'static, HeapsightApp> {
     let options = StartOptions {
         demo: false,
+        view: Some("live".to_owned()),
         ..StartOptions::for_files(Vec::new())
     };
-    let mut app = HeapsightApp::with_options(options);
-    app.push_command(Command::SetView(View::Live));
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app)
+    util::app_harness(options, 800.0)
 }
 
 /// Steps the app until `done` holds (30 s at most).

@@ -9,13 +9,7 @@ use heapsight::app::{HeapsightApp, StartOptions};
 use crate::util;
 
 fn open(rel: &str) -> Harness<'static, HeapsightApp> {
-    let app = HeapsightApp::with_options(StartOptions::for_files(vec![util::fixture(rel)]));
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app);
-    util::wait_app_idle(&mut h);
-    h
+    util::app_harness(StartOptions::for_files(vec![util::fixture(rel)]), 800.0)
 }
 
 #[test]

@@ -350,3 +350,21 @@ pub fn wait_app_idle(h: &mut egui_kittest::Harness<'static, heapsight::app::Heap
         );
     }
 }
+
+/// The whole app in a 1280×`height` window, started with `options`, once its loads are done.
+#[cfg(feature = "gui")]
+pub fn app_harness(
+    options: heapsight::app::StartOptions,
+    height: f32,
+) -> egui_kittest::Harness<'static, heapsight::app::HeapsightApp> {
+    let app = heapsight::app::HeapsightApp::with_options(options);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1280.0, height))
+        .allow_missing_glyphs()
+        .build_ui_state(
+            |ui, app: &mut heapsight::app::HeapsightApp| app.show(ui),
+            app,
+        );
+    wait_app_idle(&mut h);
+    h
+}
