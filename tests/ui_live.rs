@@ -86,7 +86,19 @@ fn live_take_take_opens_baseline_and_target() {
             "{name}"
         );
         assert!(doc.snapshot.node_count() > 1000);
+        // Read as it arrived, it equals the file on disk read again.
+        let path = doc.source.path().expect("a file");
+        let from_disk = util::load_path(path);
+        assert_eq!(doc.snapshot.node_count(), from_disk.node_count());
+        assert_eq!(doc.snapshot.total_size(), from_disk.total_size());
+        assert_eq!(doc.snapshot.path(), Some(path));
     }
+    // Both were read as they arrived (no fallback to opening the file).
+    assert!(
+        h.state().live().log().iter().all(|(error, _)| !error),
+        "{:?}",
+        h.state().live().log()
+    );
     // No .part file is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("dir")
@@ -117,4 +129,44 @@ fn live_attach_to_a_closed_port_says_why() {
     let (_, message) = h.state().live().log().last().expect("log").clone();
     assert!(message.contains(&port.to_string()), "{message}");
     assert!(h.state().live().attached().is_none());
+}
+
+/// Measurement (run with `--ignored --nocapture`): a capture of a 300 000-object heap opens
+/// how long after it ends (the snapshot is parsed while it arrives).
+#[test]
+#[ignore]
+fn live_big_capture_opens_when_it_ends() {
+    let Some(node) = node_binary() else {
+        return;
+    };
+    let process = start_node(&node, &["--inspect=127.0.0.1:0"], 300_000);
+    let dir = util::scratch_dir("ui-live-big");
+    let mut h = app();
+    h.run_steps(2);
+    let ctx = h.ctx.clone();
+    h.state_mut().live_mut().folder = dir.display().to_string();
+    h.state_mut()
+        .live_mut()
+        .attach(&ctx, AttachTo::Address(process.address()));
+    step_until(&mut h, "attached", |a| a.live().attached().is_some());
+    h.state_mut().live_mut().take_snapshot();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.state().documents().all().is_empty() {
+        assert!(Instant::now() < deadline);
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for (_, line) in h.state().live().log() {
+        println!("{line}");
+    }
+    let doc = &h.state().documents().all()[0];
+    let path = doc.source.path().expect("file");
+    let started = Instant::now();
+    let from_disk = util::load_path(path);
+    println!(
+        "{} nodes; loading the same file from disk afterwards: {:.2} s",
+        from_disk.node_count(),
+        started.elapsed().as_secs_f64()
+    );
+    drop(process);
 }

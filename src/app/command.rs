@@ -218,6 +218,14 @@ pub enum Command {
     SaveRedactedTo(PathBuf),
     /// Stop the redaction under way (nothing is written).
     CancelRedaction,
+    /// Add a snapshot loaded elsewhere (a live capture read as it arrived), as if `source`
+    /// had been opened: it takes the next free comparison role.
+    AddLoaded {
+        /// The file it was written to.
+        source: Source,
+        /// The snapshot.
+        snapshot: std::sync::Arc<crate::snapshot::Snapshot>,
+    },
 }
 
 /// The file formats of File → Export findings.

@@ -120,6 +120,13 @@ pub struct Loads {
 }
 
 impl Loads {
+    /// The number of a snapshot that arrives loaded (a live capture): numbered as the next
+    /// load would be.
+    pub fn next_number(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
     /// Starts loading `source` on a worker.
     pub fn start(&mut self, ctx: &egui::Context, source: Source) -> LoadId {
         let id = LoadId(self.next_id);

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
 use std::time::Duration;
 
+use crate::live::pipe;
 use crate::live::{self, AttachOptions, AttachTo, CaptureOptions, MemorySample, Preset};
-use crate::snapshot::Progress;
+use crate::snapshot::{self, Progress, Snapshot};
 
 /// Memory is sampled this often.
 pub const SAMPLE_INTERVAL: Duration = Duration::from_secs(1);
@@ -51,10 +52,15 @@ pub enum Event {
     Note(String),
     /// A memory sample.
     Sample(MemorySample),
-    /// A snapshot is complete.
+    /// A snapshot is complete (and, streamed to the loader while it was received, loaded).
     SnapshotSaved {
         /// The file.
         path: PathBuf,
+        /// The snapshot, loaded as it arrived; an error when that load failed (the file is
+        /// complete all the same and can be opened from disk).
+        snapshot: Result<Box<Snapshot>, String>,
+        /// Seconds from the end of the capture to the loaded snapshot.
+        load_wait_secs: f64,
         /// Its preset.
         preset: Preset,
         /// Seconds from the request to the complete file.
@@ -173,9 +179,43 @@ fn handle(
             if let Some(warning) = live::capture::check_memory(session) {
                 send(Event::Note(warning));
             }
-            let report = live::capture_to_path(session, &path, &options, progress)
-                .map_err(|e| e.to_string())?;
+            // The snapshot is parsed while it arrives, so it opens when the capture ends.
+            let (mut writer, reader) = pipe::pipe();
+            let load_path = path.clone();
+            let loader = std::thread::Builder::new()
+                .name("heapsight-live-load".into())
+                .spawn(move || {
+                    snapshot::load_reader(reader, Some(load_path), &Progress::new())
+                        .map(Box::new)
+                        .map_err(|e| format!("{e:#}"))
+                })
+                .map_err(|e| format!("could not start the loader thread: {e}"))?;
+            let captured = live::capture::capture_to_path_and(
+                session,
+                &path,
+                &options,
+                progress,
+                Some(&mut writer),
+            );
+            let report = match captured {
+                Ok(report) => {
+                    writer.finish().ok();
+                    report
+                }
+                Err(e) => {
+                    // The unfinished pipe makes the loader stop with an error.
+                    drop(writer);
+                    loader.join().ok();
+                    return Err(e.to_string());
+                }
+            };
+            let waited = std::time::Instant::now();
+            let loaded = loader
+                .join()
+                .unwrap_or_else(|_| Err("the loader stopped unexpectedly".to_owned()));
             send(Event::SnapshotSaved {
+                snapshot: loaded,
+                load_wait_secs: waited.elapsed().as_secs_f64(),
                 path: report.path,
                 preset: report.preset,
                 duration_secs: report.duration_secs,

@@ -525,20 +525,7 @@ impl HeapsightApp {
                     snapshot,
                     number,
                 } => {
-                    if let Some(path) = source.path() {
-                        self.state.add_recent(path);
-                    }
-                    let previous = self.docs.active().map(|d| d.id);
-                    let id = self.docs.add(source.clone(), Arc::new(snapshot), number);
-                    let role = self.compare.roles.on_loaded(&source, id);
-                    // A baseline arriving after its target does not take the panes from it.
-                    if role == Some(roles::Role::Baseline)
-                        && let Some(target) = self.compare.roles.doc(roles::Role::Target)
-                        && previous == Some(target)
-                    {
-                        self.docs.set_active(target);
-                    }
-                    self.on_active_changed();
+                    self.add_document(source, Arc::new(snapshot), number);
                     if !self.loads.is_busy()
                         && let Some(id) = self.pending_select.take()
                     {
@@ -585,6 +572,29 @@ impl HeapsightApp {
                     .push(Command::Open(paths.into_iter().map(Source::Path).collect()));
             }
         }
+    }
+
+    /// Adds a loaded snapshot to the open ones, in the role its load was started for.
+    fn add_document(
+        &mut self,
+        source: Source,
+        snapshot: Arc<crate::snapshot::Snapshot>,
+        number: u64,
+    ) {
+        if let Some(path) = source.path() {
+            self.state.add_recent(path);
+        }
+        let previous = self.docs.active().map(|d| d.id);
+        let id = self.docs.add(source.clone(), snapshot, number);
+        let role = self.compare.roles.on_loaded(&source, id);
+        // A baseline arriving after its target does not take the panes from it.
+        if role == Some(roles::Role::Baseline)
+            && let Some(target) = self.compare.roles.doc(roles::Role::Target)
+            && previous == Some(target)
+        {
+            self.docs.set_active(target);
+        }
+        self.on_active_changed();
     }
 
     /// Collects a finished File → Save Redacted Copy.
@@ -869,6 +879,11 @@ impl HeapsightApp {
                     }
                 }
                 Command::CancelRedaction => self.redaction.cancel(),
+                Command::AddLoaded { source, snapshot } => {
+                    self.compare.roles.claim(&source);
+                    let number = self.loads.next_number();
+                    self.add_document(source, snapshot, number);
+                }
                 Command::Quit => {
                     self.loads.cancel_all();
                     ctx.send_viewport_cmd(egui::ViewportCommand::Close);

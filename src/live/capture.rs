@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
+use super::pipe::Tee;
 use super::{MemorySample, Session, StreamStats};
 use crate::atomic_file;
 use crate::format;
@@ -93,6 +94,20 @@ pub fn capture_to_path(
     options: &CaptureOptions,
     progress: &Progress,
 ) -> Result<CaptureReport> {
+    capture_to_path_and(session, path, options, progress, None)
+}
+
+/// [`capture_to_path`], also writing the snapshot's JSON (uncompressed) to `also` as it
+/// arrives: a [`super::pipe::PipeWriter`] feeds the loader, so the snapshot opens the moment
+/// the capture ends. `also` sees every byte of a capture that succeeds; the caller decides
+/// what a failed one means for it (a pipe writer dropped unfinished fails its reader).
+pub fn capture_to_path_and(
+    session: &mut Session,
+    path: &Path,
+    options: &CaptureOptions,
+    progress: &Progress,
+    mut also: Option<&mut dyn Write>,
+) -> Result<CaptureReport> {
     let started = Instant::now();
     if options.collect_garbage {
         progress.set_phase("Collecting garbage");
@@ -113,7 +128,11 @@ pub fn capture_to_path(
         |file| {
             if gzip {
                 let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-                let stats = stream(session, options, &mut encoder, progress)?;
+                let mut tee = Tee {
+                    first: &mut encoder,
+                    second: also.take(),
+                };
+                let stats = stream(session, options, &mut tee, progress)?;
                 encoder
                     .finish()
                     .map_err(io_error)?
@@ -121,7 +140,11 @@ pub fn capture_to_path(
                     .map_err(io_error)?;
                 Ok(stats)
             } else {
-                stream(session, options, file, progress)
+                let mut tee = Tee {
+                    first: file,
+                    second: also.take(),
+                };
+                stream(session, options, &mut tee, progress)
             }
         },
         io_error,

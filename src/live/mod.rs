@@ -17,6 +17,7 @@
 pub mod capture;
 pub mod cdp;
 pub mod error;
+pub mod pipe;
 pub mod target;
 pub mod watch;
 

@@ -249,6 +249,22 @@ fn load_path_inner(path: &Path, progress: &Progress) -> Result<Snapshot> {
     )
 }
 
+/// Loads and analyzes a snapshot read from `reader` as it arrives (plain JSON, not gzip),
+/// e.g. a capture streamed from a live process while it is written to `path`, which the
+/// snapshot then names. `file_bytes` is the size recorded for it.
+pub fn load_reader(
+    reader: impl Read + Send,
+    path: Option<PathBuf>,
+    progress: &Progress,
+) -> Result<Snapshot> {
+    let started = Instant::now();
+    let counted = CountingReader::new(reader, progress);
+    let parsed = parse::parse(Box::new(counted), None, progress)?;
+    let parse_secs = started.elapsed().as_secs_f64();
+    let (bytes_read, _) = progress.bytes();
+    analyze::analyze(parsed, path, bytes_read, parse_secs, progress)
+}
+
 /// Loads a snapshot from bytes in memory (plain JSON or gzip).
 pub fn load_bytes(bytes: &[u8], progress: &Progress) -> Result<Snapshot> {
     let started = Instant::now();

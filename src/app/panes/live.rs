@@ -173,6 +173,8 @@ impl LivePane {
                 }
                 Event::SnapshotSaved {
                     path,
+                    snapshot,
+                    load_wait_secs,
                     preset,
                     duration_secs,
                     tracked,
@@ -186,7 +188,7 @@ impl LivePane {
                     self.note(
                         false,
                         format!(
-                            "Snapshot {} ({}{}) saved to {} in {:.1} s",
+                            "Snapshot {} ({}{}) saved to {} in {:.1} s, open {:.2} s later",
                             self.taken,
                             preset_label(preset),
                             if tracked {
@@ -195,10 +197,25 @@ impl LivePane {
                                 ""
                             },
                             path.display(),
-                            duration_secs
+                            duration_secs,
+                            load_wait_secs
                         ),
                     );
-                    commands.push(Command::Open(vec![Source::Path(path)]));
+                    match snapshot {
+                        Ok(snapshot) => commands.push(Command::AddLoaded {
+                            source: Source::Path(path),
+                            snapshot: std::sync::Arc::new(*snapshot),
+                        }),
+                        Err(message) => {
+                            self.note(
+                                true,
+                                format!(
+                                    "reading it as it arrived failed ({message}); opening the file"
+                                ),
+                            );
+                            commands.push(Command::Open(vec![Source::Path(path)]));
+                        }
+                    }
                 }
                 Event::ProfileSaved(path) => {
                     self.running = None;
