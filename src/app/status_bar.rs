@@ -3,9 +3,35 @@
 use egui::{RichText, Ui};
 
 use crate::format;
+use crate::snapshot::heapprofile::HeapProfile;
 
 use super::document::Document;
 use super::theme::Theme;
+
+/// Draws the status bar for a sampling heap profile shown in the Allocation sampling view.
+pub fn profile_status_ui(ui: &mut Ui, name: &str, profile: &HeapProfile) {
+    ui.horizontal(|ui| {
+        ui.label(format!(
+            "Sampled {}",
+            format::bytes(profile.total_size_bytes())
+        ));
+        ui.separator();
+        ui.label(format!(
+            "{} stacks",
+            format::count(profile.node_count().saturating_sub(1) as u64)
+        ));
+        ui.separator();
+        ui.label(format!(
+            "{} samples",
+            format::count(profile.sample_count as u64)
+        ));
+        ui.separator();
+        ui.label(format!("Profile: {name}"));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            theme_picker_ui(ui);
+        });
+    });
+}
 
 /// Draws the status bar for the active snapshot (or a hint when none is open).
 pub fn status_bar_ui(ui: &mut Ui, doc: Option<&Document>, open_count: usize) {

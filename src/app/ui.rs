@@ -23,7 +23,14 @@ impl HeapsightApp {
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
         desktop::about_window_ui(ui.ctx());
         egui::Panel::bottom("status_bar").show(ui, |ui| {
-            status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len());
+            let profile = self
+                .profiles
+                .active()
+                .filter(|_| self.state.view == View::Profile || self.docs.is_empty());
+            match profile {
+                Some(p) => status_bar::profile_status_ui(ui, p.name(), p.profile()),
+                None => status_bar::status_bar_ui(ui, self.docs.active(), self.docs.all().len()),
+            }
         });
         // With nothing open yet, the central area shows the progress instead (`empty_ui`).
         let banner_progress =
