@@ -2,12 +2,13 @@
 # Installs what the heapsight window needs where there is no display (Debian/Ubuntu):
 # Xvfb and xauth (a virtual X server), Mesa's software Vulkan/GL drivers (lavapipe, llvmpipe)
 # for wgpu, libxkbcommon-x11 for winit, zenity (File -> Open without a desktop portal), and
-# desktop-file-utils, shared-mime-info and xdg-utils for scripts/test-desktop.sh.
+# desktop-file-utils, shared-mime-info and xdg-utils for scripts/test-desktop.sh, and chromium
+# (headless, for the live-capture test against a real page).
 # Idempotent: installs only what is missing, and only as root (otherwise it says what to run).
 set -euo pipefail
 
 packages=(xvfb xauth mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1 libxkbcommon-x11-0 zenity
-    desktop-file-utils shared-mime-info xdg-utils)
+    desktop-file-utils shared-mime-info xdg-utils chromium)
 
 missing=()
 for p in "${packages[@]}"; do

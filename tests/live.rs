@@ -665,3 +665,96 @@ fn live_pid_port_held_by_another_process() {
     // No signal was sent: node is still running, without an inspector.
     assert!(process.child.try_wait().expect("try_wait").is_none());
 }
+
+/// Headless Chromium (Debian's `chromium`, installed by scripts/setup.sh), killed on drop.
+struct Browser {
+    child: std::process::Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        std::fs::remove_dir_all(&self.profile).ok();
+    }
+}
+
+#[test]
+fn live_real_chromium_page() {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!("skipping: no /usr/bin/chromium");
+        return;
+    }
+    let dir = scratch_dir("live-chromium");
+    let page = dir.join("page.html");
+    std::fs::write(
+        &page,
+        "<html><body><script>\n\
+         class PageMarker { constructor(i) { this.i = i; } }\n\
+         window.markers = []; for (let i = 0; i < 500; i++) markers.push(new PageMarker(i));\n\
+         window.detached = [];\n\
+         for (let i = 0; i < 50; i++) { const d = document.createElement('div'); detached.push(d); }\n\
+         </script></body></html>",
+    )
+    .expect("page");
+    // A free port: bound, then released for the browser.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let profile = dir.join("profile");
+    let child = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--remote-debugging-address=127.0.0.1",
+        ])
+        .arg(format!("--remote-debugging-port={port}"))
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let _browser = Browser { child, profile };
+    let address = format!("127.0.0.1:{port}");
+    // The page target appears once the browser is up and the page loaded (20 s at most).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut session = loop {
+        match attach(AttachTo::Address(address.clone())) {
+            Ok(s) if s.target().title.contains("page.html") => break s,
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Ok(s) => panic!("unexpected target {}", s.target().describe()),
+            Err(e) => panic!("could not attach to Chromium: {e}"),
+        }
+    };
+    assert_eq!(session.runtime(), live::RuntimeKind::Page);
+    let sample = session.memory_sample().expect("Runtime.getHeapUsage");
+    assert!(sample.heap_used_bytes > 0);
+    let out = dir.join("page.heapsnapshot");
+    let options = CaptureOptions {
+        stop_tracking: false,
+        preset: Preset::DevTools,
+        collect_garbage: true,
+    };
+    live::capture_to_path(&mut session, &out, &options, &Progress::new()).expect("capture");
+    let snap = load_path(&out);
+    let count = |name: &str| {
+        snap.classes()
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(count("PageMarker"), 500);
+    assert_eq!(count("Detached <div>"), 50);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,4 +1,4 @@
-//! The wire: a plain HTTP/1.0 GET for the inspector's `/json/*` endpoints, and a blocking
+//! The wire: a plain HTTP/1.1 GET (`Connection: close`) for the inspector's `/json/*` endpoints, and a blocking
 //! JSON-RPC client over a WebSocket ([`Connection`]) for the Chrome DevTools Protocol.
 //!
 //! The socket has a short read timeout ([`POLL`]) so that a long wait (a snapshot being
@@ -43,7 +43,7 @@ pub fn connect(address: SocketAddr, timeout: Duration) -> Result<TcpStream> {
     Ok(stream)
 }
 
-/// `GET path` over HTTP/1.0 and parses the body as JSON (`/json/list`, `/json/version`).
+/// `GET path` over HTTP/1.1 (Chromium closes HTTP/1.0 requests without an answer) and parses the body as JSON (`/json/list`, `/json/version`).
 pub fn get_json(address: SocketAddr, path: &'static str, timeout: Duration) -> Result<Value> {
     let mut stream = connect(address, timeout)?;
     let io = |source| Error::Network {
@@ -52,8 +52,9 @@ pub fn get_json(address: SocketAddr, path: &'static str, timeout: Duration) -> R
         source,
     };
     // Node accepts only an IP literal or `localhost` as Host (DNS-rebinding guard).
-    let request =
-        format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept: application/json\r\n\r\n");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).map_err(io)?;
     let mut response = Vec::new();
     let mut buf = [0u8; 16 * 1024];
