@@ -39,14 +39,12 @@ fn step_until(
     }
 }
 
-#[test]
-fn live_take_take_opens_baseline_and_target() {
-    let Some(node) = node_binary() else {
-        eprintln!("skipped: no node");
-        return;
-    };
-    let process = start_node(&node, &["--inspect=127.0.0.1:0"], 0);
-    let dir = util::scratch_dir("ui-live");
+/// The app attached to `process` in the Live view, capturing into a scratch folder.
+fn attached(
+    process: &crate::live::NodeProcess,
+    scratch: &str,
+) -> (Harness<'static, HeapsightApp>, std::path::PathBuf) {
+    let dir = util::scratch_dir(scratch);
     let mut h = app();
     h.run_steps(2);
     let ctx = h.ctx.clone();
@@ -55,6 +53,17 @@ fn live_take_take_opens_baseline_and_target() {
         .live_mut()
         .attach(&ctx, AttachTo::Address(process.address()));
     step_until(&mut h, "attached", |a| a.live().attached().is_some());
+    (h, dir)
+}
+
+#[test]
+fn live_take_take_opens_baseline_and_target() {
+    let Some(node) = node_binary() else {
+        eprintln!("skipped: no node");
+        return;
+    };
+    let process = start_node(&node, &["--inspect=127.0.0.1:0"], 0);
+    let (mut h, dir) = attached(&process, "ui-live");
     step_until(&mut h, "two memory samples", |a| {
         a.live().samples().len() >= 2
     });
@@ -140,15 +149,7 @@ fn live_big_capture_opens_when_it_ends() {
         return;
     };
     let process = start_node(&node, &["--inspect=127.0.0.1:0"], 300_000);
-    let dir = util::scratch_dir("ui-live-big");
-    let mut h = app();
-    h.run_steps(2);
-    let ctx = h.ctx.clone();
-    h.state_mut().live_mut().folder = dir.display().to_string();
-    h.state_mut()
-        .live_mut()
-        .attach(&ctx, AttachTo::Address(process.address()));
-    step_until(&mut h, "attached", |a| a.live().attached().is_some());
+    let (mut h, _dir) = attached(&process, "ui-live-big");
     h.state_mut().live_mut().take_snapshot();
     let deadline = Instant::now() + Duration::from_secs(120);
     while h.state().documents().all().is_empty() {

@@ -67,13 +67,15 @@ impl Source {
 
     /// Loads and analyzes the snapshot (runs on a worker).
     pub fn load(&self, progress: &Progress) -> snapshot::Result<Snapshot> {
-        match self {
+        let snapshot = match self {
             Self::Path(p) => snapshot::load_path(p, progress),
             Self::Bundled { bytes, .. } => {
                 progress.set_bytes_total(bytes.len() as u64);
                 snapshot::load_bytes(bytes, progress)
             }
-        }
+        }?;
+        snapshot.prepare_lookups();
+        Ok(snapshot)
     }
 }
 

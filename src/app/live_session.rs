@@ -186,7 +186,10 @@ fn handle(
                 .name("heapsight-live-load".into())
                 .spawn(move || {
                     snapshot::load_reader(reader, Some(load_path), &Progress::new())
-                        .map(Box::new)
+                        .map(|s| {
+                            s.prepare_lookups();
+                            Box::new(s)
+                        })
                         .map_err(|e| format!("{e:#}"))
                 })
                 .map_err(|e| format!("could not start the loader thread: {e}"))?;

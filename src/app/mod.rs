@@ -505,13 +505,7 @@ impl HeapsightApp {
         for e in failed {
             log::warn!("{}", e.message);
             self.errors.push(ErrorBanner {
-                title: format!(
-                    "Could not open {}",
-                    e.path.file_name().map_or_else(
-                        || e.path.display().to_string(),
-                        |n| n.to_string_lossy().into_owned()
-                    )
-                ),
+                title: format!("Could not open {}", Source::Path(e.path).display_name()),
                 message: e.message,
             });
         }

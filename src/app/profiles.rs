@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::snapshot::heapprofile::HeapProfile;
 
+use super::document::Source;
 use super::jobs::{Poll, Promise};
 use super::panes::heap_profile::HeapProfilePane;
 
@@ -72,10 +73,7 @@ impl Profiles {
             let job = self.jobs.remove(i);
             match outcome {
                 Ok(profile) => {
-                    let name = job.path.file_name().map_or_else(
-                        || job.path.display().to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    );
+                    let name = Source::Path(job.path).display_name();
                     self.panes
                         .push(HeapProfilePane::new(name, Arc::new(profile)));
                     self.active = Some(self.panes.len() - 1);

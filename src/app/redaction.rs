@@ -51,12 +51,8 @@ pub fn proposed_name(input: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let stem = name
-        .strip_suffix(".gz")
-        .unwrap_or(&name)
-        .strip_suffix(".heapsnapshot")
-        .unwrap_or(name.strip_suffix(".gz").unwrap_or(&name))
-        .to_owned();
+    let base = name.strip_suffix(".gz").unwrap_or(&name);
+    let stem = base.strip_suffix(".heapsnapshot").unwrap_or(base);
     format!("{stem}-redacted.heapsnapshot")
 }
 

@@ -14,6 +14,14 @@ use std::collections::HashMap;
 use super::{EdgeKind, NodeIdx, Snapshot};
 
 impl Snapshot {
+    /// Builds now the lookups computed on first use (script names; the allocation index
+    /// of a tracked snapshot), each a pass over the located closures or over every node:
+    /// call it on a worker, so that a pane never pays for them on the UI thread.
+    pub fn prepare_lookups(&self) {
+        self.script_name_map();
+        self.allocation_index();
+    }
+
     /// Script id → string index of its name, built on first use.
     fn script_name_map(&self) -> &HashMap<u32, u32> {
         self.script_names.get_or_init(|| {

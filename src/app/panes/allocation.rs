@@ -97,8 +97,19 @@ impl AllocationModel {
 
     /// The row behind a handle.
     pub fn row(&self, item: AllocItem) -> Option<AllocationRow> {
+        self.with_row(item, AllocationRow::clone)
+    }
+
+    /// `f` of the row behind a handle (no copy of its path).
+    fn with_row<T>(&self, item: AllocItem, f: impl FnOnce(&AllocationRow) -> T) -> Option<T> {
         let interned = self.interned.lock().unwrap_or_else(PoisonError::into_inner);
-        interned.rows.get(item as usize).cloned()
+        interned.rows.get(item as usize).map(f)
+    }
+
+    /// The handle of the row at `path`, if it was met.
+    fn item_of(&self, path: &CallerPath) -> Option<AllocItem> {
+        let interned = self.interned.lock().unwrap_or_else(PoisonError::into_inner);
+        interned.index.get(path).copied()
     }
 
     /// The handle of a top-level row (the function that allocated), if it is one.
@@ -188,7 +199,7 @@ impl TreeModel for AllocationModel {
     }
 
     fn has_children(&self, item: AllocItem) -> bool {
-        self.row(item).is_some_and(|r| r.has_children)
+        self.with_row(item, |r| r.has_children).unwrap_or(false)
     }
 }
 
@@ -300,10 +311,7 @@ impl AllocationPane {
         };
         tree.poll(ui.ctx());
         let model = Arc::clone(tree.model());
-        let chosen_item = self
-            .chosen
-            .as_ref()
-            .and_then(|p| model.interned.lock().ok()?.index.get(p).copied());
+        let chosen_item = self.chosen.as_ref().and_then(|p| model.item_of(p));
         let mut sort = tree.sort();
         let columns = [
             Column::remainder().at_least(260.0).clip(true),
@@ -430,11 +438,8 @@ fn cell_ui(ui: &mut Ui, model: &AllocationModel, row: &RowRef<AllocItem>, column
         pending_cell_ui(ui, column, "Sorting\u{2026}");
         return;
     };
-    let Some(r) = model.row(item) else {
-        return;
-    };
     let s = &model.snapshot;
-    match column {
+    model.with_row(item, |r| match column {
         0 => {
             let f = s.allocation_function(r.function());
             let name = RichText::new(widgets::shorten(f.display_name()));
@@ -452,7 +457,7 @@ fn cell_ui(ui: &mut Ui, model: &AllocationModel, row: &RowRef<AllocItem>, column
         2 => widgets::number_cell_ui(ui, format::count(r.count)),
         3 => widgets::number_cell_ui(ui, format::bytes(r.live_size_bytes)),
         _ => widgets::number_cell_ui(ui, format::bytes(r.size_bytes)),
-    }
+    });
 }
 
 /// The allocation stack of the selected object, one frame per line (`function

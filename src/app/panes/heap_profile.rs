@@ -40,6 +40,9 @@ pub struct HeapProfilePane {
     sort: (ProfileColumn, bool),
     /// Row order of the bottom-up table, rebuilt when the sort changes.
     order: Vec<u32>,
+    /// Rows of the flame chart for the zoomed frame: (zoomed frame, its ancestors root first,
+    /// depth of its subtree), rebuilt when the zoom changes.
+    rows: (u32, Vec<u32>, usize),
 }
 
 impl HeapProfilePane {
@@ -51,6 +54,7 @@ impl HeapProfilePane {
             zoom: 0,
             sort: (ProfileColumn::SelfSize, true),
             order: Vec::new(),
+            rows: (u32::MAX, Vec::new(), 0),
         };
         pane.sort_rows();
         pane
@@ -132,10 +136,17 @@ impl HeapProfilePane {
     }
 
     fn flame_ui(&mut self, ui: &mut Ui, theme: &Theme) {
+        if self.rows.0 != self.zoom {
+            self.rows = (
+                self.zoom,
+                self.chain(self.zoom),
+                self.depth_below(self.zoom),
+            );
+        }
+        let (_, ancestors, depth_below) = self.rows.clone();
         if self.zoom != 0 {
             ui.horizontal(|ui| {
-                let chain = self.chain(self.zoom);
-                for (i, &n) in chain.iter().enumerate() {
+                for (i, &n) in ancestors.iter().enumerate() {
                     if i > 0 {
                         ui.label(RichText::new("\u{203A}").color(theme.weak_text));
                     }
@@ -151,7 +162,7 @@ impl HeapProfilePane {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 let width = ui.available_width();
-                let depth = self.depth_below(self.zoom) + 1 + self.chain(self.zoom).len();
+                let depth = depth_below + ancestors.len();
                 let (rect, _) = ui
                     .allocate_exact_size(vec2(width, depth as f32 * FRAME_HEIGHT), Sense::hover());
                 let painter = ui.painter_at(rect);
@@ -159,7 +170,6 @@ impl HeapProfilePane {
                 let zoom_total = profile.total_sizes[self.zoom as usize].max(1) as f32;
                 let font = egui::TextStyle::Small.resolve(ui.style());
                 // The zoomed frame's ancestors span the whole width above it.
-                let ancestors = self.chain(self.zoom);
                 let mut clicked = None;
                 let mut stack: Vec<(u32, f32, f32, usize)> = Vec::new();
                 for (row, &n) in ancestors.iter().enumerate() {
@@ -207,7 +217,6 @@ impl HeapProfilePane {
     }
 
     /// Draws one frame; true when it was clicked.
-    #[allow(clippy::too_many_arguments)]
     fn frame_ui(
         &self,
         ui: &Ui,
