@@ -401,7 +401,7 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
     for n in snap.top_retainers(args.top_nodes) {
         out.push_str(&format!(
             "  {:<60} {:>12} retained, {:>10} shallow, distance {}\n",
-            truncate(&format!("{} @{}", snap.class_name(n), snap.node_id(n)), 60),
+            truncate(&snap.object_at_id(n), 60),
             format::bytes(snap.retained_size(n)),
             format::bytes(snap.self_size(n)),
             format::distance(snap.distance(n)),
@@ -507,7 +507,7 @@ fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     for d in snap.dominator_chain(n) {
         out.push_str(&format!(
             "  {} @{} retained {}\n",
-            truncate(snap.class_name(d), 60),
+            truncate(&snap.object_name(d), 60),
             snap.node_id(d),
             format::bytes(snap.retained_size(d))
         ));

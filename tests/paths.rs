@@ -136,3 +136,67 @@ fn search_finds_classes_names_strings_and_ids() {
     );
     assert_eq!(by_id, vec![leaked]);
 }
+
+#[test]
+fn shortest_path_has_no_depth_bound_and_agrees_with_the_forest() {
+    use crate::util::SnapshotBuilder;
+    // global -> a0 -> a1 -> ... -> a59 -> leak, a weak shortcut global -> leak, and a
+    // shortcut a2 -> detour -> a10: the path takes the shortcut and still has 54 hops,
+    // beyond DevTools' depth 30. It ends at a0, at distance 2 (paths end at a root).
+    let mut b = SnapshotBuilder::new();
+    let global = b.global(3, 10);
+    let mut prev = global;
+    let mut chain = Vec::new();
+    for i in 0..60 {
+        let n = b.node("object", "Link", 100 + 2 * i, 16);
+        b.prop(prev, "next", n);
+        chain.push(n);
+        prev = n;
+    }
+    let leak = b.node("object", "Leak", 999, 64);
+    b.prop(prev, "held", leak);
+    b.edge(global, "weak", "w", leak);
+    let detour = b.node("object", "Detour", 777, 8);
+    b.prop(chain[2], "d", detour);
+    b.prop(detour, "late", chain[10]);
+    let snap = b.load();
+    let leak = crate::util::by_id(&snap, 999);
+    let view = RetainerView::new();
+    let path = snapshot::shortest_retaining_path(&snap, &view, leak);
+    let ids: Vec<u32> = path.iter().map(|h| snap.node_id(h.node)).collect();
+    let expected: Vec<u32> = (10..60)
+        .rev()
+        .map(|i| 100 + 2 * i)
+        .chain([777, 104, 102, 100])
+        .collect();
+    assert_eq!(ids, expected, "nearest retainer first, to a root");
+    assert_eq!(snap.distance(path[path.len() - 1].node), 2);
+    for w in path.windows(2) {
+        assert_eq!(
+            snap.edge_target(w[1].edge),
+            w[0].node,
+            "each hop is a real edge"
+        );
+        assert_eq!(w[1].distance, w[0].distance - 1);
+    }
+    assert_eq!(snap.edge_target(path[0].edge), leak);
+    // DevTools' bounded forest stops at depth 30 and finds no path at all.
+    let forest = retaining_paths(&snap, &view, leak, PathLimits::default());
+    assert!(forest.paths.is_empty() && forest.limits.depth);
+    // A root has no path; on short chains the first forest path is the same path.
+    let global = crate::util::by_id(&snap, 3);
+    assert!(snapshot::shortest_retaining_path(&snap, &view, global).is_empty());
+    let near = crate::util::by_id(&snap, 104);
+    let forest = retaining_paths(&snap, &view, near, PathLimits::default());
+    let mut first = vec![forest.paths[0].node];
+    let mut cur = &forest.paths[0];
+    while let Some(next) = cur.children.first() {
+        first.push(next.node);
+        cur = next;
+    }
+    let short: Vec<NodeIdx> = snapshot::shortest_retaining_path(&snap, &view, near)
+        .iter()
+        .map(|h| h.node)
+        .collect();
+    assert_eq!(short, first);
+}

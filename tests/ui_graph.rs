@@ -322,3 +322,165 @@ fn duplicated_strings_view_groups_like_devtools_and_selects() {
         "the click selects the string"
     );
 }
+
+/// The Express app's final snapshot (a listener leak), opened on the graph of object `id`.
+fn express_graph(id: &str) -> (Harness<'static, HeapsightApp>, Arc<Snapshot>) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/doctor/express-leaks/final.heapsnapshot.gz");
+    let mut options = StartOptions::for_files(vec![file]);
+    options.view = Some("graph".into());
+    options.select = Some(id.into());
+    let mut h = crate::util::app_harness(options, 800.0);
+    wait_idle(&mut h);
+    let snapshot = Arc::clone(&h.state().documents().active().expect("open").snapshot);
+    (h, snapshot)
+}
+
+fn graph_layout(h: &Harness<'static, HeapsightApp>) -> GraphLayout {
+    h.state()
+        .explore()
+        .graph
+        .layout()
+        .expect("the graph is laid out")
+        .clone()
+}
+
+/// The objects of the drawn path from the target to its root, target first, and the hops
+/// each edge stands for.
+fn drawn_path(layout: &GraphLayout) -> (Vec<NodeIdx>, u32) {
+    let path = layout.shortest_path();
+    let hops = path
+        .windows(2)
+        .map(|w| {
+            layout
+                .edges
+                .iter()
+                .find(|e| e.from == w[1] && e.to == w[0])
+                .expect("consecutive path objects are linked")
+                .edge
+                .hops
+        })
+        .sum();
+    (
+        path.iter().map(|&i| layout.nodes[i].node.node).collect(),
+        hops,
+    )
+}
+
+#[test]
+fn a_115_hop_chain_draws_whole_to_its_root_folded_then_unfolded() {
+    // @97675 is a `system / Map` at distance 115: 100+ back pointers of map transitions.
+    let (mut h, snapshot) = express_graph("@97675");
+    let target = snapshot.find_by_id(97675).expect("the deep object");
+    assert_eq!(snapshot.distance(target), 115);
+    let layout = graph_layout(&h);
+    let (path, hops) = drawn_path(&layout);
+    assert_eq!(path[0], target);
+    // Drawn to a root, and the hops of the folded path add up to the real distance.
+    let root = *path.last().expect("path");
+    assert!(snapshot.distance(root) <= 2, "ends at a root");
+    assert_eq!(i64::from(hops), i64::from(115 - snapshot.distance(root)));
+    assert!(
+        layout.folded > 90,
+        "the chain's middle is folded: {}",
+        layout.folded
+    );
+    assert!(layout.nodes.len() < 20, "{} boxes", layout.nodes.len());
+    h.get_by_label_contains("Unfold").click();
+    wait_idle(&mut h);
+    let whole = graph_layout(&h);
+    let (path, hops) = drawn_path(&whole);
+    assert_eq!(whole.folded, 0);
+    assert_eq!(hops as usize, path.len() - 1, "one box per object");
+    assert_eq!(path.len() as i32, 115 - snapshot.distance(root) + 1);
+    // Same path as the core's shortest retaining path, which the Retainers pane expands.
+    let core = heapsight::snapshot::shortest_retaining_path(
+        &snapshot,
+        &heapsight::snapshot::RetainerView::new(),
+        target,
+    );
+    let core: Vec<NodeIdx> = std::iter::once(target)
+        .chain(core.iter().map(|h| h.node))
+        .collect();
+    assert_eq!(path, core);
+}
+
+#[test]
+fn leaked_response_graph_names_closures_collapses_plumbing_and_walks_with_arrows() {
+    // A leaked ServerResponse: res captured by an `onConfig` listener closure on `bus`.
+    let (mut h, snapshot) = express_graph("@179857");
+    let layout = graph_layout(&h);
+    let (path, _) = drawn_path(&layout);
+    let labels: Vec<String> = path.iter().map(|&n| object_at_id(&snapshot, n)).collect();
+    assert!(
+        labels.iter().any(|l| l.starts_with("onConfig @")),
+        "the listener closure by its function name: {labels:?}"
+    );
+    assert!(
+        labels.iter().all(|l| !l.starts_with("Function @")),
+        "{labels:?}"
+    );
+    assert!(snapshot.distance(*path.last().expect("path")) <= 2);
+    // The closure's box is drawn under that name.
+    let closure = labels
+        .iter()
+        .find(|l| l.starts_with("onConfig @"))
+        .expect("closure");
+    h.get_by_label(closure);
+
+    // Collapse V8 plumbing: no context, element store or table box; onConfig --->res-->
+    // ServerResponse spans 2 hops (through the closure's system / Context).
+    h.get_by_label("Collapse V8 plumbing").click();
+    wait_idle(&mut h);
+    let collapsed = graph_layout(&h);
+    assert!(collapsed.collapsed > 0);
+    assert!(
+        collapsed
+            .nodes
+            .iter()
+            .all(|n| !snapshot.is_v8_plumbing(n.node.node)
+                || Some(n.node.node) == path.first().copied()),
+        "no plumbing left"
+    );
+    let (short, hops) = drawn_path(&collapsed);
+    assert!(short.len() < path.len());
+    assert_eq!(hops as usize, path.len() - 1, "hop counts add up");
+    let target = collapsed.target.expect("target");
+    let into_target = collapsed
+        .edges
+        .iter()
+        .find(|e| {
+            e.to == target
+                && object_at_id(&snapshot, collapsed.nodes[e.from].node.node)
+                    .starts_with("onConfig @")
+        })
+        .expect("onConfig retains the response directly once the context is hidden");
+    assert_eq!(snapshot.edge_label(into_target.edge.edge), "->res");
+    assert_eq!(into_target.edge.hops, 2);
+    h.get_by_label("Collapse V8 plumbing").click();
+    wait_idle(&mut h);
+
+    // ← walks toward the roots along the path, → comes back.
+    h.state_mut()
+        .push_command(Command::FocusPane(PaneId::RetainerGraph));
+    settle(&mut h);
+    let key = |h: &mut Harness<'static, HeapsightApp>, key| {
+        h.key_press(key);
+        settle(h);
+        wait_idle(h);
+        h.state().selection().node()
+    };
+    assert_eq!(key(&mut h, egui::Key::ArrowLeft), Some(path[1]));
+    assert_eq!(key(&mut h, egui::Key::ArrowLeft), Some(path[2]));
+    assert_eq!(key(&mut h, egui::Key::ArrowRight), Some(path[1]));
+    assert_eq!(
+        h.state().explore().graph.target(),
+        Some(path[0]),
+        "graph keeps its target"
+    );
+    assert_eq!(
+        h.state().retainers().target(),
+        Some(path[1]),
+        "Retainers follow"
+    );
+}

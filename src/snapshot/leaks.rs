@@ -187,7 +187,7 @@ pub fn path_signature(s: &Snapshot, n: NodeIdx) -> Vec<Hop> {
             break;
         };
         path.push(Hop {
-            class_name: hop_name(s, from),
+            class_name: s.object_name(from).into_owned(),
             edge: folded_edge_label(s, e),
         });
         if s.distance(from) <= 1 || from == s.root() {
@@ -196,19 +196,6 @@ pub fn path_signature(s: &Snapshot, n: NodeIdx) -> Vec<Hop> {
         cur = from;
     }
     path
-}
-
-/// A retainer's name in a path: closures by function name, other objects by class.
-fn hop_name(s: &Snapshot, n: NodeIdx) -> String {
-    if s.node_type_name(n) != "closure" {
-        return s.class_name(n).to_owned();
-    }
-    let name = s.node_name(n);
-    if name.is_empty() {
-        "(anonymous function)".to_owned()
-    } else {
-        name.into_owned()
-    }
 }
 
 fn folded_edge_label(s: &Snapshot, e: super::EdgeIdx) -> String {

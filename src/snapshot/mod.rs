@@ -64,7 +64,10 @@ pub use filters::StringGroup;
 pub use leaks::{LeakClass, leak_candidates};
 pub use meta::{Meta, SampleLayout, TraceLayout};
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
-pub use paths::{PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths};
+pub use paths::{
+    PathHop, PathLimits, RetainerView, RetainingEdge, RetainingPaths, retaining_paths,
+    shortest_retaining_path,
+};
 pub use progress::Progress;
 pub use query::{SearchQuery, SearchScope, search};
 pub use redact::{RedactOptions, RedactStats, redact};
@@ -444,6 +447,49 @@ impl Snapshot {
         }
         start.push_str(&end);
         start
+    }
+
+    /// The name a person calls `n` by in paths, graphs and chains: closures by their
+    /// function name (`onConfig`, or `(anonymous function)`), every other object by its
+    /// class (the Retainers pane's naming).
+    pub fn object_name(&self, n: NodeIdx) -> std::borrow::Cow<'_, str> {
+        if self.node_type[n.0 as usize] != self.meta.nt.closure {
+            return std::borrow::Cow::Borrowed(self.class_name(n));
+        }
+        match self.raw_name(n) {
+            "" => std::borrow::Cow::Borrowed("(anonymous function)"),
+            name => std::borrow::Cow::Borrowed(name),
+        }
+    }
+
+    /// `object_name @id` (`onConfig @142669`, `Map @5`).
+    pub fn object_at_id(&self, n: NodeIdx) -> String {
+        format!("{} @{}", self.object_name(n), self.node_id(n))
+    }
+
+    /// True for V8's storage between an object and what it holds, which the retainer
+    /// graph can fold away: a closure's `system / Context`, `(object elements)` and
+    /// `(object properties)` stores, `system / PropertyArray`, and the hash tables of Map,
+    /// Set, WeakMap and WeakSet (the unnamed array behind their internal `table` edge).
+    pub fn is_v8_plumbing(&self, n: NodeIdx) -> bool {
+        let t = self.node_type[n.0 as usize];
+        let name = self.raw_name(n);
+        if matches!(
+            name,
+            "system / Context"
+                | "(object elements)"
+                | "(object properties)"
+                | "system / PropertyArray"
+        ) {
+            return true;
+        }
+        t == self.meta.nt.array
+            && name.is_empty()
+            && self.retainers(n).any(|(from, e)| {
+                self.edge_type[e.0 as usize] == self.meta.et.internal
+                    && self.edge_name(e) == "table"
+                    && matches!(self.raw_name(from), "Map" | "Set" | "WeakMap" | "WeakSet")
+            })
     }
 
     /// The node's class name as shown in the Summary's Constructor column.

@@ -19,7 +19,7 @@ use egui::{Pos2, Rect, pos2, vec2};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef as _;
 
-use crate::snapshot::{EdgeIdx, NodeIdx, RetainingEdge};
+use crate::snapshot::{EdgeIdx, NodeIdx, PathHop, RetainingEdge};
 
 /// Width of a node box, in points (at zoom 1).
 pub const NODE_WIDTH: f32 = 200.0;
@@ -52,6 +52,9 @@ pub struct SubgraphEdge {
     pub edge: EdgeIdx,
     /// A weak edge or a WeakMap table→value half: shown dashed, never retaining.
     pub weak: bool,
+    /// Heap edges this one stands for: 1, or more when objects between were folded away
+    /// ([`contract`]); `edge` is then the last of them (the one into the retained object).
+    pub hops: u32,
 }
 
 /// The retainer subgraph of one object.
@@ -84,24 +87,8 @@ pub fn extract(
     cap: usize,
     is_weak: &dyn Fn(EdgeIdx) -> bool,
 ) {
-    let mut index: HashMap<NodeIdx, NodeIndex> = sub
-        .graph
-        .node_indices()
-        .map(|i| (sub.graph[i].node, i))
-        .collect();
-    let mut edges: HashSet<(NodeIndex, NodeIndex, EdgeIdx)> = sub
-        .graph
-        .edge_references()
-        .map(|e| (e.source(), e.target(), e.weight().edge))
-        .collect();
-    let start = match index.get(&target.node) {
-        Some(&i) => i,
-        None => {
-            let i = sub.graph.add_node(target);
-            index.insert(target.node, i);
-            i
-        }
-    };
+    let (mut index, mut edges) = lookup(sub);
+    let start = node_index(sub, &mut index, target);
     if sub.target.is_none() {
         sub.target = Some(start);
     }
@@ -125,27 +112,213 @@ pub fn extract(
             sub.hidden_paths += 1;
             continue;
         }
-        let mut child = start;
-        for e in &stack {
-            let from = *index.entry(e.node).or_insert_with(|| {
-                sub.graph.add_node(SubgraphNode {
-                    node: e.node,
-                    distance: e.distance,
-                })
-            });
-            if edges.insert((from, child, e.edge)) {
-                sub.graph.add_edge(
-                    from,
-                    child,
-                    SubgraphEdge {
-                        edge: e.edge,
-                        weak: is_weak(e.edge),
-                    },
-                );
+        let hops = stack.iter().map(|e| (e.edge, e.node, e.distance));
+        add_path(sub, &mut index, &mut edges, start, hops, is_weak);
+    }
+}
+
+/// Adds one whole path (`(edge, retainer, its distance)` hops from the object at `start`
+/// toward a root) to the subgraph.
+fn add_path(
+    sub: &mut Subgraph,
+    index: &mut HashMap<NodeIdx, NodeIndex>,
+    edges: &mut HashSet<(NodeIndex, NodeIndex, EdgeIdx)>,
+    start: NodeIndex,
+    hops: impl Iterator<Item = (EdgeIdx, NodeIdx, i32)>,
+    is_weak: &dyn Fn(EdgeIdx) -> bool,
+) {
+    let mut child = start;
+    for (edge, node, distance) in hops {
+        let from = *index
+            .entry(node)
+            .or_insert_with(|| sub.graph.add_node(SubgraphNode { node, distance }));
+        if edges.insert((from, child, edge)) {
+            sub.graph.add_edge(
+                from,
+                child,
+                SubgraphEdge {
+                    edge,
+                    weak: is_weak(edge),
+                    hops: 1,
+                },
+            );
+        }
+        child = from;
+    }
+}
+
+/// Starts the subgraph of `target` with its shortest retainer path (`shortest_retaining_path`),
+/// whole, whatever its length: the one path the graph always draws.
+pub fn extract_shortest(
+    sub: &mut Subgraph,
+    target: SubgraphNode,
+    path: &[PathHop],
+    is_weak: &dyn Fn(EdgeIdx) -> bool,
+) {
+    let (mut index, mut edges) = lookup(sub);
+    let start = node_index(sub, &mut index, target);
+    if sub.target.is_none() {
+        sub.target = Some(start);
+    }
+    let hops = path.iter().map(|h| (h.edge, h.node, h.distance));
+    add_path(sub, &mut index, &mut edges, start, hops, is_weak);
+}
+
+type Lookup = (
+    HashMap<NodeIdx, NodeIndex>,
+    HashSet<(NodeIndex, NodeIndex, EdgeIdx)>,
+);
+
+/// The subgraph's objects and edges by heap identity.
+fn lookup(sub: &Subgraph) -> Lookup {
+    let index = sub
+        .graph
+        .node_indices()
+        .map(|i| (sub.graph[i].node, i))
+        .collect();
+    let edges = sub
+        .graph
+        .edge_references()
+        .map(|e| (e.source(), e.target(), e.weight().edge))
+        .collect();
+    (index, edges)
+}
+
+/// The graph node of `node`, added if new.
+fn node_index(
+    sub: &mut Subgraph,
+    index: &mut HashMap<NodeIdx, NodeIndex>,
+    node: SubgraphNode,
+) -> NodeIndex {
+    *index
+        .entry(node.node)
+        .or_insert_with(|| sub.graph.add_node(node))
+}
+
+/// The subgraph without the objects `hide` picks (never the target, nor an object nothing
+/// in the subgraph retains): each hidden object's retainers are linked straight to what it
+/// retains, by an edge that counts the hops it stands for and carries the last heap edge's
+/// name (`->res` from a closure through its `system / Context`, `[87]` from an Array
+/// through its `(object elements)`). Parallel edges keep the fewest hops.
+pub fn contract(sub: &Subgraph, hide: &dyn Fn(NodeIdx) -> bool) -> Subgraph {
+    let g = &sub.graph;
+    let hidden: Vec<bool> = g
+        .node_indices()
+        .map(|i| {
+            Some(i) != sub.target
+                && g.neighbors_directed(i, petgraph::Direction::Incoming)
+                    .next()
+                    .is_some()
+                && hide(g[i].node)
+        })
+        .collect();
+    let mut out = Subgraph {
+        hidden_paths: sub.hidden_paths,
+        ..Subgraph::default()
+    };
+    let mut new_index: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    for i in g.node_indices().filter(|i| !hidden[i.index()]) {
+        new_index.insert(i, out.graph.add_node(g[i]));
+    }
+    out.target = sub.target.and_then(|t| new_index.get(&t).copied());
+    // (retainer, retained, heap edge) -> the fewest hops and whether any way is strong.
+    let mut links: HashMap<(NodeIndex, NodeIndex, EdgeIdx), (u32, bool)> = HashMap::new();
+    let mut order: Vec<(NodeIndex, NodeIndex, EdgeIdx)> = Vec::new();
+    for e in g.edge_references() {
+        if hidden[e.target().index()] {
+            continue;
+        }
+        // Walk back through hidden retainers to the visible ones (hop counts add up).
+        let mut todo = vec![(e.source(), e.weight().hops, e.weight().weak)];
+        let mut seen = HashSet::new();
+        while let Some((from, hops, weak)) = todo.pop() {
+            if !hidden[from.index()] {
+                let key = (new_index[&from], new_index[&e.target()], e.weight().edge);
+                match links.get_mut(&key) {
+                    Some(link) => {
+                        link.0 = link.0.min(hops);
+                        link.1 &= weak;
+                    }
+                    None => {
+                        links.insert(key, (hops, weak));
+                        order.push(key);
+                    }
+                }
+                continue;
             }
-            child = from;
+            if !seen.insert(from) {
+                continue;
+            }
+            for up in g.edges_directed(from, petgraph::Direction::Incoming) {
+                todo.push((
+                    up.source(),
+                    hops + up.weight().hops,
+                    weak || up.weight().weak,
+                ));
+            }
         }
     }
+    for key in order {
+        let (hops, weak) = links[&key];
+        out.graph.add_edge(
+            key.0,
+            key.1,
+            SubgraphEdge {
+                edge: key.2,
+                weak,
+                hops,
+            },
+        );
+    }
+    out
+}
+
+/// Runs of more than `max_run` objects that each have one retainer and retain one object in
+/// the subgraph (a long chain such as 100 `system / Map` back pointers): the objects to
+/// fold, all but the `keep` nearest each end of every such run.
+pub fn long_chain_interiors(sub: &Subgraph, max_run: usize, keep: usize) -> HashSet<NodeIdx> {
+    let g = &sub.graph;
+    let degree = |i: NodeIndex, d| g.edges_directed(i, d).count();
+    let plain = |i: NodeIndex| {
+        Some(i) != sub.target
+            && degree(i, petgraph::Direction::Incoming) == 1
+            && degree(i, petgraph::Direction::Outgoing) == 1
+    };
+    let mut fold = HashSet::new();
+    let mut visited = HashSet::new();
+    for start in g.node_indices() {
+        if !plain(start) || visited.contains(&start) {
+            continue;
+        }
+        // Walk to the run's end nearest the roots, then collect it toward the target.
+        let mut first = start;
+        while let Some(up) = g
+            .neighbors_directed(first, petgraph::Direction::Incoming)
+            .next()
+        {
+            if !plain(up) || up == start {
+                break;
+            }
+            first = up;
+        }
+        let mut run = vec![first];
+        visited.insert(first);
+        let mut cur = first;
+        while let Some(down) = g
+            .neighbors_directed(cur, petgraph::Direction::Outgoing)
+            .next()
+        {
+            if !plain(down) || !visited.insert(down) {
+                break;
+            }
+            run.push(down);
+            cur = down;
+        }
+        if run.len() > max_run {
+            fold.extend(run[keep..run.len() - keep].iter().map(|&i| g[i].node));
+        }
+    }
+    fold
 }
 
 /// A placed heap object.
@@ -199,6 +372,10 @@ pub struct GraphLayout {
     pub bounds: Rect,
     /// Paths left out because of the node cap.
     pub hidden_paths: usize,
+    /// Objects left out by "Collapse V8 plumbing".
+    pub collapsed: usize,
+    /// Objects left out from the middle of long chains (see [`long_chain_interiors`]).
+    pub folded: usize,
 }
 
 impl Default for GraphLayout {
@@ -212,6 +389,8 @@ impl Default for GraphLayout {
             initial_crossings: 0,
             bounds: Rect::NOTHING,
             hidden_paths: 0,
+            collapsed: 0,
+            folded: 0,
         }
     }
 }
@@ -220,6 +399,15 @@ impl GraphLayout {
     /// The index of the node showing `node`.
     pub fn index_of(&self, node: NodeIdx) -> Option<usize> {
         self.nodes.iter().position(|n| n.node.node == node)
+    }
+
+    /// The retainer of node `i` nearest the roots (strong edges only).
+    pub fn nearest_retainer(&self, i: usize) -> Option<usize> {
+        self.edges
+            .iter()
+            .filter(|e| e.to == i && !e.edge.weak)
+            .min_by_key(|e| (self.nodes[e.from].node.distance, e.from))
+            .map(|e| e.from)
     }
 
     /// The shortest path from the target toward the roots (target first), following each
@@ -424,6 +612,8 @@ pub fn layout(sub: &Subgraph) -> GraphLayout {
         initial_crossings,
         bounds,
         hidden_paths: sub.hidden_paths,
+        collapsed: 0,
+        folded: 0,
     }
 }
 
@@ -802,6 +992,7 @@ mod tests {
             SubgraphEdge {
                 edge: EdgeIdx(99),
                 weak: false,
+                hops: 1,
             },
         );
         let lay = layout(&sub);
@@ -881,6 +1072,7 @@ mod tests {
         let w = |e| SubgraphEdge {
             edge: EdgeIdx(e),
             weak: false,
+            hops: 1,
         };
         sub.graph.add_edge(a0, b1, w(1));
         sub.graph.add_edge(a1, b0, w(2));

@@ -72,16 +72,11 @@ pub fn class_at_id(snapshot: &Snapshot, n: NodeIdx) -> String {
 /// `Class @id`, closures as `function @id` (`onConfig @142669`), as the Retainers pane names
 /// them: the retainer graph's node labels.
 pub fn object_at_id(snapshot: &Snapshot, n: NodeIdx) -> String {
-    if snapshot.node_type_name(n) == "closure" {
-        let name = snapshot.node_name(n);
-        let name = if name.is_empty() {
-            "(anonymous function)"
-        } else {
-            name.as_ref()
-        };
-        return format!("{} @{}", widgets::shorten(name), snapshot.node_id(n));
-    }
-    class_at_id(snapshot, n)
+    format!(
+        "{} @{}",
+        widgets::shorten(&snapshot.object_name(n)),
+        snapshot.node_id(n)
+    )
 }
 
 /// Draws a node as DevTools does in its grids: its name (strings quoted) and `@id`.

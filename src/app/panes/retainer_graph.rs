@@ -12,7 +12,9 @@ use std::sync::Arc;
 use egui::{Color32, Pos2, Rect, RichText, Sense, Stroke, Ui, Vec2, pos2, vec2};
 
 use crate::format;
-use crate::snapshot::{NodeIdx, PathLimits, RetainerView, Snapshot, retaining_paths};
+use crate::snapshot::{
+    NodeIdx, PathLimits, RetainerView, Snapshot, retaining_paths, shortest_retaining_path,
+};
 
 use super::super::command::{Command, PaneId};
 use super::super::ignore::{ignore_menu_ui, ignored_line_ui};
@@ -29,6 +31,12 @@ const MAX_NODE_CAP: usize = 400;
 
 /// Extra nodes a double-click may add for the clicked node's own retainers.
 const EXPAND_CAP: usize = 12;
+
+/// Chains of more than this many single-retainer objects are folded...
+const FOLD_RUN: usize = 10;
+
+/// ...down to this many objects at each end, the edge between saying how many hops it spans.
+const FOLD_KEEP: usize = 3;
 
 /// Layouts kept for quick back-and-forth between objects.
 const CACHE_SIZE: usize = 8;
@@ -50,6 +58,10 @@ struct LayoutKey {
     view_generation: u64,
     cap: usize,
     expanded: Vec<NodeIdx>,
+    /// Hide hops through V8 storage (contexts, element/property stores, hash tables).
+    collapse_plumbing: bool,
+    /// Draw long chains whole instead of folding their middle.
+    unfold: bool,
 }
 
 /// The retainer graph pane.
@@ -60,6 +72,9 @@ pub struct RetainerGraphPane {
     target: Option<NodeIdx>,
     cap: usize,
     expanded: Vec<NodeIdx>,
+    /// See [`LayoutKey::collapse_plumbing`] (kept across objects: a preference).
+    collapse_plumbing: bool,
+    unfold: bool,
     layout: Option<(LayoutKey, Arc<GraphLayout>)>,
     pending: Option<(LayoutKey, Promise<GraphLayout>)>,
     cache: Vec<(LayoutKey, Arc<GraphLayout>)>,
@@ -82,6 +97,8 @@ impl Default for RetainerGraphPane {
             target: None,
             cap: DEFAULT_NODE_CAP,
             expanded: Vec::new(),
+            collapse_plumbing: false,
+            unfold: false,
             layout: None,
             pending: None,
             cache: Vec::new(),
@@ -100,8 +117,30 @@ impl RetainerGraphPane {
     pub fn set_snapshot(&mut self, snapshot: Option<Arc<Snapshot>>) {
         *self = Self {
             snapshot,
+            collapse_plumbing: self.collapse_plumbing,
             ..Self::default()
         };
+    }
+
+    /// Hides (or shows again) the hops through V8 storage; the edges count the hops.
+    pub fn set_collapse_plumbing(&mut self, on: bool) {
+        if self.collapse_plumbing != on {
+            self.collapse_plumbing = on;
+            self.fit = true;
+        }
+    }
+
+    /// True when hops through V8 storage are hidden.
+    pub fn collapse_plumbing(&self) -> bool {
+        self.collapse_plumbing
+    }
+
+    /// Draws long chains whole (`true`) or folds their middle (the default).
+    pub fn set_unfold(&mut self, on: bool) {
+        if self.unfold != on {
+            self.unfold = on;
+            self.fit = true;
+        }
     }
 
     /// Uses the Retainers-view distances of `view` (after "Ignore this retainer").
@@ -121,6 +160,7 @@ impl RetainerGraphPane {
             self.target = Some(node);
             self.cap = DEFAULT_NODE_CAP;
             self.expanded.clear();
+            self.unfold = false;
             self.fit = true;
         }
     }
@@ -158,6 +198,8 @@ impl RetainerGraphPane {
             view_generation: self.view_generation,
             cap: self.cap,
             expanded: self.expanded.clone(),
+            collapse_plumbing: self.collapse_plumbing,
+            unfold: self.unfold,
         })
     }
 
@@ -249,6 +291,28 @@ impl RetainerGraphPane {
                     }
                 }
             }
+            if let Some(layout) = self.layout()
+                && layout.folded > 0
+            {
+                let unfold = ui
+                    .button(format!("Unfold ({} hidden)", layout.folded))
+                    .on_hover_text("Draw the long chains whole, one box per object");
+                if unfold.clicked() {
+                    self.set_unfold(true);
+                }
+            }
+            let mut collapse = self.collapse_plumbing;
+            if ui
+                .checkbox(&mut collapse, "Collapse V8 plumbing")
+                .on_hover_text(
+                    "Hide hops through system / Context, (object elements), \
+                     (object properties) and Map/Set tables; the edge says how many hops it \
+                     stands for",
+                )
+                .changed()
+            {
+                self.set_collapse_plumbing(collapse);
+            }
             if ui
                 .button("Fit")
                 .on_hover_text("Zoom to show the whole graph")
@@ -273,8 +337,8 @@ impl RetainerGraphPane {
         ignored_line_ui(ui, &snapshot, &self.view, ignoring, cx.commands);
         ui.label(
             RichText::new(
-                "Drag to pan, scroll to zoom. Click selects, double-click adds that object's \
-                 retainers, right-click to ignore a retainer.",
+                "Drag to pan, scroll to zoom. Click selects, \u{2190}/\u{2192} walk the path, \
+                 double-click adds that object's retainers, right-click to ignore a retainer.",
             )
             .small()
             .color(theme.weak_text),
@@ -327,22 +391,49 @@ impl RetainerGraphPane {
     /// After a click on `node`, pans (if needed) so that its nearest retainer is on screen:
     /// walking a chain toward the roots never needs a manual drag.
     fn follow(&mut self, rect: Rect, layout: &GraphLayout, node: NodeIdx) {
-        let Some(i) = layout.index_of(node) else {
-            return;
+        if let Some(next) = layout
+            .index_of(node)
+            .and_then(|i| layout.nearest_retainer(i))
+        {
+            self.reveal(rect, layout, next);
+        }
+    }
+
+    /// ← and → walk the selection along the path: left to the nearest retainer (toward the
+    /// roots), right back to what it retains (toward the object). Starts at the object.
+    fn walk_keys(&self, ui: &Ui, layout: &GraphLayout, selected: Option<NodeIdx>) -> Option<usize> {
+        use egui::{Key, Modifiers};
+        let (left, right) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::ArrowLeft),
+                i.consume_key(Modifiers::NONE, Key::ArrowRight),
+            )
+        });
+        if !left && !right {
+            return None;
+        }
+        let Some(current) = selected.and_then(|n| layout.index_of(n)) else {
+            return layout.target;
         };
-        let next = layout
-            .edges
-            .iter()
-            .filter(|e| e.to == i && !e.edge.weak)
-            .min_by_key(|e| (layout.nodes[e.from].node.distance, e.from))
-            .map(|e| e.from);
-        let Some(next) = next else {
-            return;
-        };
-        let r = layout.nodes[next].rect();
+        if left {
+            layout.nearest_retainer(current)
+        } else {
+            let path = layout.shortest_path();
+            layout
+                .edges
+                .iter()
+                .filter(|e| e.from == current && !e.edge.weak)
+                .min_by_key(|e| (!path.contains(&e.to), e.to))
+                .map(|e| e.to)
+        }
+    }
+
+    /// Pans (if needed) so that node `i` is well inside the pane.
+    fn reveal(&mut self, rect: Rect, layout: &GraphLayout, i: usize) {
+        let r = layout.nodes[i].rect();
+        let margin = 40.0;
         let left = r.left() * self.zoom + self.pan.x;
         let right = r.right() * self.zoom + self.pan.x;
-        let margin = 40.0;
         if left < rect.left() + margin {
             self.pan.x += rect.left() + margin - left;
         } else if right > rect.right() - margin {
@@ -422,11 +513,13 @@ impl RetainerGraphPane {
                 arrow_head(&painter, *a, *b, color, zoom);
             }
             if show_text && let [a, b, ..] = points.as_slice() {
-                let mut label = snapshot.edge_label(e.edge.edge);
+                let mut label = shorten(&snapshot.edge_label(e.edge.edge));
                 if e.edge.weak && !label.starts_with("[[") {
                     label.push_str(" (weak)");
                 }
-                let label = shorten(&label);
+                if e.edge.hops > 1 {
+                    label.push_str(&format!(" \u{00B7} {} hops", e.edge.hops));
+                }
                 // Just right of the retainer, above the line.
                 let x = a.x + 6.0 * zoom;
                 let t = if (b.x - a.x).abs() > 1.0 {
@@ -441,7 +534,17 @@ impl RetainerGraphPane {
                     theme.edge_name
                 };
                 let galley = painter.layout_no_wrap(label, small.clone(), color);
-                let text_rect = egui::Align2::LEFT_BOTTOM.anchor_size(pos2(x, y), galley.size());
+                // An edge that turns back to the next band of a folded graph is labelled
+                // above the middle of its run back, clear of the node boxes.
+                let back = points
+                    .windows(2)
+                    .filter(|w| w[1].x < w[0].x - 1.0)
+                    .max_by(|p, q| (p[0].x - p[1].x).total_cmp(&(q[0].x - q[1].x)));
+                let text_rect = match back {
+                    Some(w) => egui::Align2::CENTER_BOTTOM
+                        .anchor_size(pos2((w[0].x + w[1].x) / 2.0, w[0].y - 2.0), galley.size()),
+                    None => egui::Align2::LEFT_BOTTOM.anchor_size(pos2(x, y), galley.size()),
+                };
                 painter.rect_filled(text_rect.expand(1.0), 2.0, gt.canvas.gamma_multiply(0.85));
                 painter.galley(text_rect.min, galley, color);
             }
@@ -565,6 +668,12 @@ impl RetainerGraphPane {
                 }
             });
         }
+        if cx.focused == PaneId::RetainerGraph
+            && let Some(i) = self.walk_keys(ui, layout, selected)
+        {
+            cx.select(layout.nodes[i].node.node, PaneId::RetainerGraph);
+            self.reveal(rect, layout, i);
+        }
         if let Some(n) = clicked {
             cx.select(n, PaneId::RetainerGraph);
             self.follow(rect, layout, n);
@@ -594,7 +703,11 @@ fn build_layout(snapshot: &Snapshot, view: &RetainerView, key: &LayoutKey) -> Gr
         node: key.target,
         distance: view.distance(snapshot, key.target),
     };
-    graph_layout::extract(&mut sub, target, &paths.paths, key.cap, &is_weak);
+    // The shortest path first, whole, however deep; then the other paths while they fit.
+    let shortest = shortest_retaining_path(snapshot, view, key.target);
+    graph_layout::extract_shortest(&mut sub, target, &shortest, &is_weak);
+    let cap = key.cap.max(sub.graph.node_count() + key.cap / 2);
+    graph_layout::extract(&mut sub, target, &paths.paths, cap, &is_weak);
     for &n in &key.expanded {
         if sub.index_of(n).is_none() {
             continue;
@@ -607,7 +720,22 @@ fn build_layout(snapshot: &Snapshot, view: &RetainerView, key: &LayoutKey) -> Gr
         let cap = sub.graph.node_count() + EXPAND_CAP;
         graph_layout::extract(&mut sub, own, &paths.paths, cap, &is_weak);
     }
+    let before = sub.graph.node_count();
+    if key.collapse_plumbing {
+        sub = graph_layout::contract(&sub, &|n| snapshot.is_v8_plumbing(n));
+    }
+    let collapsed = before - sub.graph.node_count();
+    let mut folded = 0;
+    if !key.unfold {
+        let fold = graph_layout::long_chain_interiors(&sub, FOLD_RUN, FOLD_KEEP);
+        if !fold.is_empty() {
+            folded = fold.len();
+            sub = graph_layout::contract(&sub, &|n| fold.contains(&n));
+        }
+    }
     let mut layout = graph_layout::layout(&sub);
+    layout.collapsed = collapsed;
+    layout.folded = folded;
     if paths.limits.siblings || paths.limits.nodes {
         layout.hidden_paths = layout.hidden_paths.max(1);
     }
