@@ -160,7 +160,7 @@ pub fn ignored_line_ui(
             commands.push(Command::ClearIgnoredRetainers);
         }
         if busy {
-            ui.spinner();
+            crate::app::widgets::spinner(ui);
             ui.label(RichText::new("recomputing distances…").color(theme.weak_text));
         }
     });

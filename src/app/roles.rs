@@ -312,7 +312,7 @@ impl Roles {
             let slot = &self.slots[role.index()];
             if let Some(source) = &slot.pending {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    crate::app::widgets::spinner(ui);
                     let job = loads.running().iter().find(|j| j.source == *source);
                     let fraction = job.map_or(0.0, |j| jobs::overall_fraction(&j.progress));
                     ui.add(

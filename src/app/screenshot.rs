@@ -45,8 +45,13 @@ impl Screenshot {
 
     /// Called at the end of every frame; `busy` while anything is still loading.
     pub fn on_frame(&mut self, ctx: &egui::Context, busy: bool) {
-        // egui only repaints on input; keep frames coming until the screenshot is saved.
-        ctx.request_repaint();
+        // egui only repaints on input; keep frames coming until the screenshot is saved, but
+        // while a load runs only as often as its progress moves (frames cost the load CPU).
+        if busy && self.during_load_after.is_none() {
+            ctx.request_repaint_after(super::jobs::PROGRESS_REPAINT);
+        } else {
+            ctx.request_repaint();
+        }
         if self.requested {
             return;
         }

@@ -365,7 +365,7 @@ impl HeapsightApp {
         };
         let mut cancel = false;
         ui.horizontal(|ui| {
-            ui.spinner();
+            crate::app::widgets::spinner(ui);
             ui.label(
                 RichText::new(format!("Saving a redacted copy to {}", output.display())).strong(),
             );
@@ -389,7 +389,7 @@ impl HeapsightApp {
             let fraction = jobs::overall_fraction(&job.progress);
             let (read, total) = job.progress.bytes();
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(RichText::new(format!("Loading {}", job.source.display_name())).strong());
                 ui.add(
                     egui::ProgressBar::new(fraction)

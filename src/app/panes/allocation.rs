@@ -299,7 +299,7 @@ impl AllocationPane {
         }
         if !self.ensure_tree(ui.ctx()) {
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(
                     RichText::new("Reading the allocation traces\u{2026}").color(theme.weak_text),
                 );

@@ -395,7 +395,7 @@ impl ComparisonPane {
         self.toolbar_ui(ui, &theme);
         let (Some(tree), Some(pair)) = (self.tree.as_mut(), self.shown.as_ref()) else {
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(RichText::new("Comparing snapshots\u{2026}").color(theme.weak_text));
             });
             return;
@@ -541,7 +541,7 @@ impl ComparisonPane {
                 );
             }
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         if filter != self.filter {
@@ -555,7 +555,7 @@ fn cell_ui(ui: &mut Ui, model: &ComparisonModel, row: &RowRef<CompItem>, column:
     let ct = CompareTheme::of(ui);
     let Some(item) = row.item else {
         if column == 0 {
-            ui.spinner();
+            crate::app::widgets::spinner(ui);
             ui.label(RichText::new("Loading\u{2026}").color(theme.weak_text));
         }
         return;

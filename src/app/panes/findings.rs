@@ -190,7 +190,7 @@ impl FindingsPane {
             ui.add_space(12.0);
             ui.horizontal(|ui| {
                 if self.job.is_some() {
-                    ui.spinner();
+                    crate::app::widgets::spinner(ui);
                     ui.label("Diagnosing\u{2026}");
                 } else {
                     ui.label(
@@ -226,7 +226,7 @@ impl FindingsPane {
                 .color(theme.weak_text),
             );
             if self.job.is_some() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         for note in &d.notes {

@@ -177,7 +177,7 @@ impl LeaksPane {
             }
             allocated_between_button_ui(ui, cx, &base_name, &target_name);
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         if show_builtin != self.show_builtin {
@@ -313,7 +313,7 @@ impl LeaksPane {
 
 fn waiting_ui(ui: &mut Ui, theme: &Theme, text: &str) {
     ui.horizontal(|ui| {
-        ui.spinner();
+        crate::app::widgets::spinner(ui);
         ui.label(RichText::new(text).color(theme.weak_text));
     });
 }

@@ -432,7 +432,7 @@ impl LivePane {
         let (read, _) = progress.bytes();
         let mut cancel = false;
         ui.horizontal(|ui| {
-            ui.spinner();
+            crate::app::widgets::spinner(ui);
             let phase = progress.phase();
             let detail = if read > 0 {
                 format!("{what}: {phase}, {} received", format::bytes(read))

@@ -135,7 +135,7 @@ pub fn object_cells_ui(
 pub fn pending_cell_ui(ui: &mut Ui, column: usize, text: &str) {
     if column == 0 {
         let theme = Theme::of(ui);
-        ui.spinner();
+        crate::app::widgets::spinner(ui);
         ui.label(RichText::new(text).color(theme.weak_text));
     }
 }

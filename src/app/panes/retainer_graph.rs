@@ -331,7 +331,7 @@ impl RetainerGraphPane {
                 self.fit = true;
             }
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         ignored_line_ui(ui, &snapshot, &self.view, ignoring, cx.commands);

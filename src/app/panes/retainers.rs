@@ -306,7 +306,7 @@ impl RetainersPane {
                 }
             }
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         ignored_line_ui(ui, &snapshot, &self.view, false, cx.commands);

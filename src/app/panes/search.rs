@@ -142,7 +142,7 @@ impl SearchPane {
         let jump = parse_id(&self.query.text);
         ui.horizontal(|ui| {
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(RichText::new("Searching…").color(theme.weak_text));
             } else if self
                 .searched

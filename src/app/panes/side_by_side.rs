@@ -329,13 +329,13 @@ impl SideBySidePane {
                 );
             }
             if self.is_busy() {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
             }
         });
         self.filter = filter;
         let Some(aligned) = self.aligned.clone() else {
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(RichText::new("Aligning the summaries\u{2026}").color(theme.weak_text));
             });
             return;

@@ -219,7 +219,7 @@ impl StringsPane {
         let Some(tree) = self.tree.as_mut() else {
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Duplicated strings").strong());
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(RichText::new("Grouping the strings…").color(theme.weak_text));
             });
             return;

@@ -416,7 +416,7 @@ impl SummaryPane {
                 .replacen("Objects", "objects", 1);
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 ui.label(
                     RichText::new(format!("Collecting {label}\u{2026}"))
                         .color(Theme::of(ui).weak_text),
@@ -525,7 +525,7 @@ impl SummaryPane {
             widgets::class_filter_ui(ui, &mut filter, "summary_class_filter");
             self.range_box_ui(ui, commands, &theme);
             if pending {
-                ui.spinner();
+                crate::app::widgets::spinner(ui);
                 return;
             }
             if let Some(tree) = self.tree.as_ref() {
@@ -566,7 +566,7 @@ impl SummaryPane {
                     ui.label(RichText::new(constructors).color(theme.weak_text));
                 }
                 if tree.is_busy() {
-                    ui.spinner();
+                    crate::app::widgets::spinner(ui);
                 }
             }
         });

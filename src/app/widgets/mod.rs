@@ -226,3 +226,33 @@ pub fn class_filter_ui(ui: &mut Ui, filter: &mut String, id_salt: &str) {
         filter.clear();
     }
 }
+
+/// A busy indicator like egui's spinner, but it asks for the next frame only after
+/// [`PROGRESS_REPAINT`](super::jobs::PROGRESS_REPAINT) (about 10 frames a second) instead
+/// of every frame: under software rendering, 60 frames a second compete with the load for
+/// the CPU it is waiting on.
+pub fn spinner(ui: &mut Ui) -> egui::Response {
+    let size = ui.style().spacing.interact_size.y;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::new(egui::Role::ProgressIndicator));
+    if ui.is_rect_visible(rect) {
+        ui.ctx()
+            .request_repaint_after(super::jobs::PROGRESS_REPAINT);
+        let color = ui.visuals().strong_text_color();
+        let radius = rect.height().min(rect.width()) * 0.5 - 2.0;
+        let n_points = 24;
+        let time = ui.input(|i| i.time);
+        let start = time * std::f64::consts::TAU;
+        let end = start + 240f64.to_radians() * time.sin();
+        let points: Vec<egui::Pos2> = (0..n_points)
+            .map(|i| {
+                let angle = egui::emath::lerp(start..=end, f64::from(i) / f64::from(n_points));
+                let (sin, cos) = angle.sin_cos();
+                rect.center() + radius * egui::vec2(cos as f32, sin as f32)
+            })
+            .collect();
+        ui.painter()
+            .add(egui::Shape::line(points, egui::Stroke::new(3.0, color)));
+    }
+    response
+}
