@@ -30,3 +30,5 @@ mod ui_graph;
 mod ui_live;
 #[cfg(feature = "gui")]
 mod ui_redact;
+#[cfg(feature = "gui")]
+mod ui_workspace;

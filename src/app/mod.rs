@@ -17,6 +17,7 @@ pub mod file_drop;
 pub mod ignore;
 pub mod jobs;
 pub mod live_session;
+pub mod palette;
 pub mod panes;
 pub mod profiles;
 pub mod redaction;
@@ -187,6 +188,8 @@ pub struct HeapsightApp {
     explore: explore::Explore,
     /// Open sampling heap profiles.
     profiles: profiles::Profiles,
+    /// The command palette (Ctrl+K) and Help → Keyboard shortcuts.
+    palette: palette::Palette,
     /// The Live view: an inspector session, its memory chart and captures.
     live: panes::live::LivePane,
     /// File → Save Redacted Copy: its dialog and job.
@@ -309,6 +312,7 @@ impl HeapsightApp {
             compare: Compare::default(),
             explore: explore::Explore::default(),
             profiles: profiles::Profiles::default(),
+            palette: palette::Palette::default(),
             live: panes::live::LivePane::default(),
             pending_attach,
             redaction: redaction::Redaction::default(),
@@ -424,6 +428,11 @@ impl HeapsightApp {
         &self.state
     }
 
+    /// The command palette and Keyboard shortcuts window.
+    pub fn palette(&self) -> &palette::Palette {
+        &self.palette
+    }
+
     /// Frame times of `show`.
     pub fn frame_stats(&self) -> &FrameStats {
         &self.frame_stats
@@ -457,6 +466,7 @@ impl HeapsightApp {
             self.commands.push(open);
         }
         command::shortcuts(&ctx, &mut self.commands);
+        palette::view_shortcuts(&ctx, &mut self.commands);
         self.compare.update(&ctx, &self.docs, &mut self.commands);
         if self.compare.findings.take_attention()
             && self.findings_first
@@ -468,6 +478,8 @@ impl HeapsightApp {
         }
         self.summary.sync(&ctx, &self.docs, &self.compare.roles);
 
+        // The palette first: while it is open it takes the arrow keys and Enter.
+        self.palette_ui(&ctx);
         self.layout_ui(ui);
         file_drop::hover_overlay_ui(&ctx, &theme::Theme::of(ui));
 

@@ -21,6 +21,7 @@ impl HeapsightApp {
     /// Lays out the whole window.
     pub(super) fn layout_ui(&mut self, ui: &mut Ui) {
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        egui::Panel::top("perspectives").show(ui, |ui| self.perspective_tabs_ui(ui));
         desktop::about_window_ui(ui.ctx());
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             let profile = self
@@ -174,6 +175,52 @@ impl HeapsightApp {
         });
     }
 
+    /// The perspectives as tabs, where DevTools keeps its perspective selector: one click
+    /// (or Ctrl+1…9) to any view.
+    fn perspective_tabs_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 2.0;
+            for view in View::ALL {
+                if view == View::Profile && self.profiles.all().is_empty() {
+                    continue;
+                }
+                let mut tab = ui.selectable_label(self.state.view == view, view.label());
+                if let Some(shortcut) = super::palette::view_shortcut(view) {
+                    tab = tab.on_hover_text(ui.ctx().format_shortcut(&shortcut));
+                }
+                if tab.clicked() {
+                    self.commands.push(Command::SetView(view));
+                }
+            }
+        });
+    }
+
+    /// The command palette and the Keyboard shortcuts window, over everything else.
+    pub(super) fn palette_ui(&mut self, ctx: &egui::Context) {
+        let snapshots = self
+            .docs
+            .all()
+            .iter()
+            .map(|d| {
+                (
+                    d.id,
+                    format!("{} \u{2014} {}", d.title, d.source.display_name()),
+                )
+            })
+            .collect();
+        let offer = super::palette::Offer {
+            snapshots,
+            has_file: self
+                .docs
+                .active()
+                .is_some_and(|d| d.source.path().is_some()),
+            diagnosed: self.compare.findings.report().is_some(),
+            any_open: self.docs.active().is_some(),
+            recent: &self.state.recent_files,
+        };
+        self.palette.ui(ctx, &offer, &mut self.commands);
+    }
+
     fn menu_bar_ui(&mut self, ui: &mut Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
@@ -266,12 +313,31 @@ impl HeapsightApp {
             });
             ui.menu_button("View", |ui| {
                 for view in View::ALL {
-                    if ui.radio(self.state.view == view, view.label()).clicked() {
+                    let mut item = egui::Button::new(view.label())
+                        .selected(self.state.view == view);
+                    if let Some(shortcut) = super::palette::view_shortcut(view) {
+                        item = item.shortcut_text(ui.ctx().format_shortcut(&shortcut));
+                    }
+                    if ui.add(item).clicked() {
                         self.commands.push(Command::SetView(view));
                     }
                 }
             });
-            ui.menu_button("Help", desktop::help_menu_ui);
+            ui.menu_button("Help", |ui| {
+                let palette = ui.add(
+                    egui::Button::new("Command Palette\u{2026}").shortcut_text(
+                        ui.ctx().format_shortcut(&super::palette::PALETTE_SHORTCUT),
+                    ),
+                );
+                if palette.clicked() {
+                    self.palette.open();
+                }
+                if ui.button("Keyboard Shortcuts").clicked() {
+                    self.palette.show_shortcuts();
+                }
+                ui.separator();
+                desktop::help_menu_ui(ui);
+            });
             ui.separator();
             self.snapshot_picker_ui(ui);
         });

@@ -46,7 +46,7 @@ const MIN_ZOOM: f32 = 0.2;
 const MAX_ZOOM: f32 = 3.0;
 
 /// "Fit" zooms out no further than this (labels stay readable).
-const MIN_READABLE_ZOOM: f32 = 0.8;
+const MIN_READABLE_ZOOM: f32 = 0.5;
 
 /// Longest label drawn in a node or on an edge (characters).
 const MAX_LABEL_CHARS: usize = 28;
@@ -86,6 +86,10 @@ pub struct RetainerGraphPane {
     /// The folded layout last drawn: (the layout it was made from, layers per band, it).
     wrapped: Option<(Arc<GraphLayout>, usize, Arc<GraphLayout>)>,
     seen_selection: u64,
+    /// Where the graph was last fitted; until the user pans or zooms, a graph whose pane
+    /// moves or changes size (a panel settling, a window resize) is fitted again.
+    fitted_rect: Option<Rect>,
+    user_moved: bool,
 }
 
 impl Default for RetainerGraphPane {
@@ -108,6 +112,8 @@ impl Default for RetainerGraphPane {
             wrap: None,
             wrapped: None,
             seen_selection: 0,
+            fitted_rect: None,
+            user_moved: false,
         }
     }
 }
@@ -203,6 +209,21 @@ impl RetainerGraphPane {
         })
     }
 
+    /// Shows `layout`; a graph of another object (or drawn another way) is fitted to the
+    /// pane, since the fit asked for when the target changed was spent on the old graph.
+    fn install(&mut self, key: LayoutKey, layout: Arc<GraphLayout>) {
+        let refit = self.layout.as_ref().is_none_or(|(old, _)| {
+            old.target != key.target
+                || old.collapse_plumbing != key.collapse_plumbing
+                || old.unfold != key.unfold
+        });
+        if refit {
+            self.fit = true;
+            self.user_moved = false;
+        }
+        self.layout = Some((key, layout));
+    }
+
     /// Starts or collects the layout job for the current key.
     fn poll(&mut self, ctx: &egui::Context) {
         if let Some((key, promise)) = self.pending.as_mut() {
@@ -216,7 +237,7 @@ impl RetainerGraphPane {
                     if self.cache.len() > CACHE_SIZE {
                         self.cache.remove(0);
                     }
-                    self.layout = Some((key, layout));
+                    self.install(key, layout);
                     self.pending = None;
                 }
                 Poll::Lost => self.pending = None,
@@ -233,7 +254,8 @@ impl RetainerGraphPane {
             return;
         }
         if let Some((_, cached)) = self.cache.iter().find(|(k, _)| *k == key) {
-            self.layout = Some((key, Arc::clone(cached)));
+            let cached = Arc::clone(cached);
+            self.install(key, cached);
             self.pending = None;
             return;
         }
@@ -368,17 +390,30 @@ impl RetainerGraphPane {
     /// Zooms to show the whole graph, but never so far that labels become unreadable: then
     /// the target (right end) stays in view and the rest is a drag away.
     fn fit_to(&mut self, rect: Rect, layout: &GraphLayout) {
-        let b = layout.bounds.expand(24.0);
-        let whole = (rect.width() / b.width()).min(rect.height() / b.height());
-        let zoom = whole.clamp(MIN_READABLE_ZOOM, 1.0);
+        let zoom_for = |b: Rect| (rect.width() / b.width()).min(rect.height() / b.height());
+        let mut b = layout.bounds.expand(24.0);
+        if zoom_for(b) < MIN_READABLE_ZOOM {
+            // Too big to read whole: fit the shortest path from the object to its root,
+            // the part that answers "what keeps it alive"; the rest is a drag away.
+            let path = layout.shortest_path();
+            if let Some(path_bounds) = path
+                .iter()
+                .map(|&i| layout.nodes[i].rect())
+                .reduce(|a, r| a.union(r))
+            {
+                b = path_bounds.expand(24.0);
+            }
+        }
+        let zoom = zoom_for(b).clamp(MIN_READABLE_ZOOM, 1.0);
         self.zoom = zoom;
         self.pan = rect.center().to_vec2() - b.center().to_vec2() * zoom;
         if b.width() * zoom > rect.width() {
-            let anchor = layout
+            // The object near the right edge (in a folded graph it may end a short last
+            // band, far from the bounds' right), the graph's left end never past the pane's.
+            let right = layout
                 .target
-                .map_or(b.right_center(), |t| layout.nodes[t].rect().right_center());
-            let anchor = pos2(b.right(), anchor.y);
-            self.pan.x = rect.right() - anchor.x * zoom;
+                .map_or(b.right(), |t| layout.nodes[t].rect().right() + 24.0);
+            self.pan.x = (rect.right() - right * zoom).min(rect.left() - b.left() * zoom);
         }
         if b.height() * zoom > rect.height() {
             let y = layout
@@ -430,6 +465,7 @@ impl RetainerGraphPane {
 
     /// Pans (if needed) so that node `i` is well inside the pane.
     fn reveal(&mut self, rect: Rect, layout: &GraphLayout, i: usize) {
+        self.user_moved = true;
         let r = layout.nodes[i].rect();
         let margin = 40.0;
         let left = r.left() * self.zoom + self.pan.x;
@@ -460,7 +496,11 @@ impl RetainerGraphPane {
         if base.nodes.is_empty() {
             return;
         }
+        if !self.user_moved && self.fitted_rect != Some(rect) {
+            self.fit = true;
+        }
         if self.fit {
+            self.fitted_rect = Some(rect);
             // A chain too long for the pane at a readable zoom is folded into bands.
             self.wrap = graph_layout::best_wrap(base, rect.size());
         }
@@ -472,6 +512,7 @@ impl RetainerGraphPane {
         }
         if canvas.dragged() {
             self.pan += canvas.drag_delta();
+            self.user_moved = true;
         }
         if let Some(hover) = canvas.hover_pos() {
             let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
@@ -482,6 +523,7 @@ impl RetainerGraphPane {
                 let graph_point = (hover.to_vec2() - self.pan) / self.zoom;
                 self.zoom = new_zoom;
                 self.pan = hover.to_vec2() - graph_point * new_zoom;
+                self.user_moved = true;
             }
         }
         let (pan, zoom) = (self.pan, self.zoom);
