@@ -101,7 +101,8 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Write a copy of a snapshot that can be shared: the text of every string (user data,
     /// tokens, environment values, script source) replaced by a token, captured numbers
-    /// blanked; class, property and function names kept, every figure unchanged.
+    /// blanked; class, property and function names kept (or hashed, with --hash-names),
+    /// every figure unchanged.
     ///
     /// Equal texts get equal tokens of the same length, so Duplicated strings still groups
     /// as before. OUT ending in .gz is gzip-compressed. OUT is written completely or not at
@@ -274,6 +275,15 @@ pub struct RedactArgs {
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also replace the program's class, property and function names by hash tokens of the
+    /// same length (built-ins, V8's internal names and `(…)`/`system / …` names are kept,
+    /// so every figure stays). The key is random per run unless --hash-key is given.
+    #[arg(long)]
+    pub hash_names: bool,
+    /// A secret to key the name hash with, so that several snapshots of one process,
+    /// redacted separately, get the same tokens and still compare. Keep it private.
+    #[arg(long, value_name = "SECRET", requires = "hash_names")]
+    pub hash_key: Option<String>,
 }
 
 /// Arguments of `bench`.
@@ -949,7 +959,11 @@ fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
     let stats = snapshot::redact(
         &args.input,
         &args.output,
-        &snapshot::RedactOptions::default(),
+        &snapshot::RedactOptions {
+            hash_names: args.hash_names,
+            hash_key: args.hash_key.clone(),
+            ..Default::default()
+        },
         &Progress::new(),
     )?;
     let secs = started.elapsed().as_secs_f64();
@@ -965,18 +979,27 @@ fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
             "blankedNumbers": stats.blanked_numbers,
             "emptiedUnusedStrings": stats.emptied_unused,
             "appendedStrings": stats.appended_strings,
+            "hashedNames": stats.hashed_names,
             "secs": secs,
         });
         print(&format!("{result:#}\n"))?;
     } else {
         print(&format!(
-            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked, in {:.1} s\n",
+            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked{}, in {:.1} s\n",
             args.output.display(),
             stats.bytes_written,
             format::count(stats.redacted_nodes as u64),
             format::count(stats.redacted_texts as u64),
             stats.segmented_texts,
             stats.blanked_numbers,
+            if args.hash_names {
+                format!(
+                    ", {} names hashed",
+                    format::count(stats.hashed_names as u64)
+                )
+            } else {
+                String::new()
+            },
             secs
         ))?;
     }

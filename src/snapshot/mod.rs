@@ -34,6 +34,7 @@ mod graph;
 pub mod heapprofile;
 pub mod leaks;
 mod meta;
+mod name_hash;
 mod names;
 mod parse;
 pub mod paths;
