@@ -29,6 +29,7 @@ pub mod doctor;
 mod dom;
 mod dominators;
 mod error;
+pub mod export;
 mod filters;
 mod graph;
 pub mod heapprofile;
