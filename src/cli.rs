@@ -108,6 +108,14 @@ pub enum Command {
     /// as before. OUT ending in .gz is gzip-compressed. OUT is written completely or not at
     /// all (through OUT.part).
     Redact(RedactArgs),
+    /// Export what the app shows as Markdown, JSON or one self-contained HTML file: the
+    /// Summary rows (or, with --base, the Comparison rows) passing --filter, the retainer
+    /// path and dominator chain of each --node, and the Statistics chart.
+    ///
+    /// The format comes from --format, else from OUT's extension (.md, .json, .html), else
+    /// Markdown. Without -o the report goes to stdout; OUT is written completely or not at
+    /// all (through OUT.part).
+    Report(ReportArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -286,6 +294,28 @@ pub struct RedactArgs {
     pub hash_key: Option<String>,
 }
 
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The snapshot (the target of a comparison).
+    pub file: PathBuf,
+    /// Compare with this earlier snapshot (Comparison rows instead of Summary rows).
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<PathBuf>,
+    /// Only the classes whose name contains TEXT (any case), as the class filter does.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub filter: String,
+    /// Add this object's retainer path and dominator chain (`@123` or `123`; repeatable).
+    #[arg(long = "node", value_name = "@ID")]
+    pub nodes: Vec<String>,
+    /// md, json or html (default: from OUT's extension, else md).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Write the report to OUT instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -324,6 +354,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Alloc(args) => alloc(&args),
         Command::Profile(args) => profile(&args),
         Command::Redact(args) => redact(&args),
+        Command::Report(args) => export_report(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
         Command::Capture(args) => live::capture(&args),
@@ -1002,6 +1033,49 @@ fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
             },
             secs
         ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    use crate::snapshot::export::{ExportFormat, Report, ReportRequest};
+    let format = match (&args.format, &args.output) {
+        (Some(text), _) => ExportFormat::parse(text)
+            .with_context(|| format!("--format {text:?}: expected md, json or html"))?,
+        (None, Some(out)) => ExportFormat::from_path(out).unwrap_or(ExportFormat::Markdown),
+        (None, None) => ExportFormat::Markdown,
+    };
+    let ids: Vec<u32> = args
+        .nodes
+        .iter()
+        .map(|n| parse_node_id(n))
+        .collect::<anyhow::Result<_>>()?;
+    let (snap, base) = match &args.base {
+        Some(base) => {
+            let (base, snap) = load_pair(base, &args.file)?;
+            (snap, Some(base))
+        }
+        None => (load(&args.file)?, None),
+    };
+    let mut nodes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(n) = snap.find_by_id(id) else {
+            bail!("no node with id @{id} in {}", args.file.display());
+        };
+        nodes.push(n);
+    }
+    let diff = base.as_ref().map(|b| snapshot::diff(b, &snap));
+    let request = ReportRequest {
+        filter: &args.filter,
+        base: base.as_ref().zip(diff.as_ref()),
+        nodes: &nodes,
+        statistics: true,
+    };
+    let text = format.render(&Report::build(&snap, &request));
+    match &args.output {
+        Some(out) => crate::atomic_file::write_bytes(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?,
+        None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
