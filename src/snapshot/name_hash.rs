@@ -36,10 +36,11 @@
 //! so that several snapshots of one process, redacted separately, still compare (keep the
 //! secret private: with it, a dictionary attack works again).
 
-use std::collections::BTreeSet;
 use std::hash::{BuildHasher as _, Hasher as _};
+use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt as _, HashSet};
+use rayon::prelude::*;
 
 use super::error::{Error, ErrorKind, Result};
 use super::names::{format_property_name, parse_weak_map_edge_name, utf16_len};
@@ -197,9 +198,12 @@ pub fn is_kept_name(name: &str) -> bool {
         "Window / ",
         "Window (",
     ];
+    static BUILTIN_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     matches!(name, "global" | "Window")
         || PREFIXES.iter().any(|p| name.starts_with(p))
-        || BUILTINS.contains(&name)
+        || BUILTIN_SET
+            .get_or_init(|| BUILTINS.iter().copied().collect())
+            .contains(name)
 }
 
 /// Characters of tokens: a first character and the others.
@@ -263,13 +267,23 @@ impl NameTokens {
     /// Tokens for `names` (name → token length), none equal to a text of `kept`.
     pub fn new(key: NameKey, names: &HashMap<String, usize>, kept: &HashSet<&str>) -> Result<Self> {
         // Sorted, so the probing order (and the result) depends only on the set of names.
-        let sorted: BTreeSet<(&String, usize)> = names.iter().map(|(n, &l)| (n, l)).collect();
+        let mut sorted: Vec<(&String, usize)> = names.iter().map(|(n, &l)| (n, l)).collect();
+        sorted.par_sort_unstable();
+        // First probes in parallel; collisions (rare) are resolved in order below.
+        let first: Vec<String> = sorted
+            .par_iter()
+            .map(|&(name, len)| candidate(key, name, len, 0))
+            .collect();
         let mut used: HashSet<String> = HashSet::default();
+        used.reserve(names.len());
         let mut tokens = HashMap::with_capacity(names.len());
-        for (name, len) in sorted {
+        for ((name, len), first) in sorted.into_iter().zip(first) {
             let mut attempt = 0;
+            let mut first = Some(first);
             let token = loop {
-                let c = candidate(key, name, len, attempt);
+                let c = first
+                    .take()
+                    .unwrap_or_else(|| candidate(key, name, len, attempt));
                 if !kept.contains(c.as_str()) && !is_kept_name(&c) && !used.contains(&c) {
                     break c;
                 }

@@ -676,18 +676,20 @@ fn hashed_names(
     for &s in trace_names {
         program[s as usize] = true;
     }
-    let hashed = |s: usize| {
-        program[s]
-            && !structural[s]
-            && entries[s] == EntryOut::Same
-            && !name_hash::is_kept_name(strings.get(s as u32))
-    };
+    let hashed: Vec<bool> = (0..string_count)
+        .map(|s| {
+            program[s]
+                && !structural[s]
+                && entries[s] == EntryOut::Same
+                && !name_hash::is_kept_name(strings.get(s as u32))
+        })
+        .collect();
     // Names to hash (text -> token length) and the texts kept as names.
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut kept: HashSet<&str> = HashSet::new();
     for s in 0..string_count {
         let text = strings.get(s as u32);
-        if hashed(s) {
+        if hashed[s] {
             names.insert(text.to_owned(), name_hash::token_len(text, property[s]));
         } else if (program[s] || structural[s]) && entries[s] == EntryOut::Same {
             kept.insert(text);
@@ -697,7 +699,7 @@ fn hashed_names(
     // `(code for f)`. Hashed unless kept.
     let mut wrapped: Vec<u32> = Vec::new();
     for s in 0..string_count {
-        if entries[s] != EntryOut::Same || !(program[s] || structural[s]) || hashed(s) {
+        if entries[s] != EntryOut::Same || !(program[s] || structural[s]) || hashed[s] {
             continue;
         }
         let text = strings.get(s as u32);
@@ -720,7 +722,7 @@ fn hashed_names(
     let tokens = NameTokens::new(key, &names, &kept)?;
     let mut renamed: HashMap<u32, String> = HashMap::with_capacity(tokens.len());
     for s in 0..string_count {
-        if hashed(s)
+        if hashed[s]
             && let Some(token) = tokens.get(strings.get(s as u32))
         {
             renamed.insert(s as u32, token.to_owned());
