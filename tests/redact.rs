@@ -656,6 +656,28 @@ fn one_key_gives_comparable_copies_and_the_doctor_still_runs() {
         d.findings.iter().map(|f| (f.kind, f.severity)).collect()
     };
     assert_eq!(kinds(&d0), kinds(&d1));
+    // So does the three-snapshot method: the same candidates by count and size.
+    let leak_figures = |v: &[Snapshot]| -> Vec<(bool, u32, u64, u64, usize)> {
+        let mut rows: Vec<_> = snapshot::leak_candidates(&v[0], &v[1], &v[2])
+            .iter()
+            .map(|c| {
+                (
+                    c.builtin,
+                    c.count,
+                    c.shallow_size_bytes,
+                    c.retained_size_bytes,
+                    c.groups.len(),
+                )
+            })
+            .collect();
+        rows.sort_unstable();
+        rows
+    };
+    assert_eq!(
+        leak_figures(&before),
+        leak_figures(&after),
+        "leak candidates"
+    );
     // Another key, other tokens; the same key, the same tokens.
     let other = dir.join("other.heapsnapshot");
     redact_hashed(
@@ -761,5 +783,32 @@ fn cli_redact_hash_names() {
         out.to_str().expect("utf-8"),
     ]);
     assert!(!output.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn hashed_names_keep_the_figures_of_every_golden_and_chrome_fixture() {
+    let dir = util::scratch_dir("redact-hash-goldens");
+    let mut inputs: Vec<PathBuf> = SCENARIOS
+        .iter()
+        .map(|s| util::golden_input(s, "final"))
+        .collect();
+    inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
+    inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
+    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
+    for (i, input) in inputs.iter().enumerate() {
+        let out = dir.join(format!("{i}.heapsnapshot"));
+        let stats = redact_hashed(input, &out, None);
+        assert!(stats.hashed_names > 0, "{}", input.display());
+        let (before, after) = (util::load_path(input), util::load_path(&out));
+        assert_same_figures_without_names(&before, &after, &input.display().to_string());
+        // DOM names and detached nodes are kept.
+        let detached = |s: &Snapshot| {
+            (0..s.node_count() as u32)
+                .filter(|&n| s.is_detached(snapshot::NodeIdx(n)))
+                .count()
+        };
+        assert_eq!(detached(&before), detached(&after), "{}", input.display());
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -23,11 +23,13 @@
 //! A token has the UTF-16 length of the name as DevTools formats it as a property
 //! ([`format_property_name`]): DevTools stops adding properties to a `{a, b, …}` shape name at
 //! 120 units, so shapes, and with them every Summary row, correspond 1:1 only when lengths are
-//! kept. A token is an identifier (`[A-Za-z][A-Za-z0-9_]*`, CJK ideographs once the short
-//! codes run out), so it is never quoted, parsed as a number, or taken for a kept name. Equal
-//! names get equal tokens; different names different tokens (collisions are resolved by
-//! probing, in sorted order, so the result depends only on the key and the set of names).
-//!
+//! kept. The name's ASCII digits stay in place and the other characters become letters and
+//! `_` (CJK ideographs once the short codes run out), so a token is never quoted, never taken
+//! for a kept name, and names that differ only in their numbers (`item17`, `item18`) still do:
+//! the leak report groups retainer paths with digits folded. Equal names get equal tokens;
+//! different names different tokens (collisions are resolved by probing, in sorted order, so
+//! the result depends only on the key and the set of names).
+
 //! # Why a keyed hash
 //! An unkeyed hash (FNV, SHA) of a short name is reversed by hashing a dictionary of likely
 //! names (`User`, `password`, `apiKey`): a class name has little entropy. Tokens are therefore
@@ -208,7 +210,8 @@ pub fn is_kept_name(name: &str) -> bool {
 
 /// Characters of tokens: a first character and the others.
 const FIRST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+/// Never digits: digits in a token are the name's own (see [`NameTokens`]).
+const REST: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 
 /// Probes with ASCII tokens before falling back to CJK ideographs (short names only run out).
 const ASCII_PROBES: u32 = 24;
@@ -225,15 +228,64 @@ pub fn token_len(name: &str, as_property: bool) -> usize {
     }
 }
 
-/// Probe `attempt` for `name`: `len` characters drawn from the keyed hash.
-fn candidate(key: NameKey, name: &str, len: usize, attempt: u32) -> String {
+/// One run of a name: ASCII digits (kept as they are) or other characters (hashed).
+#[derive(Clone, Copy, Debug)]
+enum Run<'a> {
+    /// Digits.
+    Digits(&'a str),
+    /// Other characters, by UTF-16 length.
+    Other(usize),
+}
+
+/// The runs of `name` (whose token has `len` UTF-16 units) and its shape key: the texts of
+/// the other runs and where the digit runs are, so names of one shape differ only in digits.
+fn shape(name: &str, len: usize) -> (String, Vec<Run<'_>>) {
+    if len != utf16_len(name) {
+        // Shown quoted (`"a,b"`): one run of the quoted length, digits not kept.
+        return (format!("Q{len}:{name};"), vec![Run::Other(len)]);
+    }
+    let bytes = name.as_bytes();
+    let mut key = String::with_capacity(name.len() + 8);
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let digit = bytes[i].is_ascii_digit();
+        let mut j = i;
+        while j < bytes.len() && bytes[j].is_ascii_digit() == digit {
+            j += 1;
+        }
+        // ASCII digits are whole characters, so `i` and `j` are character boundaries.
+        let text = &name[i..j];
+        if digit {
+            key.push_str("D;");
+            runs.push(Run::Digits(text));
+        } else {
+            let units = utf16_len(text);
+            key.push_str(&format!("O{units}:{text};"));
+            runs.push(Run::Other(units));
+        }
+        i = j;
+    }
+    (key, runs)
+}
+
+/// Probe `attempt` for the shape `shape_key`: the characters of its non-digit runs
+/// (`count` of them, never digits), drawn from the keyed hash. `token_start`: the first one
+/// starts the token (a letter, or a CJK ideograph once the ASCII probes are used up).
+fn letters(
+    key: NameKey,
+    shape_key: &str,
+    count: usize,
+    token_start: bool,
+    attempt: u32,
+) -> Vec<char> {
     let mut h = siphash(key.0, key.1);
-    h.write(name.as_bytes());
+    h.write(shape_key.as_bytes());
     h.write_u32(attempt);
     let mut state = h.finish();
     let wide = attempt >= ASCII_PROBES;
-    let mut out = String::with_capacity(len);
-    for i in 0..len {
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
         if i > 0 && i % 8 == 0 {
             // A fresh 64 bits for every 8 characters.
             let mut h = siphash(key.0, key.1);
@@ -243,11 +295,11 @@ fn candidate(key: NameKey, name: &str, len: usize, attempt: u32) -> String {
         }
         let bits = (state >> ((i % 8) * 8)) & 0xff;
         let c = if wide && i == 0 {
-            // One of the 20 992 CJK unified ideographs: more one-character codes.
+            // One of the 20 992 CJK unified ideographs: more short codes.
             let mut h = siphash(key.0, key.1);
             h.write_u64(state);
             char::from_u32(0x4E00 + (h.finish() % 20_992) as u32).unwrap_or('A')
-        } else if i == 0 {
+        } else if i == 0 && token_start {
             char::from(FIRST[bits as usize % FIRST.len()])
         } else {
             char::from(REST[bits as usize % REST.len()])
@@ -257,8 +309,29 @@ fn candidate(key: NameKey, name: &str, len: usize, attempt: u32) -> String {
     out
 }
 
+/// The token of a name of runs `runs` given its shape's characters, and the shape's
+/// signature (the characters and where the digits go: unique per shape).
+fn compose(runs: &[Run<'_>], chars: &[char], with_digits: bool) -> String {
+    let mut out = String::with_capacity(chars.len() + 8);
+    let mut next = chars.iter();
+    for run in runs {
+        match *run {
+            Run::Digits(d) if with_digits => out.push_str(d),
+            Run::Digits(_) => out.push(';'),
+            Run::Other(n) => out.extend(next.by_ref().take(n)),
+        }
+    }
+    out
+}
+
+/// A name and its runs.
+type Member<'a> = (&'a String, Vec<Run<'a>>);
+
 /// Assigns tokens to names: equal names equal tokens, distinct names distinct tokens that
-/// differ from every kept name.
+/// differ from every kept name. ASCII digits stay where they are and only the rest is
+/// hashed, so names that differ only in their numbers (`item17`, `item18`) still do (the
+/// leak report folds digits to group retainer paths); a name shown quoted as a property
+/// (`"a,b"`) is hashed whole.
 pub struct NameTokens {
     tokens: HashMap<String, String>,
 }
@@ -266,36 +339,69 @@ pub struct NameTokens {
 impl NameTokens {
     /// Tokens for `names` (name → token length), none equal to a text of `kept`.
     pub fn new(key: NameKey, names: &HashMap<String, usize>, kept: &HashSet<&str>) -> Result<Self> {
-        // Sorted, so the probing order (and the result) depends only on the set of names.
-        let mut sorted: Vec<(&String, usize)> = names.iter().map(|(n, &l)| (n, l)).collect();
-        sorted.par_sort_unstable();
+        // Names by shape; shapes sorted, so the probing order (and the result) depends only
+        // on the set of names.
+        let mut shapes: HashMap<String, Vec<Member<'_>>> = HashMap::new();
+        for (name, &len) in names {
+            let (shape_key, runs) = shape(name, len);
+            shapes.entry(shape_key).or_default().push((name, runs));
+        }
+        let mut shapes: Vec<(String, Vec<Member<'_>>)> = shapes.into_iter().collect();
+        shapes.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let count = |runs: &[Run<'_>]| -> usize {
+            runs.iter()
+                .map(|r| match r {
+                    Run::Other(n) => *n,
+                    Run::Digits(_) => 0,
+                })
+                .sum()
+        };
+        let starts = |runs: &[Run<'_>]| matches!(runs.first(), Some(Run::Other(_)));
         // First probes in parallel; collisions (rare) are resolved in order below.
-        let first: Vec<String> = sorted
+        let first: Vec<Vec<char>> = shapes
             .par_iter()
-            .map(|&(name, len)| candidate(key, name, len, 0))
+            .map(|(shape_key, members)| {
+                let runs = &members[0].1;
+                letters(key, shape_key, count(runs), starts(runs), 0)
+            })
             .collect();
         let mut used: HashSet<String> = HashSet::default();
         used.reserve(names.len());
+        let mut used_shapes: HashSet<String> = HashSet::default();
         let mut tokens = HashMap::with_capacity(names.len());
-        for ((name, len), first) in sorted.into_iter().zip(first) {
+        for ((shape_key, members), first) in shapes.iter().zip(first) {
+            let runs = &members[0].1;
             let mut attempt = 0;
             let mut first = Some(first);
-            let token = loop {
-                let c = first
+            let (signature, member_tokens) = loop {
+                let chars = first
                     .take()
-                    .unwrap_or_else(|| candidate(key, name, len, attempt));
-                if !kept.contains(c.as_str()) && !is_kept_name(&c) && !used.contains(&c) {
-                    break c;
+                    .unwrap_or_else(|| letters(key, shape_key, count(runs), starts(runs), attempt));
+                let signature = compose(runs, &chars, false);
+                let member_tokens: Vec<String> = members
+                    .iter()
+                    .map(|(_, r)| compose(r, &chars, true))
+                    .collect();
+                let free = !used_shapes.contains(&signature)
+                    && member_tokens.iter().all(|t| {
+                        !kept.contains(t.as_str()) && !is_kept_name(t) && !used.contains(t)
+                    });
+                if free {
+                    break (signature, member_tokens);
                 }
                 attempt += 1;
                 if attempt == MAX_PROBES {
                     return Err(Error::new(ErrorKind::Graph(format!(
-                        "too many distinct names of length {len} to give each its own token"
+                        "too many distinct names shaped like {:?} to give each its own token",
+                        members[0].0
                     ))));
                 }
             };
-            used.insert(token.clone());
-            tokens.insert(name.clone(), token);
+            used_shapes.insert(signature);
+            for ((name, _), token) in members.iter().zip(member_tokens) {
+                used.insert(token.clone());
+                tokens.insert((*name).clone(), token);
+            }
         }
         Ok(Self { tokens })
     }
@@ -416,6 +522,30 @@ mod tests {
             other.get("CachedApiResponse"),
             tokens.get("CachedApiResponse")
         );
+    }
+
+    #[test]
+    fn digits_stay_in_place() {
+        let mut names = HashMap::new();
+        for n in ["item17", "item18", "item1", "a1b", "a12b", "x1y", "7up"] {
+            names.insert(n.to_owned(), token_len(n, true));
+        }
+        let key = NameKey::from_secret("digits");
+        let tokens = NameTokens::new(key, &names, &HashSet::default()).unwrap();
+        let t = |n: &str| tokens.get(n).unwrap().to_owned();
+        let fold = |s: &str| s.replace(|c: char| c.is_ascii_digit(), "#");
+        // One shape, one set of letters; the numbers are the names'.
+        assert_eq!(t("item17")[..4], t("item18")[..4]);
+        assert_eq!(t("item1")[..4], t("item18")[..4]);
+        assert!(t("item17").ends_with("17") && t("item1").ends_with('1'));
+        assert_eq!(fold(&t("a1b"))[..1], fold(&t("a12b"))[..1]);
+        // Different shapes of one structure get different letters.
+        assert_ne!(fold(&t("a1b")), fold(&t("x1y")));
+        assert!(t("7up").starts_with('7'));
+        for (n, &len) in &names {
+            assert_eq!(utf16_len(&t(n)), len);
+            assert_ne!(&t(n), n);
+        }
     }
 
     #[test]
