@@ -101,12 +101,21 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Write a copy of a snapshot that can be shared: the text of every string (user data,
     /// tokens, environment values, script source) replaced by a token, captured numbers
-    /// blanked; class, property and function names kept, every figure unchanged.
+    /// blanked; class, property and function names kept (or hashed, with --hash-names),
+    /// every figure unchanged.
     ///
     /// Equal texts get equal tokens of the same length, so Duplicated strings still groups
     /// as before. OUT ending in .gz is gzip-compressed. OUT is written completely or not at
     /// all (through OUT.part).
     Redact(RedactArgs),
+    /// Export what the app shows as Markdown, JSON or one self-contained HTML file: the
+    /// Summary rows (or, with --base, the Comparison rows) passing --filter, the retainer
+    /// path and dominator chain of each --node, and the Statistics chart.
+    ///
+    /// The format comes from --format, else from OUT's extension (.md, .json, .html), else
+    /// Markdown. Without -o the report goes to stdout; OUT is written completely or not at
+    /// all (through OUT.part).
+    Report(ReportArgs),
     /// Load a snapshot and report the time to a ready Summary and the peak memory.
     Bench(BenchArgs),
     /// Write a synthetic heap snapshot of about SIZE_MB megabytes (benchmark input; it
@@ -274,6 +283,37 @@ pub struct RedactArgs {
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also replace the program's class, property and function names by hash tokens of the
+    /// same length (built-ins, V8's internal names and `(…)`/`system / …` names are kept,
+    /// so every figure stays). The key is random per run unless --hash-key is given.
+    #[arg(long)]
+    pub hash_names: bool,
+    /// A secret to key the name hash with, so that several snapshots of one process,
+    /// redacted separately, get the same tokens and still compare. Keep it private.
+    #[arg(long, value_name = "SECRET", requires = "hash_names")]
+    pub hash_key: Option<String>,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The snapshot (the target of a comparison).
+    pub file: PathBuf,
+    /// Compare with this earlier snapshot (Comparison rows instead of Summary rows).
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<PathBuf>,
+    /// Only the classes whose name contains TEXT (any case), as the class filter does.
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub filter: String,
+    /// Add this object's retainer path and dominator chain (`@123` or `123`; repeatable).
+    #[arg(long = "node", value_name = "@ID")]
+    pub nodes: Vec<String>,
+    /// md, json or html (default: from OUT's extension, else md).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Write the report to OUT instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `bench`.
@@ -314,6 +354,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Alloc(args) => alloc(&args),
         Command::Profile(args) => profile(&args),
         Command::Redact(args) => redact(&args),
+        Command::Report(args) => export_report(&args),
         Command::Bench(args) => bench(&args),
         Command::Synth(args) => synth(&args),
         Command::Capture(args) => live::capture(&args),
@@ -949,7 +990,11 @@ fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
     let stats = snapshot::redact(
         &args.input,
         &args.output,
-        &snapshot::RedactOptions::default(),
+        &snapshot::RedactOptions {
+            hash_names: args.hash_names,
+            hash_key: args.hash_key.clone(),
+            ..Default::default()
+        },
         &Progress::new(),
     )?;
     let secs = started.elapsed().as_secs_f64();
@@ -965,20 +1010,72 @@ fn redact(args: &RedactArgs) -> anyhow::Result<ExitCode> {
             "blankedNumbers": stats.blanked_numbers,
             "emptiedUnusedStrings": stats.emptied_unused,
             "appendedStrings": stats.appended_strings,
+            "hashedNames": stats.hashed_names,
             "secs": secs,
         });
         print(&format!("{result:#}\n"))?;
     } else {
         print(&format!(
-            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked, in {:.1} s\n",
+            "wrote {} ({} bytes): {} string nodes redacted ({} texts, {} cut into pieces), {} numbers blanked{}, in {:.1} s\n",
             args.output.display(),
             stats.bytes_written,
             format::count(stats.redacted_nodes as u64),
             format::count(stats.redacted_texts as u64),
             stats.segmented_texts,
             stats.blanked_numbers,
+            if args.hash_names {
+                format!(
+                    ", {} names hashed",
+                    format::count(stats.hashed_names as u64)
+                )
+            } else {
+                String::new()
+            },
             secs
         ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    use crate::snapshot::export::{ExportFormat, Report, ReportRequest};
+    let format = match (&args.format, &args.output) {
+        (Some(text), _) => ExportFormat::parse(text)
+            .with_context(|| format!("--format {text:?}: expected md, json or html"))?,
+        (None, Some(out)) => ExportFormat::from_path(out).unwrap_or(ExportFormat::Markdown),
+        (None, None) => ExportFormat::Markdown,
+    };
+    let ids: Vec<u32> = args
+        .nodes
+        .iter()
+        .map(|n| parse_node_id(n))
+        .collect::<anyhow::Result<_>>()?;
+    let (snap, base) = match &args.base {
+        Some(base) => {
+            let (base, snap) = load_pair(base, &args.file)?;
+            (snap, Some(base))
+        }
+        None => (load(&args.file)?, None),
+    };
+    let mut nodes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(n) = snap.find_by_id(id) else {
+            bail!("no node with id @{id} in {}", args.file.display());
+        };
+        nodes.push(n);
+    }
+    let diff = base.as_ref().map(|b| snapshot::diff(b, &snap));
+    let request = ReportRequest {
+        filter: &args.filter,
+        base: base.as_ref().zip(diff.as_ref()),
+        nodes: &nodes,
+        statistics: true,
+    };
+    let text = format.render(&Report::build(&snap, &request));
+    match &args.output {
+        Some(out) => crate::atomic_file::write_bytes(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?,
+        None => print(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -479,3 +479,336 @@ fn allocation_function_names_are_kept() {
     assert_ne!(snap.node_name(util::by_id(&snap, 19)), "handleRequest");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Redacts `input` to `out` with hashed names under `key` (None: a random key).
+fn redact_hashed(input: &Path, out: &Path, key: Option<&str>) -> snapshot::RedactStats {
+    let options = RedactOptions {
+        hash_names: true,
+        hash_key: key.map(str::to_owned),
+        ..Default::default()
+    };
+    snapshot::redact(input, out, &options, &Progress::new())
+        .unwrap_or_else(|e| panic!("redacting {}: {e}", input.display()))
+}
+
+/// The Summary rows' figures, names left out: a sorted multiset of
+/// (count, shallow size, retained size, distance).
+fn row_figures(snap: &Snapshot) -> Vec<(u32, u64, u64, i32)> {
+    let mut rows: Vec<_> = snap
+        .classes()
+        .iter()
+        .map(|c| {
+            (
+                c.count,
+                c.shallow_size_bytes,
+                c.retained_size_bytes,
+                c.distance,
+            )
+        })
+        .collect();
+    rows.sort_unstable();
+    rows
+}
+
+/// Totals, statistics, Summary rows (without names), the largest objects (ids and sizes)
+/// and the duplicated strings (without texts) of `before` and `after` are equal.
+fn assert_same_figures_without_names(before: &Snapshot, after: &Snapshot, what: &str) {
+    let (b, a) = (summary_json(before), summary_json(after));
+    assert_eq!(b["totals"], a["totals"], "{what}: totals");
+    assert_eq!(b["statistics"], a["statistics"], "{what}: statistics");
+    assert_eq!(
+        b["summary"]["classCount"], a["summary"]["classCount"],
+        "{what}: Summary row count"
+    );
+    assert_eq!(
+        row_figures(before),
+        row_figures(after),
+        "{what}: Summary rows"
+    );
+    let top = |v: &Value| -> Vec<(u64, u64, u64, i64, u64)> {
+        v["topNodes"]
+            .as_array()
+            .expect("topNodes")
+            .iter()
+            .map(|n| {
+                (
+                    n["id"].as_u64().unwrap_or_default(),
+                    n["selfSize"].as_u64().unwrap_or_default(),
+                    n["retainedSize"].as_u64().unwrap_or_default(),
+                    n["distance"].as_i64().unwrap_or_default(),
+                    n["retainerCount"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(top(&b), top(&a), "{what}: largest objects");
+    assert_eq!(
+        string_groups_without_text(before),
+        string_groups_without_text(after),
+        "{what}: duplicated strings"
+    );
+    assert_eq!(
+        before.interfaces().len(),
+        after.interfaces().len(),
+        "{what}: {{a, b}} shapes"
+    );
+}
+
+#[test]
+fn hashed_names_keep_every_figure_and_hide_the_program_names() {
+    let dir = util::scratch_dir("redact-hash-names");
+    // The secrets fixture: its own property names.
+    let out = dir.join("secrets.heapsnapshot.gz");
+    let stats = redact_hashed(&secrets_input(), &out, None);
+    assert!(stats.hashed_names > 100, "{stats:?}");
+    let (before, after) = (util::load_path(&secrets_input()), util::load_path(&out));
+    assert_same_figures_without_names(&before, &after, "secrets");
+    let raw = raw_bytes(&out);
+    for name in ["fromEnv", "sessions", "__keep"] {
+        assert!(contains(&raw_bytes(&secrets_input()), name), "{name}");
+        assert!(!contains(&raw, name), "{name:?} survived --hash-names");
+    }
+    for marker in MARKERS {
+        assert!(!contains(&raw, marker), "{marker:?} survived redaction");
+    }
+    // What the analysis reads is kept.
+    for kept in [
+        "system / Context",
+        "(GC roots)",
+        "__proto__",
+        "Object",
+        "elements",
+    ] {
+        assert!(contains(&raw, kept), "{kept:?} was hashed");
+    }
+    // The cache scenario: its classes are gone, each row is still there.
+    for stage in ["baseline", "final"] {
+        let input = util::golden_input("cache", stage);
+        let out = dir.join(format!("cache-{stage}.heapsnapshot"));
+        redact_hashed(&input, &out, Some("shared secret"));
+        let (before, after) = (util::load_path(&input), util::load_path(&out));
+        assert_same_figures_without_names(&before, &after, stage);
+        let raw = raw_bytes(&out);
+        for class in ["CachedApiResponse", "RouteStatsEntry"] {
+            assert!(contains(&raw_bytes(&input), class));
+            assert!(!contains(&raw, class), "{class:?} survived --hash-names");
+        }
+        let has = |snap: &Snapshot, name: &str| snap.classes().iter().any(|c| c.name == name);
+        assert_eq!(has(&before, "CachedApiResponse"), stage == "final");
+        assert!(!has(&after, "CachedApiResponse"));
+        for kept in [
+            "Object",
+            "Array",
+            "(string)",
+            "system / Context",
+            "(closure)",
+        ] {
+            assert_eq!(has(&before, kept), has(&after, kept), "{kept}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn one_key_gives_comparable_copies_and_the_doctor_still_runs() {
+    let dir = util::scratch_dir("redact-hash-key");
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for stage in ["baseline", "target", "final"] {
+        let input = util::golden_input("cache", stage);
+        let out = dir.join(format!("{stage}.heapsnapshot.gz"));
+        redact_hashed(&input, &out, Some("shared secret"));
+        before.push(util::load_path(&input));
+        after.push(util::load_path(&out));
+    }
+    // The Comparison of the copies has the same rows (without names) as the originals'.
+    let diff_rows = |base: &Snapshot, target: &Snapshot| {
+        let mut rows: Vec<_> = snapshot::diff(base, target)
+            .classes
+            .iter()
+            .map(|c| {
+                (
+                    c.added_count,
+                    c.removed_count,
+                    c.added_size_bytes,
+                    c.removed_size_bytes,
+                )
+            })
+            .collect();
+        rows.sort_unstable();
+        rows
+    };
+    assert_eq!(
+        diff_rows(&before[0], &before[1]),
+        diff_rows(&after[0], &after[1]),
+        "Comparison rows"
+    );
+    // The leak doctor runs on the copies and finds as much.
+    let (refs0, refs1): (Vec<&Snapshot>, Vec<&Snapshot>) =
+        (before.iter().collect(), after.iter().collect());
+    let (d0, d1) = (
+        snapshot::doctor::diagnose(&refs0),
+        snapshot::doctor::diagnose(&refs1),
+    );
+    assert!(!d0.findings.is_empty());
+    assert_eq!(d0.findings.len(), d1.findings.len(), "doctor findings");
+    let kinds = |d: &snapshot::doctor::Diagnosis| -> Vec<_> {
+        d.findings.iter().map(|f| (f.kind, f.severity)).collect()
+    };
+    assert_eq!(kinds(&d0), kinds(&d1));
+    // So does the three-snapshot method: the same candidates by count and size.
+    let leak_figures = |v: &[Snapshot]| -> Vec<(bool, u32, u64, u64, usize)> {
+        let mut rows: Vec<_> = snapshot::leak_candidates(&v[0], &v[1], &v[2])
+            .iter()
+            .map(|c| {
+                (
+                    c.builtin,
+                    c.count,
+                    c.shallow_size_bytes,
+                    c.retained_size_bytes,
+                    c.groups.len(),
+                )
+            })
+            .collect();
+        rows.sort_unstable();
+        rows
+    };
+    assert_eq!(
+        leak_figures(&before),
+        leak_figures(&after),
+        "leak candidates"
+    );
+    // Another key, other tokens; the same key, the same tokens.
+    let other = dir.join("other.heapsnapshot");
+    redact_hashed(
+        &util::golden_input("cache", "final"),
+        &other,
+        Some("another"),
+    );
+    let other = util::load_path(&other);
+    let names = |s: &Snapshot| -> std::collections::BTreeSet<String> {
+        s.classes().iter().map(|c| c.name.clone()).collect()
+    };
+    assert_ne!(names(&other), names(&after[2]));
+    let again = dir.join("again.heapsnapshot");
+    redact_hashed(
+        &util::golden_input("cache", "final"),
+        &again,
+        Some("shared secret"),
+    );
+    assert_eq!(names(&util::load_path(&again)), names(&after[2]));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn hashed_names_keep_weak_map_edges_and_shapes() {
+    let mut b = SnapshotBuilder::new();
+    let global = b.global(3, 100);
+    let table = b.node("array", "(WeakMap table)", 5, 64);
+    let key = b.node("object", "SessionKey", 7, 32);
+    let value = b.node("object", "SessionData", 9, 48);
+    let weak_map = b.node("object", "WeakMap", 11, 24);
+    b.prop(global, "registry", weak_map);
+    b.edge(weak_map, "internal", "table", table);
+    b.prop(global, "currentKey", key);
+    let pair =
+        "1 / part of key (SessionKey @7) -> value (SessionData @9) pair in WeakMap (table @5)";
+    b.edge(table, "internal", pair, value);
+    b.edge(key, "internal", pair, value);
+    // Plain objects with the same properties: one `{a, b}` shape.
+    for i in 0..3 {
+        let o = b.node("object", "Object", 21 + 2 * i, 40);
+        let v = b.node("object", "SessionData", 41 + 2 * i, 16);
+        b.prop(global, &format!("item{i}"), o);
+        b.prop(o, "userName", v).prop(o, "x,y", v);
+    }
+    let dir = util::scratch_dir("redact-hash-weakmap");
+    let input = dir.join("weak.heapsnapshot");
+    std::fs::write(&input, b.to_bytes()).expect("write");
+    let out = dir.join("out.heapsnapshot");
+    redact_hashed(&input, &out, None);
+    let (before, after) = (util::load_path(&input), util::load_path(&out));
+    assert_same_figures_without_names(&before, &after, "weak map");
+    // The value is retained by the key, not by the table, before and after.
+    assert_eq!(util::dominator_id(&before, 9), 7);
+    assert_eq!(util::dominator_id(&after, 9), 7);
+    let raw = String::from_utf8(raw_bytes(&out)).expect("utf-8");
+    for name in [
+        "SessionKey",
+        "SessionData",
+        "userName",
+        "currentKey",
+        "registry",
+    ] {
+        assert!(!raw.contains(name), "{name:?} survived");
+    }
+    assert!(raw.contains("1 / part of key ("), "{raw}");
+    // One shape before and after, with a name of the same length.
+    let shape = |s: &Snapshot| -> Vec<String> {
+        s.classes()
+            .iter()
+            .filter(|c| c.name.starts_with('{'))
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let (s0, s1) = (shape(&before), shape(&after));
+    assert_eq!(s0, ["{userName, \"x,y\"}"]);
+    assert_eq!(s1.len(), 1);
+    assert_eq!(s1[0].chars().count(), s0[0].chars().count(), "{s1:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn cli_redact_hash_names() {
+    let dir = util::scratch_dir("redact-hash-cli");
+    let out = dir.join("copy.heapsnapshot");
+    let input = util::golden_input("cache", "final");
+    let output = heapsight(&[
+        "redact",
+        "--hash-names",
+        "--json",
+        input.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stats: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(stats["hashedNames"].as_u64().unwrap_or(0) > 100, "{stats}");
+    assert!(!contains(&raw_bytes(&out), "CachedApiResponse"));
+    // --hash-key needs --hash-names.
+    let output = heapsight(&[
+        "redact",
+        "--hash-key",
+        "k",
+        input.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn hashed_names_keep_the_figures_of_every_golden_and_chrome_fixture() {
+    let dir = util::scratch_dir("redact-hash-goldens");
+    let mut inputs: Vec<PathBuf> = SCENARIOS
+        .iter()
+        .map(|s| util::golden_input(s, "final"))
+        .collect();
+    inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
+    inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
+    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
+    for (i, input) in inputs.iter().enumerate() {
+        let out = dir.join(format!("{i}.heapsnapshot"));
+        let stats = redact_hashed(input, &out, None);
+        assert!(stats.hashed_names > 0, "{}", input.display());
+        let (before, after) = (util::load_path(input), util::load_path(&out));
+        assert_same_figures_without_names(&before, &after, &input.display().to_string());
+        // DOM names and detached nodes are kept.
+        let detached = |s: &Snapshot| {
+            (0..s.node_count() as u32)
+                .filter(|&n| s.is_detached(snapshot::NodeIdx(n)))
+                .count()
+        };
+        assert_eq!(detached(&before), detached(&after), "{}", input.display());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -9,6 +9,7 @@ mod cli;
 mod comparison;
 mod core;
 mod doctor;
+mod export;
 mod golden;
 mod live;
 mod paths;

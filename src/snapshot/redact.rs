@@ -23,6 +23,13 @@
 //! truncated strings by them). Node and edge counts, ids, sizes, and the order of everything
 //! are unchanged, so every figure DevTools or heapsight computes is the same.
 //!
+//! # Hashed names
+//! With [`RedactOptions::hash_names`], the program's own names (class names of objects,
+//! function names of closures and code, property and context-variable names, allocation
+//! functions) are replaced too, by keyed-hash tokens of the same length; V8's and the
+//! runtime's names that the analysis compares are kept. Only the `strings` array changes
+//! for this, so it costs no extra pass. See [`super::name_hash`] for the rules and the key.
+//!
 //! # Shared string-table entries
 //! Node names and edge names share one table; the string `"name"` may be a string node's text
 //! and a property name at once. Such an entry keeps its text (for the edge) and the string
@@ -52,6 +59,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result};
 use super::meta::{Meta, NO_TYPE};
+use super::name_hash::{self, NameKey, NameTokens};
 use super::names::{ConsColumns, cons_string_parts, utf16_len};
 use super::parse::{self, Parsed};
 use super::progress::Progress;
@@ -62,6 +70,12 @@ use super::strings::StringTable;
 pub struct RedactOptions {
     /// Gzip the output. `None`: when the output's name ends in `.gz`.
     pub gzip: Option<bool>,
+    /// Also replace the program's class, property and function names by keyed-hash tokens
+    /// (see the module docs, "Hashed names"). Off: every name is kept.
+    pub hash_names: bool,
+    /// The secret the name hash is keyed with, so that snapshots redacted separately get
+    /// the same tokens (and still compare). `None`: a random key per run.
+    pub hash_key: Option<String>,
 }
 
 /// What [`redact`] did, for a status line.
@@ -83,6 +97,8 @@ pub struct RedactStats {
     pub appended_strings: usize,
     /// Texts cut into more than one atom so concatenated strings still group as before.
     pub segmented_texts: usize,
+    /// Distinct names replaced by a hash token ([`RedactOptions::hash_names`]).
+    pub hashed_names: usize,
     /// Bytes written (compressed size for a gzip output).
     pub bytes_written: u64,
 }
@@ -114,7 +130,13 @@ pub fn redact(
         Vec::new()
     };
     progress.set_phase("Planning tokens");
-    let plan = Plan::new(&parsed, &trace_names).map_err(|e| e.with_path(in_path))?;
+    let name_key = options.hash_names.then(|| {
+        options
+            .hash_key
+            .as_deref()
+            .map_or_else(NameKey::random, NameKey::from_secret)
+    });
+    let plan = Plan::new(&parsed, &trace_names, name_key).map_err(|e| e.with_path(in_path))?;
     drop(trace_names);
     if progress.is_cancelled() {
         return Err(ErrorKind::Cancelled.into());
@@ -406,6 +428,8 @@ enum EntryOut {
     Token,
     /// `""`.
     Empty,
+    /// A new text (a hashed name): `Plan::renamed`.
+    Renamed,
 }
 
 /// Everything the second pass needs.
@@ -419,11 +443,13 @@ struct Plan {
     renames: Vec<(u32, u32)>,
     /// Token texts, by input entry (only for entries written as tokens).
     tokens: HashMap<u32, String>,
+    /// New texts of the entries written as [`EntryOut::Renamed`].
+    renamed: HashMap<u32, String>,
     stats: RedactStats,
 }
 
 impl Plan {
-    fn new(parsed: &Parsed, trace_names: &[u32]) -> Result<Self> {
+    fn new(parsed: &Parsed, trace_names: &[u32], name_key: Option<NameKey>) -> Result<Self> {
         let meta = &parsed.meta;
         let cols = &parsed.cols;
         let strings = &parsed.strings;
@@ -585,14 +611,146 @@ impl Plan {
             to_token(*s, &mut tokens)?;
         }
         stats.redacted_texts = texts.len();
+        let renamed = match name_key {
+            Some(key) => hashed_names(parsed, trace_names, &policy, &named, &mut entries, key)?,
+            None => HashMap::new(),
+        };
+        stats.hashed_names = renamed.len();
         Ok(Self {
             entries,
             appended,
             renames,
             tokens,
+            renamed,
             stats,
         })
     }
+}
+
+/// The hashed names of `--hash-names` (see [`name_hash`]): marks the entries that change as
+/// [`EntryOut::Renamed`] and returns their new texts.
+fn hashed_names(
+    parsed: &Parsed,
+    trace_names: &[u32],
+    policy: &[Policy],
+    named: &[bool],
+    entries: &mut [EntryOut],
+    key: NameKey,
+) -> Result<HashMap<u32, String>> {
+    let (meta, cols, strings) = (&parsed.meta, &parsed.cols, &parsed.strings);
+    let (nt, et) = (meta.nt, meta.et);
+    let string_count = strings.len();
+    // Who uses each entry as a name: in a program position (hashable), as a property, or
+    // structurally (kept).
+    let mut program = vec![false; string_count];
+    let mut property = vec![false; string_count];
+    let mut structural = vec![false; string_count];
+    for (n, p) in policy.iter().enumerate() {
+        let s = cols.node_name[n] as usize;
+        match p {
+            Policy::Name => {
+                let t = cols.node_type[n];
+                if t == nt.object || t == nt.closure || t == nt.code {
+                    program[s] = true;
+                } else {
+                    structural[s] = true;
+                }
+            }
+            Policy::Keep => structural[s] = true,
+            Policy::Token | Policy::Blank => {}
+        }
+    }
+    for e in 0..cols.edge_type.len() {
+        let t = cols.edge_type[e];
+        if !named[t as usize] {
+            continue;
+        }
+        let s = cols.edge_name[e] as usize;
+        if t == et.property || t == et.context {
+            program[s] = true;
+            property[s] |= t == et.property;
+        } else {
+            structural[s] = true;
+        }
+    }
+    for &s in trace_names {
+        program[s as usize] = true;
+    }
+    let hashed: Vec<bool> = (0..string_count)
+        .map(|s| {
+            program[s]
+                && !structural[s]
+                && entries[s] == EntryOut::Same
+                && !name_hash::is_kept_name(strings.get(s as u32))
+        })
+        .collect();
+    // Names to hash (text -> token length) and the texts kept as names.
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut kept: HashSet<&str> = HashSet::new();
+    for s in 0..string_count {
+        let text = strings.get(s as u32);
+        if hashed[s] {
+            names.insert(text.to_owned(), name_hash::token_len(text, property[s]));
+        } else if (program[s] || structural[s]) && entries[s] == EntryOut::Same {
+            kept.insert(text);
+        }
+    }
+    // Names inside other names: WeakMap ephemeron edge names, and code named
+    // `(code for f)`. Hashed unless kept.
+    let mut wrapped: Vec<u32> = Vec::new();
+    for s in 0..string_count {
+        if entries[s] != EntryOut::Same || !(program[s] || structural[s]) || hashed[s] {
+            continue;
+        }
+        let text = strings.get(s as u32);
+        let parts = if structural[s] {
+            name_hash::weak_map_edge_parts(text).map(Vec::from)
+        } else {
+            name_hash::code_for_part(text).map(|r| vec![r])
+        };
+        let Some(parts) = parts else { continue };
+        wrapped.push(s as u32);
+        for part in parts {
+            let inner = &text[part];
+            if !name_hash::is_kept_name(inner) && !kept.contains(inner) {
+                names
+                    .entry(inner.to_owned())
+                    .or_insert_with(|| name_hash::token_len(inner, false));
+            }
+        }
+    }
+    let tokens = NameTokens::new(key, &names, &kept)?;
+    let mut renamed: HashMap<u32, String> = HashMap::with_capacity(tokens.len());
+    for s in 0..string_count {
+        if hashed[s]
+            && let Some(token) = tokens.get(strings.get(s as u32))
+        {
+            renamed.insert(s as u32, token.to_owned());
+        }
+    }
+    for s in wrapped {
+        let text = strings.get(s);
+        let token = |inner: &str| tokens.get(inner).map(str::to_owned);
+        let new = if structural[s as usize] {
+            name_hash::rewrite_weak_map_edge_name(text, token)
+        } else {
+            name_hash::code_for_part(text).and_then(|r| {
+                Some(format!(
+                    "{}{}{}",
+                    &text[..r.start],
+                    token(&text[r.clone()])?,
+                    &text[r.end..]
+                ))
+            })
+        };
+        if let Some(new) = new {
+            renamed.insert(s, new);
+        }
+    }
+    for &s in renamed.keys() {
+        entries[s as usize] = EntryOut::Renamed;
+    }
+    Ok(renamed)
 }
 
 /// Edge types whose `name_or_index` is a string index (all but `element` and `hidden`).
@@ -1299,6 +1457,10 @@ fn rewrite_strings<R: BufRead>(
             }
             Some(EntryOut::Token) => write_token(out, index as u32)?,
             Some(EntryOut::Empty) => out.write_all(b"\"\"").map_err(write_err)?,
+            Some(EntryOut::Renamed) => {
+                let text = plan.renamed.get(&(index as u32)).map_or("", String::as_str);
+                write_json_string(out, text)?;
+            }
             None => return Err(input.unexpected("more strings than in the first pass")),
         }
         index += 1;

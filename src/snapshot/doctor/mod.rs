@@ -36,6 +36,8 @@ use super::{NodeIdx, Snapshot, id_agreement};
 
 pub use text::{finding_markdown, findings_markdown, kinds_help, path_text};
 
+pub(crate) use shapes::{display_name, path_to};
+
 /// What kind of root cause a finding names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
