@@ -67,3 +67,90 @@ fn command_palette_runs_a_command_by_name_and_lists_shortcuts() {
     assert!(!h.state().palette().is_open());
     assert_eq!(h.state().state().view, View::Dominators);
 }
+
+#[test]
+fn export_report_writes_what_is_on_screen_and_copies_rows_as_markdown() {
+    use heapsight::app::command::Command;
+    use heapsight::snapshot::export::{self, ExportFormat, Report, Section};
+    let mut h = demo();
+    h.get_by_label(View::Summary.label()).click();
+    settle(&mut h);
+    h.state_mut().summary_mut().set_filter("cached");
+    settle(&mut h);
+    let snapshot = std::sync::Arc::clone(&h.state().documents().active().expect("demo").snapshot);
+    let class = snapshot
+        .classes()
+        .iter()
+        .position(|c| c.name == "CachedApiResponse")
+        .expect("the demo's leak");
+    let node = heapsight::snapshot::NodeIdx(snapshot.class_members(class)[0]);
+    h.state_mut().push_command(Command::Select {
+        node,
+        origin: heapsight::app::command::PaneId::Summary,
+    });
+    settle(&mut h);
+
+    let dir = crate::util::scratch_dir("ui-export");
+    let json = dir.join("report.json");
+    h.state_mut()
+        .push_command(Command::ExportReportTo(json.clone(), ExportFormat::Json));
+    settle(&mut h);
+    let report = Report::from_json(&std::fs::read_to_string(&json).expect("written"))
+        .expect("valid JSON report");
+    let Section::Table(table) = &report.sections[0] else {
+        panic!("the Summary rows first: {:?}", report.sections[0]);
+    };
+    // The filtered rows on screen are the core's filtered Summary rows, same order.
+    let expected = export::summary_table(&snapshot, "cached");
+    assert_eq!(table.rows, expected.rows);
+    assert!(table.note.contains("cached"), "{}", table.note);
+    let paths: Vec<&str> = report
+        .sections
+        .iter()
+        .filter_map(|s| match s {
+            Section::Path(p) => Some(p.title.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        paths.len(),
+        2,
+        "retainer path and dominator chain: {paths:?}"
+    );
+    assert!(matches!(report.sections.last(), Some(Section::Chart(_))));
+    assert_eq!(
+        report,
+        h.state().current_report().expect("report"),
+        "the file is the report of the screen"
+    );
+
+    // HTML: one self-contained file.
+    let html = dir.join("report.html");
+    h.state_mut()
+        .push_command(Command::ExportReportTo(html.clone(), ExportFormat::Html));
+    settle(&mut h);
+    let text = std::fs::read_to_string(&html).expect("written");
+    assert!(text.contains("CachedApiResponse") && !text.contains("<script"));
+
+    // Copy as Markdown: the same rows as a Markdown table.
+    h.get_by_label("Copy as Markdown").click();
+    settle(&mut h);
+    let markdown = h.state().rows_markdown(false).expect("rows");
+    assert_eq!(
+        markdown,
+        table.to_markdown(),
+        "the table exported, as Markdown"
+    );
+    assert!(markdown.contains("| CachedApiResponse |"), "{markdown}");
+
+    // In the Comparison view the report holds the Comparison rows of both snapshots.
+    h.get_by_label(View::Comparison.label()).click();
+    settle(&mut h);
+    let report = h.state().current_report().expect("report");
+    let Section::Table(table) = &report.sections[0] else {
+        panic!("rows first");
+    };
+    assert_eq!(table.title, "Comparison");
+    assert_eq!(report.sources.len(), 2);
+    assert!(!table.rows.is_empty());
+}

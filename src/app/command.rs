@@ -211,6 +211,18 @@ pub enum Command {
     OpenSearch,
     /// File → Export findings: ask where, then write the leak doctor's report.
     ExportFindings(ExportFormat),
+    /// File → Export Report: ask where, then write what is on screen (the Summary or
+    /// Comparison rows with their filter, the selected object's retainer path and dominator
+    /// chain, the Statistics) as Markdown, JSON or one self-contained HTML file.
+    ExportReport(crate::snapshot::export::ExportFormat),
+    /// Write that report to this file (no dialog).
+    ExportReportTo(PathBuf, crate::snapshot::export::ExportFormat),
+    /// Copy the Summary or Comparison rows on screen as a Markdown table (`cursor_only`:
+    /// just the row the cursor is on).
+    CopyMarkdown {
+        /// Only the cursor's row.
+        cursor_only: bool,
+    },
     /// File → Save Redacted Copy: ask where, then write a shareable copy of the snapshot
     /// shown.
     SaveRedacted,
@@ -285,6 +297,12 @@ pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
 pub const FIND_SHORTCUT: egui::KeyboardShortcut =
     egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
 
+/// Ctrl/Cmd+Shift+C: copy the row under the cursor as Markdown.
+pub const COPY_MARKDOWN_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
+    egui::Modifiers::COMMAND.plus(egui::Modifiers::SHIFT),
+    egui::Key::C,
+);
+
 /// Reads the global shortcuts of this frame into commands.
 pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {
     if ctx.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
@@ -295,5 +313,8 @@ pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {
     }
     if ctx.input_mut(|i| i.consume_shortcut(&FIND_SHORTCUT)) {
         commands.push(Command::OpenSearch);
+    }
+    if ctx.input_mut(|i| i.consume_shortcut(&COPY_MARKDOWN_SHORTCUT)) {
+        commands.push(Command::CopyMarkdown { cursor_only: true });
     }
 }

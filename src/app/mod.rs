@@ -50,6 +50,15 @@ use screenshot::{Screenshot, ScreenshotStatus};
 use selection::Selection;
 use state::AppState;
 
+/// What a Save dialog is for.
+#[derive(Clone, Copy, Debug)]
+enum ExportJob {
+    /// File → Export Findings.
+    Findings(command::ExportFormat),
+    /// File → Export Report.
+    Report(crate::snapshot::export::ExportFormat),
+}
+
 /// How the app starts (from the command line).
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
@@ -199,7 +208,7 @@ pub struct HeapsightApp {
     errors: Vec<ErrorBanner>,
     dialog: Option<file_drop::OpenDialog>,
     /// File → Export findings waiting for its save dialog.
-    export: Option<(command::ExportFormat, file_drop::SaveDialog)>,
+    export: Option<(ExportJob, file_drop::SaveDialog)>,
     /// A passing message (e.g. "Exported findings to …") and when it appeared.
     notice: Option<(String, Instant)>,
     /// Show the Findings first when a diagnosis of related snapshots arrives (false when
@@ -562,9 +571,13 @@ impl HeapsightApp {
             self.apply_start_range(range);
         }
         if let Some(picked) = self.export.as_ref().and_then(|(_, d)| d.try_take()) {
-            let format = self.export.take().map(|(f, _)| f);
-            if let (Some(path), Some(format)) = (picked, format) {
-                self.write_findings(&path, format);
+            let job = self.export.take().map(|(f, _)| f);
+            match (picked, job) {
+                (Some(path), Some(ExportJob::Findings(format))) => {
+                    self.write_findings(&path, format);
+                }
+                (Some(path), Some(ExportJob::Report(format))) => self.write_report(&path, format),
+                _ => {}
             }
         }
         if let Some(paths) = self
@@ -664,12 +677,127 @@ impl HeapsightApp {
             format.label(),
             format.extension(),
         ) {
-            Ok(dialog) => self.export = Some((format, dialog)),
+            Ok(dialog) => self.export = Some((ExportJob::Findings(format), dialog)),
             Err(err) => self.errors.push(ErrorBanner {
                 title: "Could not show the Save dialog".to_owned(),
                 message: format!("{err:#}"),
             }),
         }
+    }
+
+    /// File → Export Report: asks where to write what is on screen.
+    fn export_report(
+        &mut self,
+        ctx: &egui::Context,
+        format: crate::snapshot::export::ExportFormat,
+    ) {
+        if self.export.is_some() || self.docs.active().is_none() {
+            return;
+        }
+        let stem = self
+            .docs
+            .active()
+            .and_then(|d| d.source.path())
+            .and_then(|p| p.file_name())
+            .map(|n| {
+                n.to_string_lossy()
+                    .replace(".heapsnapshot", "")
+                    .replace(".gz", "")
+            })
+            .unwrap_or_else(|| "heapsight".to_owned());
+        let name = format!("{stem}-report.{}", format.extension());
+        let label = format.label();
+        match file_drop::SaveDialog::spawn(
+            ctx,
+            &format!("Export report as {label}"),
+            &name,
+            label,
+            format.extension(),
+        ) {
+            Ok(dialog) => self.export = Some((ExportJob::Report(format), dialog)),
+            Err(err) => self.errors.push(ErrorBanner {
+                title: "Could not show the Save dialog".to_owned(),
+                message: format!("{err:#}"),
+            }),
+        }
+    }
+
+    /// The report of what is on screen: the Comparison rows (in the Comparison and Side by
+    /// side views, once computed) or the Summary rows, with their filter and id range; the
+    /// selected object's retainer path and dominator chain; the Statistics.
+    pub fn current_report(&self) -> Option<crate::snapshot::export::Report> {
+        use crate::snapshot::export::{self, Report, Section};
+        let doc = self.docs.active()?;
+        let snapshot = &doc.snapshot;
+        let mut report = Report::new(&format!("heapsight report: {}", doc.source.display_name()));
+        let comparison = matches!(self.state.view, View::Comparison | View::SideBySide)
+            .then(|| self.compare.comparison.visible_table(false))
+            .flatten();
+        match comparison {
+            Some((table, base, target)) => {
+                report.sources.push(export::Source::of(&target));
+                report.sources.push(export::Source::of(&base));
+                report.sections.push(Section::Table(table));
+            }
+            None => {
+                report.sources.push(export::Source::of(snapshot));
+                if let Some(table) = self.summary.visible_table(false) {
+                    report.sections.push(Section::Table(table));
+                }
+            }
+        }
+        if let Some(n) = self.selection.node()
+            && (n.0 as usize) < snapshot.node_count()
+        {
+            report
+                .sections
+                .push(Section::Path(export::retainer_path(snapshot, n)));
+            report
+                .sections
+                .push(Section::Path(export::dominator_chain(snapshot, n)));
+        }
+        report
+            .sections
+            .push(Section::Chart(export::statistics_chart(snapshot)));
+        Some(report)
+    }
+
+    /// Writes [`Self::current_report`] to `path` (complete or not at all).
+    pub fn write_report(
+        &mut self,
+        path: &std::path::Path,
+        format: crate::snapshot::export::ExportFormat,
+    ) {
+        let Some(report) = self.current_report() else {
+            return;
+        };
+        let text = format.render(&report);
+        match crate::atomic_file::write_bytes(path, text.as_bytes()) {
+            Ok(()) => {
+                self.notice = Some((
+                    format!("Exported the report to {}", path.display()),
+                    Instant::now(),
+                ));
+            }
+            Err(err) => self.errors.push(ErrorBanner {
+                title: format!("Could not export the report to {}", path.display()),
+                message: err.to_string(),
+            }),
+        }
+    }
+
+    /// The rows on screen (or the cursor's row) as a Markdown table, for the clipboard.
+    pub fn rows_markdown(&self, cursor_only: bool) -> Option<String> {
+        let comparing = matches!(self.state.view, View::Comparison | View::SideBySide);
+        let table = if comparing {
+            self.compare
+                .comparison
+                .visible_table(cursor_only)
+                .map(|(t, _, _)| t)
+        } else {
+            self.summary.visible_table(cursor_only)
+        }?;
+        Some(table.to_markdown())
     }
 
     /// Writes the leak doctor's report to `path` (complete or not at all).
@@ -869,6 +997,15 @@ impl HeapsightApp {
                     self.explore.apply(ctx, &command);
                 }
                 Command::ExportFindings(format) => self.export_findings(ctx, format),
+                Command::ExportReport(format) => self.export_report(ctx, format),
+                Command::ExportReportTo(path, format) => self.write_report(&path, format),
+                Command::CopyMarkdown { cursor_only } => {
+                    if let Some(text) = self.rows_markdown(cursor_only) {
+                        ctx.copy_text(text);
+                        self.notice =
+                            Some(("Copied the rows as Markdown".to_owned(), Instant::now()));
+                    }
+                }
                 Command::SaveRedacted => {
                     if let Some(input) = self.redaction_input()
                         && let Err(err) = self.redaction.ask(ctx, input)

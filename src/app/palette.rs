@@ -205,6 +205,33 @@ pub fn actions(offer: &Offer<'_>) -> Vec<Action> {
             },
         );
     }
+    for format in [
+        crate::snapshot::export::ExportFormat::Markdown,
+        crate::snapshot::export::ExportFormat::Json,
+        crate::snapshot::export::ExportFormat::Html,
+    ] {
+        add(
+            format!("Export Report as {}\u{2026}", format.label()),
+            "File",
+            None,
+            PaletteCommand::Run(Command::ExportReport(format)),
+            need_open,
+        );
+    }
+    add(
+        "Copy Rows as Markdown".into(),
+        "Summary, Comparison",
+        None,
+        PaletteCommand::Run(Command::CopyMarkdown { cursor_only: false }),
+        need_open,
+    );
+    add(
+        "Copy Row as Markdown".into(),
+        "Summary, Comparison",
+        Some(super::command::COPY_MARKDOWN_SHORTCUT),
+        PaletteCommand::Run(Command::CopyMarkdown { cursor_only: true }),
+        need_open,
+    );
     for (id, label) in &offer.snapshots {
         add(
             format!("Switch to {label}"),
@@ -424,6 +451,10 @@ impl Palette {
                             (PALETTE_SHORTCUT, "Command palette: every command by name"),
                             (super::command::OPEN_SHORTCUT, "Open a snapshot or profile"),
                             (super::command::FIND_SHORTCUT, "Search objects"),
+                            (
+                                super::command::COPY_MARKDOWN_SHORTCUT,
+                                "Copy the row under the cursor as Markdown",
+                            ),
                             (super::command::QUIT_SHORTCUT, "Quit"),
                         ];
                         for (shortcut, what) in global {

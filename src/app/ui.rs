@@ -293,6 +293,26 @@ impl HeapsightApp {
                         self.commands.push(Command::ExportFindings(format));
                     }
                 }
+                for format in [
+                    crate::snapshot::export::ExportFormat::Markdown,
+                    crate::snapshot::export::ExportFormat::Json,
+                    crate::snapshot::export::ExportFormat::Html,
+                ] {
+                    let item = ui
+                        .add_enabled(
+                            self.docs.active().is_some(),
+                            egui::Button::new(format!("Export Report as {}\u{2026}", format.label())),
+                        )
+                        .on_hover_text(
+                            "What is on screen: the Summary (or Comparison) rows with their \
+                             filter, the selected object's retainer path and dominator chain, \
+                             the Statistics",
+                        )
+                        .on_disabled_hover_text("Open a snapshot first");
+                    if item.clicked() {
+                        self.commands.push(Command::ExportReport(format));
+                    }
+                }
                 ui.separator();
                 let active = self.docs.active().map(|d| d.id);
                 if ui

@@ -295,7 +295,8 @@ pub fn class_filter_matches(filter: &str, name: &str) -> bool {
     filter.is_empty() || name.to_lowercase().contains(&filter.to_lowercase())
 }
 
-fn filter_note(filter: &str, shown: usize, total: usize) -> String {
+/// The line under a filtered table (`Filter by class “x”: 3 of 120 rows.`; empty without one).
+pub fn filter_note(filter: &str, shown: usize, total: usize) -> String {
     if filter.trim().is_empty() {
         String::new()
     } else {
@@ -995,6 +996,15 @@ impl ExportFormat {
         path.extension()
             .and_then(|e| e.to_str())
             .and_then(Self::parse)
+    }
+
+    /// The format's name in menus and dialogs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Markdown => "Markdown",
+            Self::Json => "JSON",
+            Self::Html => "HTML",
+        }
     }
 
     /// The usual file extension.

@@ -260,6 +260,41 @@ impl ComparisonPane {
             .collect()
     }
 
+    /// The Comparison rows on screen (filter and sort applied) as a report table, and the
+    /// two snapshots compared (base, target): "Copy as Markdown" and File → Export Report.
+    /// With `cursor_only`, just the class row the cursor is on.
+    pub fn visible_table(
+        &self,
+        cursor_only: bool,
+    ) -> Option<(crate::snapshot::export::Table, Arc<Snapshot>, Arc<Snapshot>)> {
+        use crate::snapshot::export;
+        let tree = self.tree.as_ref()?;
+        let model = tree.model();
+        let rows: Vec<usize> = if cursor_only {
+            match tree.cursor_item()? {
+                CompItem::Class(c) => vec![c as usize],
+                _ => return None,
+            }
+        } else {
+            tree.top_level()
+                .iter()
+                .filter_map(|item| match item {
+                    CompItem::Class(c) => Some(*c as usize),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut table = export::comparison_rows_table(&model.diff, &rows);
+        if !cursor_only {
+            let base = model.base.file_name();
+            let filtered = export::filter_note(&self.filter, rows.len(), model.diff.classes.len());
+            table.note = format!("Compared with {base}. {filtered}")
+                .trim()
+                .to_owned();
+        }
+        Some((table, Arc::clone(&model.base), Arc::clone(&model.target)))
+    }
+
     /// The tree (for tests).
     pub fn tree_mut(&mut self) -> Option<&mut TreeTable<ComparisonModel>> {
         self.tree.as_mut()
@@ -392,7 +427,10 @@ impl ComparisonPane {
             );
             return;
         }
-        self.toolbar_ui(ui, &theme);
+        if self.toolbar_ui(ui, &theme) {
+            cx.commands
+                .push(Command::CopyMarkdown { cursor_only: false });
+        }
         let (Some(tree), Some(pair)) = (self.tree.as_mut(), self.shown.as_ref()) else {
             ui.horizontal(|ui| {
                 crate::app::widgets::spinner(ui);
@@ -515,10 +553,13 @@ impl ComparisonPane {
         }
     }
 
-    fn toolbar_ui(&mut self, ui: &mut Ui, theme: &Theme) {
+    /// The filter box, Copy as Markdown (true when clicked) and the row counts.
+    fn toolbar_ui(&mut self, ui: &mut Ui, theme: &Theme) -> bool {
         let mut filter = self.filter.clone();
+        let mut copy = false;
         ui.horizontal(|ui| {
             widgets::class_filter_ui(ui, &mut filter, "comparison_class_filter");
+            copy = self.tree.is_some() && widgets::copy_markdown_button(ui);
             if let Some(tree) = self.tree.as_ref() {
                 let diff = &tree.model().diff;
                 let shown = tree.top_level().len();
@@ -547,6 +588,7 @@ impl ComparisonPane {
         if filter != self.filter {
             self.set_filter(&filter);
         }
+        copy
     }
 }
 

@@ -349,6 +349,52 @@ impl SummaryPane {
         self.range_pending() || self.tree.as_ref().is_some_and(TreeTable::is_busy)
     }
 
+    /// The class rows on screen (filter, id range and sort applied) as a report table:
+    /// "Copy as Markdown" and File → Export Report. With `cursor_only`, just the row the
+    /// cursor is on (a class, or an object as an objects table).
+    pub fn visible_table(&self, cursor_only: bool) -> Option<crate::snapshot::export::Table> {
+        use crate::snapshot::export;
+        let tree = self.tree.as_ref()?;
+        let model = tree.model();
+        let aggregates = model.aggregates();
+        if cursor_only {
+            return match tree.cursor_item()? {
+                SummaryItem::Class(c) => Some(export::summary_rows_table(
+                    &model.snapshot,
+                    aggregates,
+                    &[c as usize],
+                )),
+                item => Some(export::objects_table(
+                    &model.snapshot,
+                    "Summary",
+                    &[model.node_of(item)?],
+                )),
+            };
+        }
+        let rows: Vec<usize> = tree
+            .top_level()
+            .iter()
+            .filter_map(|item| match item {
+                SummaryItem::Class(c) => Some(*c as usize),
+                _ => None,
+            })
+            .collect();
+        let mut table = export::summary_rows_table(&model.snapshot, aggregates, &rows);
+        let mut note = Vec::new();
+        if model.range().is_some()
+            && let Some(label) = self.ranges.chosen_option().map(|o| o.label.clone())
+        {
+            note.push(format!("{label}."));
+        }
+        note.push(export::filter_note(
+            &self.filter,
+            rows.len(),
+            aggregates.classes.len(),
+        ));
+        table.note = note.join(" ").trim().to_owned();
+        Some(table)
+    }
+
     /// Number of visible rows.
     pub fn row_count(&self) -> usize {
         self.tree.as_ref().map_or(0, TreeTable::row_count)
@@ -524,6 +570,9 @@ impl SummaryPane {
         ui.horizontal(|ui| {
             widgets::class_filter_ui(ui, &mut filter, "summary_class_filter");
             self.range_box_ui(ui, commands, &theme);
+            if widgets::copy_markdown_button(ui) {
+                commands.push(Command::CopyMarkdown { cursor_only: false });
+            }
             if pending {
                 crate::app::widgets::spinner(ui);
                 return;

@@ -206,6 +206,19 @@ pub fn object_header_ui(
     sort_header_ui(ui, title, tip, col, sort, right);
 }
 
+/// "Copy as Markdown": the rows on screen as a Markdown table (Ctrl+Shift+C: the cursor's
+/// row). True when clicked.
+pub fn copy_markdown_button(ui: &mut Ui) -> bool {
+    ui.button("Copy as Markdown")
+        .on_hover_text(format!(
+            "Copy the rows shown (filter and sort applied) as a Markdown table; {} copies the \
+             row under the cursor",
+            ui.ctx()
+                .format_shortcut(&super::command::COPY_MARKDOWN_SHORTCUT)
+        ))
+        .clicked()
+}
+
 /// The "Class filter" box of the class tables (labelled, with a clear button while it holds
 /// text). Edits `filter` in place; `id_salt` keeps each table's box apart.
 pub fn class_filter_ui(ui: &mut Ui, filter: &mut String, id_salt: &str) {
