@@ -6,20 +6,22 @@
 //! `(system)`, `Detached <div>`, `{a, b}`) are appended after the file's strings, exactly as
 //! DevTools appends them to its `strings` array.
 
+use super::column::Column;
+
 /// Interned strings addressed by `u32` index.
 #[derive(Default, Debug, Clone)]
 pub struct StringTable {
-    /// All strings back to back; valid UTF-8, so slicing at recorded ends is O(1).
-    text: String,
-    ends: Vec<u64>,
+    /// All strings back to back, UTF-8 (owned, or mapped from a persisted index).
+    text: Column<u8>,
+    ends: Column<u64>,
 }
 
 impl StringTable {
     /// An empty table with room for `count` strings.
     pub fn with_capacity(count: usize) -> Self {
         Self {
-            text: String::new(),
-            ends: Vec::with_capacity(count),
+            text: Column::default(),
+            ends: Vec::with_capacity(count).into(),
         }
     }
 
@@ -35,9 +37,12 @@ impl StringTable {
 
     /// Appends a string and returns its index.
     pub fn push(&mut self, s: &str) -> u32 {
-        self.text.push_str(s);
-        let index = self.ends.len() as u32;
-        self.ends.push(self.text.len() as u64);
+        let text = self.text.make_mut();
+        text.extend_from_slice(s.as_bytes());
+        let end = text.len() as u64;
+        let ends = self.ends.make_mut();
+        let index = ends.len() as u32;
+        ends.push(end);
         index
     }
 
@@ -48,12 +53,33 @@ impl StringTable {
             return "";
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text.get(start as usize..end as usize).unwrap_or("")
+        // Every string was pushed as a `&str`, so the check only fails on a bug; it costs
+        // little next to what callers do with the string.
+        self.text
+            .get(start as usize..end as usize)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
     }
 
-    /// Bytes used by the table (for memory accounting).
+    /// Bytes used by the table (for memory accounting; mapped bytes included).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * 8
+        (self.text.heap_bytes()
+            + self.ends.heap_bytes()
+            + self.text.mapped_bytes()
+            + self.ends.mapped_bytes()) as usize
+    }
+
+    /// The table's two columns: all text back to back, and the end offset of each string.
+    pub(crate) fn columns(&self) -> (&Column<u8>, &Column<u64>) {
+        (&self.text, &self.ends)
+    }
+
+    /// A table over `text` and `ends` as [`StringTable::columns`] returns them; None when
+    /// `ends` is not increasing within `text` (checked on the last end only: the columns
+    /// come from a checksummed index that this crate wrote).
+    pub(crate) fn from_columns(text: Column<u8>, ends: Column<u64>) -> Option<Self> {
+        let last = ends.last().copied().unwrap_or(0);
+        (last == text.len() as u64).then_some(Self { text, ends })
     }
 
     /// Releases spare capacity.
