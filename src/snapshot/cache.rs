@@ -79,6 +79,8 @@ const CHUNK_BYTES: u64 = 8 << 20;
 /// Default size cap of the cache folder.
 pub const DEFAULT_MAX_BYTES: u64 = 16 << 30;
 const EXTENSION: &str = "hsidx";
+/// A `.part` file older than this is a writer's leftover (writing takes seconds).
+const STALE_PART: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Where (and whether) persisted indexes are read and written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -417,10 +419,18 @@ fn evict(dir: &Path, max_bytes: u64, keep: &Path) {
         .filter_map(|e| {
             let e = e.ok()?;
             let path = e.path();
+            let m = e.metadata().ok()?;
+            if path.extension().is_some_and(|x| x == "part") {
+                // A writer that was stopped (the process exited) leaves its `.part`.
+                let age = m.modified().ok()?.elapsed().ok()?;
+                if age > STALE_PART {
+                    std::fs::remove_file(&path).ok();
+                }
+                return None;
+            }
             if path.extension().is_none_or(|x| x != EXTENSION) {
                 return None;
             }
-            let m = e.metadata().ok()?;
             Some((m.modified().ok()?, m.len(), path))
         })
         .collect();
