@@ -3,12 +3,13 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::format;
-use crate::snapshot::{self, Progress, Snapshot, report};
+use crate::snapshot::{self, CacheConfig, Progress, Snapshot, cache, report};
 
 mod live;
 
@@ -152,6 +153,9 @@ pub struct SummaryArgs {
     /// Show only the first N classes in the table (JSON always has all).
     #[arg(long, default_value_t = 40)]
     pub top_classes: usize,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `node`.
@@ -164,6 +168,9 @@ pub struct NodeArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `doctor`.
@@ -184,6 +191,9 @@ pub struct DoctorArgs {
     /// Print how long loading and the diagnosis took (stderr).
     #[arg(long)]
     pub timings: bool,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `strings`.
@@ -197,6 +207,9 @@ pub struct StringsArgs {
     /// Show only the first N groups in the table.
     #[arg(long, default_value_t = 30)]
     pub top: usize,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `diff`.
@@ -212,6 +225,9 @@ pub struct DiffArgs {
     /// Show only the first N classes in the table (JSON always has all).
     #[arg(long, default_value_t = 40)]
     pub top_classes: usize,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `leaks`.
@@ -236,6 +252,9 @@ pub struct LeaksArgs {
     /// Classes listed in the table.
     #[arg(long, default_value_t = 15)]
     pub top_classes: usize,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `alloc`.
@@ -256,6 +275,9 @@ pub struct AllocArgs {
     /// and their live objects by class (DevTools' Summary filtered by the row).
     #[arg(long, value_name = "NAME", conflicts_with = "json")]
     pub function: Option<String>,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `profile`.
@@ -324,6 +346,9 @@ pub struct BenchArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The persisted index.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `synth`.
@@ -340,6 +365,85 @@ pub struct SynthArgs {
     /// into OUT: baseline.heapsnapshot, target.heapsnapshot, final.heapsnapshot.
     #[arg(long)]
     pub family: bool,
+}
+
+/// The persisted index's switch, on every command that loads snapshots.
+#[derive(Clone, Debug, Default, Args)]
+pub struct CacheArgs {
+    /// Neither read nor write the persisted index of the snapshots (also
+    /// HEAPSIGHT_NO_CACHE=1); the cache folder is HEAPSIGHT_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/heapsight or the platform's cache folder.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache configuration these flags and the environment ask for.
+    pub fn config(&self) -> CacheConfig {
+        if self.no_cache {
+            CacheConfig::disabled()
+        } else {
+            CacheConfig::from_env()
+        }
+    }
+}
+
+/// Loads snapshots for one command through the persisted index, and writes the index of
+/// each freshly loaded one on a background thread; dropping the loader (after the command
+/// printed its output) waits for those writes.
+pub struct Loader {
+    config: CacheConfig,
+    writers: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>,
+}
+
+impl Loader {
+    /// A loader with the cache `args` ask for.
+    pub fn new(args: &CacheArgs) -> Self {
+        Self {
+            config: args.config(),
+            writers: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Loads a snapshot, with errors that name the file.
+    pub fn load(&self, path: &Path) -> anyhow::Result<Arc<Snapshot>> {
+        let progress = Progress::new();
+        let snap = Arc::new(snapshot::load_path_cached(path, &self.config, &progress)?);
+        if snap.unreachable_count() > 0 {
+            log::warn!(
+                "{}: {} nodes are unreachable from the root",
+                path.display(),
+                snap.unreachable_count()
+            );
+        }
+        if let Some(writer) = cache::store_in_background(&self.config, Arc::clone(&snap)) {
+            match self.writers.lock() {
+                Ok(mut writers) => writers.push(writer),
+                Err(poisoned) => poisoned.into_inner().push(writer),
+            }
+        }
+        Ok(snap)
+    }
+
+    /// Loads two snapshots in parallel.
+    fn load_pair(&self, a: &Path, b: &Path) -> anyhow::Result<(Arc<Snapshot>, Arc<Snapshot>)> {
+        let (a, b) = rayon::join(|| self.load(a), || self.load(b));
+        Ok((a?, b?))
+    }
+}
+
+impl Drop for Loader {
+    fn drop(&mut self) {
+        let writers = match self.writers.get_mut() {
+            Ok(writers) => std::mem::take(writers),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+        };
+        for writer in writers {
+            if writer.join().is_err() {
+                log::debug!("the index writer panicked");
+            }
+        }
+    }
 }
 
 /// Runs a headless command.
@@ -363,18 +467,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Loads a snapshot for a headless command, with errors that name the file.
-pub fn load(path: &Path) -> anyhow::Result<Snapshot> {
-    let progress = Progress::new();
-    let snap = snapshot::load_path(path, &progress)?;
-    if snap.unreachable_count() > 0 {
-        log::warn!(
-            "{}: {} nodes are unreachable from the root",
-            path.display(),
-            snap.unreachable_count()
-        );
-    }
-    Ok(snap)
+/// Loads a snapshot for a headless command through the persisted index (as configured
+/// by the environment), with errors that name the file; its index, when written, is
+/// written before this returns.
+pub fn load(path: &Path) -> anyhow::Result<Arc<Snapshot>> {
+    Loader::new(&CacheArgs::default()).load(path)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -387,7 +484,8 @@ fn print(text: &str) -> anyhow::Result<()> {
 }
 
 fn summary(args: &SummaryArgs) -> anyhow::Result<ExitCode> {
-    let snap = load(&args.file)?;
+    let loader = Loader::new(&args.cache);
+    let snap = loader.load(&args.file)?;
     if args.json {
         print(&report::to_json_string(
             &snap.summary_report(args.top_nodes, args.retainers),
@@ -471,7 +569,8 @@ pub fn parse_node_id(text: &str) -> anyhow::Result<u32> {
 }
 
 fn strings(args: &StringsArgs) -> anyhow::Result<ExitCode> {
-    let snap = load(&args.file)?;
+    let loader = Loader::new(&args.cache);
+    let snap = loader.load(&args.file)?;
     let groups = snap.string_group_reports();
     if args.json {
         print(&report::to_json_string(&groups))?;
@@ -512,7 +611,8 @@ fn strings(args: &StringsArgs) -> anyhow::Result<ExitCode> {
 
 fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     let id = parse_node_id(&args.id)?;
-    let snap = load(&args.file)?;
+    let loader = Loader::new(&args.cache);
+    let snap = loader.load(&args.file)?;
     let Some(n) = snap.find_by_id(id) else {
         bail!("no node with id @{id} in {}", args.file.display());
     };
@@ -557,14 +657,9 @@ fn node(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads two snapshots in parallel.
-fn load_pair(a: &Path, b: &Path) -> anyhow::Result<(Snapshot, Snapshot)> {
-    let (a, b) = rayon::join(|| load(a), || load(b));
-    Ok((a?, b?))
-}
-
 fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let (base, target) = load_pair(&args.base, &args.target)?;
+    let loader = Loader::new(&args.cache);
+    let (base, target) = loader.load_pair(&args.base, &args.target)?;
     let diff = snapshot::diff(&base, &target);
     if args.json {
         print(&report::to_json_string(&report::comparison_report(
@@ -605,9 +700,10 @@ fn diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn leaks(args: &LeaksArgs) -> anyhow::Result<ExitCode> {
+    let loader = Loader::new(&args.cache);
     let (pair, last) = rayon::join(
-        || load_pair(&args.baseline, &args.target),
-        || load(&args.last),
+        || loader.load_pair(&args.baseline, &args.target),
+        || loader.load(&args.last),
     );
     let ((baseline, target), last) = (pair?, last?);
     let classes = snapshot::leak_candidates(&baseline, &target, &last);
@@ -665,9 +761,10 @@ fn doctor(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(DOCTOR_ERROR_EXIT));
     };
     let started = std::time::Instant::now();
-    let loaded: Vec<anyhow::Result<Snapshot>> = {
+    let loader = Loader::new(&args.cache);
+    let loaded: Vec<anyhow::Result<Arc<Snapshot>>> = {
         use rayon::prelude::*;
-        args.files.par_iter().map(|f| load(f)).collect()
+        args.files.par_iter().map(|f| loader.load(f)).collect()
     };
     let mut snaps = Vec::with_capacity(loaded.len());
     for s in loaded {
@@ -680,7 +777,7 @@ fn doctor(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let load_secs = started.elapsed().as_secs_f64();
-    let refs: Vec<&Snapshot> = snaps.iter().collect();
+    let refs: Vec<&Snapshot> = snaps.iter().map(|s| &**s).collect();
     let diagnosed = std::time::Instant::now();
     let d = doctor::diagnose(&refs);
     let doctor_secs = diagnosed.elapsed().as_secs_f64();
@@ -808,7 +905,8 @@ const NO_ALLOCATION_DATA: &str = "has no allocation data: it was written without
 (run node with --track-heap-objects, or record \"Allocations on timeline\" with \"Allocation stack traces\" in DevTools)";
 
 fn alloc(args: &AllocArgs) -> anyhow::Result<ExitCode> {
-    let snap = load(&args.file)?;
+    let loader = Loader::new(&args.cache);
+    let snap = loader.load(&args.file)?;
     if args.json {
         print(&report::to_json_string(
             &snap.allocation_report(args.top_functions, args.top_nodes),
@@ -1090,7 +1188,8 @@ pub fn peak_rss_bytes() -> Option<u64> {
 
 fn bench(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let snap = load(&args.file)?;
+    let loader = Loader::new(&args.cache);
+    let snap = loader.load(&args.file)?;
     let secs = started.elapsed().as_secs_f64();
     let rss = peak_rss_bytes().unwrap_or(0);
     let mem = snap.memory_usage();

@@ -25,6 +25,8 @@ fn fixture(node: &str, file: &str) -> PathBuf {
 
 fn heapsight(args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .args(args)
         .env("RUST_LOG", "error")
         .output()

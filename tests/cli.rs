@@ -13,6 +13,8 @@ use crate::util::{self, scratch_dir};
 /// `--help`).
 fn heapsight(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .args(args)
         .env("RUST_LOG", "warn")
         .output()

@@ -239,6 +239,8 @@ fn cli_json_and_exit_codes() {
         })
         .collect();
     let out = Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .arg("doctor")
         .args(&files)
         .arg("--json")
@@ -267,6 +269,8 @@ fn cli_json_and_exit_codes() {
 
     let healthy = fixture("doctor/healthy/final.heapsnapshot.gz");
     let out = Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .args(["doctor", &healthy.display().to_string()])
         .output()
         .unwrap();
@@ -274,6 +278,8 @@ fn cli_json_and_exit_codes() {
 
     let missing = dir.join("nope.heapsnapshot");
     let out = Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .args(["doctor", &missing.display().to_string()])
         .output()
         .unwrap();

@@ -195,6 +195,8 @@ golden_tests!(all, bufferpool, cache, closure, emitter, global, interval);
 fn cli_summary_json_matches_golden() {
     let input = util::golden_input("emitter", "target");
     let output = Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        // Never write into the user's cache folder (tests/cache.rs tests the cache).
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .arg("summary")
         .arg(&input)
         .arg("--json")

@@ -4,6 +4,7 @@ mod util;
 
 mod allocation;
 mod bad_input;
+mod cache;
 mod chrome;
 mod cli;
 mod comparison;

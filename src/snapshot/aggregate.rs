@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::column::Column;
 use super::meta::Meta;
 use super::names::js_cmp;
 use super::strings::{StringTable, Strings};
@@ -26,7 +27,7 @@ use super::strings::{StringTable, Strings};
 pub const NO_CLASS: u32 = u32::MAX;
 
 /// One row of the Summary view.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ClassAggregate {
     /// DevTools' public class key, e.g. `,Object` or `81,7,13,CachedApiResponse`.
     pub key: String,
@@ -50,13 +51,13 @@ pub struct Aggregates {
     /// Rows, sorted by retained size descending.
     pub classes: Vec<ClassAggregate>,
     /// Node ordinals of the instances, grouped by class.
-    pub members: Vec<u32>,
+    pub members: Column<u32>,
     /// Class of each node, or [`NO_CLASS`].
-    pub node_class: Vec<u32>,
+    pub node_class: Column<u32>,
 }
 
 /// A node's allocation location (from the snapshot's `locations`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// V8 script id.
     pub script_id: u32,
@@ -407,13 +408,13 @@ pub(crate) fn finish_aggregates(
     }
     Aggregates {
         classes: sorted,
-        members,
-        node_class,
+        members: members.into(),
+        node_class: node_class.into(),
     }
 }
 
 /// DevTools' Statistics view (the pie chart), sizes in bytes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Statistics {
     /// Total: root retained size plus `extra_native_bytes`.

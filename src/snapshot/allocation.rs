@@ -885,7 +885,7 @@ pub(crate) mod tests {
         let tracked = tiny();
         assert_eq!(
             tracked.memory_usage().total_bytes - snap.memory_usage().total_bytes,
-            (tracked.trace_node_id.capacity() * 4) as u64
+            tracked.trace_node_id.heap_bytes()
                 + tracked.trace.as_ref().map_or(0, |t| t.heap_bytes())
         );
     }

@@ -169,7 +169,7 @@ fn target_groups(target: &Snapshot) -> Vec<(String, String, Members)> {
 
 /// The base's classes after applying the target's interface definitions.
 fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, Members)> {
-    let mut class_index = base.class_index.clone();
+    let mut class_index = base.class_index.to_vec();
     let mut overlay = StringsOverlay::new(&base.strings);
     let mut interface_names = base.interface_names.clone();
     let inputs = NameInputs {

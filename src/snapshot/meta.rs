@@ -43,7 +43,7 @@ pub(crate) struct RawMeta {
 pub const NO_TYPE: u8 = u8::MAX;
 
 /// The resolved layout of a snapshot: offsets of each field and the type tables.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
     /// Number of integers per node in the `nodes` array.
     pub node_field_count: usize,
@@ -103,7 +103,7 @@ pub struct Meta {
 
 /// Where the values of allocation trace records are (offsets looked up by name in
 /// `meta.trace_function_info_fields` and `meta.trace_node_fields`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceLayout {
     /// Values per `trace_function_infos` record.
     pub function_info_field_count: usize,
@@ -132,7 +132,7 @@ pub struct TraceLayout {
 }
 
 /// Where the values of a `samples` record are (`meta.sample_fields`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SampleLayout {
     /// Values per record.
     pub field_count: usize,
@@ -143,7 +143,7 @@ pub struct SampleLayout {
 }
 
 /// Codes of the node types DevTools treats specially.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct NodeTypes {
     pub hidden: u8,
@@ -161,7 +161,7 @@ pub struct NodeTypes {
 }
 
 /// Codes of the edge types.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 #[allow(missing_docs)]
 pub struct EdgeTypes {
     pub context: u8,

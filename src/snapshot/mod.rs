@@ -23,6 +23,8 @@
 mod aggregate;
 pub mod allocation;
 mod analyze;
+pub mod cache;
+mod column;
 pub mod diff;
 mod distance;
 pub mod doctor;
@@ -59,6 +61,8 @@ pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
 pub use allocation::{
     AllocationCallers, AllocationFunction, AllocationIndex, AllocationRow, CallerPath, FunctionIdx,
 };
+pub use cache::CacheConfig;
+pub use column::Column;
 pub use diff::{ClassDiff, Diff, diff, id_agreement};
 pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE};
 pub use error::{Error, ErrorKind, Result};
@@ -131,24 +135,24 @@ pub struct Snapshot {
     pub(crate) timings: Timings,
     pub(crate) meta: Meta,
     pub(crate) strings: StringTable,
-    pub(crate) node_type: Vec<u8>,
-    pub(crate) node_name: Vec<u32>,
-    pub(crate) node_id: Vec<u32>,
-    pub(crate) self_size: Vec<u32>,
-    pub(crate) detachedness: Vec<u8>,
-    pub(crate) first_edge: Vec<u32>,
-    pub(crate) edge_type: Vec<u8>,
-    pub(crate) edge_name: Vec<u32>,
-    pub(crate) edge_to: Vec<u32>,
-    pub(crate) first_retainer: Vec<u32>,
-    pub(crate) retainer_edge: Vec<u32>,
-    pub(crate) retainer_node: Vec<u32>,
-    pub(crate) distance: Vec<i32>,
-    pub(crate) dominator: Vec<u32>,
-    pub(crate) retained: Vec<u64>,
-    pub(crate) first_dominated: Vec<u32>,
-    pub(crate) dominated: Vec<u32>,
-    pub(crate) class_index: Vec<u32>,
+    pub(crate) node_type: Column<u8>,
+    pub(crate) node_name: Column<u32>,
+    pub(crate) node_id: Column<u32>,
+    pub(crate) self_size: Column<u32>,
+    pub(crate) detachedness: Column<u8>,
+    pub(crate) first_edge: Column<u32>,
+    pub(crate) edge_type: Column<u8>,
+    pub(crate) edge_name: Column<u32>,
+    pub(crate) edge_to: Column<u32>,
+    pub(crate) first_retainer: Column<u32>,
+    pub(crate) retainer_edge: Column<u32>,
+    pub(crate) retainer_node: Column<u32>,
+    pub(crate) distance: Column<i32>,
+    pub(crate) dominator: Column<u32>,
+    pub(crate) retained: Column<u64>,
+    pub(crate) first_dominated: Column<u32>,
+    pub(crate) dominated: Column<u32>,
+    pub(crate) class_index: Column<u32>,
     pub(crate) aggregates: aggregate::Aggregates,
     pub(crate) statistics: Statistics,
     pub(crate) locations: Vec<(u32, Location)>,
@@ -157,18 +161,23 @@ pub struct Snapshot {
     pub(crate) interface_names: HashMap<String, u32>,
     pub(crate) weak_maps: WeakMapEdges,
     /// Node ordinals sorted by id.
-    pub(crate) by_id: Vec<u32>,
+    pub(crate) by_id: Column<u32>,
     pub(crate) unreachable_count: usize,
     /// Allocation traces (None unless the snapshot was written with allocation tracking).
     pub(crate) trace: Option<trace::TraceData>,
     /// Each node's `trace_node_id` (empty unless `trace` is set and the nodes have the field).
-    pub(crate) trace_node_id: Vec<u32>,
+    pub(crate) trace_node_id: Column<u32>,
     /// The raw `samples` array (timeline recordings only).
     pub(crate) samples: Vec<u64>,
     /// The allocation view's index, built on first use.
     pub(crate) allocation: OnceLock<AllocationIndex>,
     /// Script id -> string index of the script's name, built on first use.
     pub(crate) script_names: OnceLock<HashMap<u32, u32>>,
+    /// The source file's key when this snapshot was loaded from it through the cache and
+    /// its index may be written ([`cache::store_in_background`]).
+    pub(crate) cache_source: Option<cache::SourceKey>,
+    /// True when the columns are mapped from a persisted index.
+    pub(crate) opened_from_index: bool,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -254,6 +263,21 @@ fn load_path_inner(path: &Path, progress: &Progress) -> Result<Snapshot> {
     )
 }
 
+/// Loads a `.heapsnapshot` or `.heapsnapshot.gz` file through the persisted index (see
+/// [`cache`]): when `config` has a valid index for the file as it is now, its arrays are
+/// mapped (no parsing, no analysis, and only the pages a view reads are loaded); otherwise
+/// the file is loaded as by [`load_path`]. The result is the same snapshot either way.
+///
+/// This does not write the index: after wrapping the snapshot in an `Arc` (and showing
+/// it), call [`cache::store_in_background`], which writes it only after a fresh load.
+pub fn load_path_cached(
+    path: &Path,
+    config: &cache::CacheConfig,
+    progress: &Progress,
+) -> Result<Snapshot> {
+    cache::load_path_cached(path, config, progress).map_err(|e| e.with_path(path))
+}
+
 /// Loads and analyzes a snapshot read from `reader` as it arrives (plain JSON, not gzip),
 /// e.g. a capture streamed from a live process while it is written to `path`, which the
 /// snapshot then names. `file_bytes` is the size recorded for it.
@@ -291,6 +315,12 @@ impl Snapshot {
     /// The file this snapshot was loaded from (None for in-memory loads).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// True when this snapshot was opened from its persisted index (columns mapped from
+    /// the cache) rather than parsed and analyzed.
+    pub fn opened_from_index(&self) -> bool {
+        self.opened_from_index
     }
 
     /// The file's base name, e.g. `final.heapsnapshot.gz` (empty for in-memory loads).
@@ -792,28 +822,32 @@ impl Snapshot {
         fn cap<T>(v: &Vec<T>) -> u64 {
             (v.capacity() * std::mem::size_of::<T>()) as u64
         }
-        let per_node = cap(&self.node_type)
-            + cap(&self.node_name)
-            + cap(&self.node_id)
-            + cap(&self.self_size)
-            + cap(&self.detachedness)
-            + cap(&self.first_edge)
-            + cap(&self.first_retainer)
-            + cap(&self.distance)
-            + cap(&self.dominator)
-            + cap(&self.retained)
-            + cap(&self.first_dominated)
-            + cap(&self.dominated)
-            + cap(&self.class_index)
-            + cap(&self.aggregates.node_class)
-            + cap(&self.aggregates.members)
-            + cap(&self.by_id)
-            + cap(&self.trace_node_id);
-        let per_edge = cap(&self.edge_type)
-            + cap(&self.edge_name)
-            + cap(&self.edge_to)
-            + cap(&self.retainer_edge)
-            + cap(&self.retainer_node);
+        // Owned capacity plus mapped length: what the column holds, wherever it lives.
+        fn col<T: bytemuck::Pod>(c: &Column<T>) -> u64 {
+            c.heap_bytes() + c.mapped_bytes()
+        }
+        let per_node = col(&self.node_type)
+            + col(&self.node_name)
+            + col(&self.node_id)
+            + col(&self.self_size)
+            + col(&self.detachedness)
+            + col(&self.first_edge)
+            + col(&self.first_retainer)
+            + col(&self.distance)
+            + col(&self.dominator)
+            + col(&self.retained)
+            + col(&self.first_dominated)
+            + col(&self.dominated)
+            + col(&self.class_index)
+            + col(&self.aggregates.node_class)
+            + col(&self.aggregates.members)
+            + col(&self.by_id)
+            + col(&self.trace_node_id);
+        let per_edge = col(&self.edge_type)
+            + col(&self.edge_name)
+            + col(&self.edge_to)
+            + col(&self.retainer_edge)
+            + col(&self.retainer_node);
         let string_bytes = self.strings.heap_bytes() as u64;
         MemoryUsage {
             total_bytes: per_node

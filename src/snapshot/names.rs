@@ -21,7 +21,7 @@ use super::meta::Meta;
 use super::strings::{StringTable, StringsOverlay};
 
 /// A parsed WeakMap ephemeron edge name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct WeakMapEdge {
     /// The `@id` of the WeakMap's table.
     pub table_id: u64,
@@ -30,7 +30,7 @@ pub struct WeakMapEdge {
 }
 
 /// Ephemeron edge names by string index.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WeakMapEdges {
     by_string: HashMap<u32, WeakMapEdge>,
 }

@@ -4,22 +4,40 @@
 //! string `i`, so string `i` is `bytes[ends[i-1]..ends[i]]` (with `ends[-1] = 0`). A string
 //! index is a `u32` as in the file. Strings added during analysis (class names such as
 //! `(system)`, `Detached <div>`, `{a, b}`) are appended after the file's strings, exactly as
-//! DevTools appends them to its `strings` array.
+//! DevTools appends them to its `strings` array. The text is a `String` after a load, or bytes
+//! mapped from a persisted index (see `cache`), where each string is checked as UTF-8 when read.
+
+use super::column::Column;
 
 /// Interned strings addressed by `u32` index.
 #[derive(Default, Debug, Clone)]
 pub struct StringTable {
-    /// All strings back to back; valid UTF-8, so slicing at recorded ends is O(1).
-    text: String,
-    ends: Vec<u64>,
+    /// All strings back to back.
+    text: Text,
+    ends: Column<u64>,
+}
+
+/// The text of a [`StringTable`].
+#[derive(Debug, Clone)]
+enum Text {
+    /// Built while loading: valid UTF-8 by type, so slicing at recorded ends is O(1).
+    Owned(String),
+    /// Mapped from a persisted index: each string is checked as UTF-8 when read.
+    Mapped(Column<u8>),
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Self::Owned(String::new())
+    }
 }
 
 impl StringTable {
     /// An empty table with room for `count` strings.
     pub fn with_capacity(count: usize) -> Self {
         Self {
-            text: String::new(),
-            ends: Vec::with_capacity(count),
+            text: Text::default(),
+            ends: Vec::with_capacity(count).into(),
         }
     }
 
@@ -33,11 +51,21 @@ impl StringTable {
         self.ends.is_empty()
     }
 
-    /// Appends a string and returns its index.
+    /// Appends a string and returns its index (copying a mapped table first).
     pub fn push(&mut self, s: &str) -> u32 {
-        self.text.push_str(s);
-        let index = self.ends.len() as u32;
-        self.ends.push(self.text.len() as u64);
+        if matches!(self.text, Text::Mapped(_)) {
+            // The same bytes, so `ends` stays valid.
+            let owned: String = (0..self.ends.len() as u32).map(|i| self.get(i)).collect();
+            self.text = Text::Owned(owned);
+        }
+        let Text::Owned(text) = &mut self.text else {
+            unreachable!("made owned above")
+        };
+        text.push_str(s);
+        let end = text.len() as u64;
+        let ends = self.ends.make_mut();
+        let index = ends.len() as u32;
+        ends.push(end);
         index
     }
 
@@ -48,17 +76,49 @@ impl StringTable {
             return "";
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text.get(start as usize..end as usize).unwrap_or("")
+        let range = start as usize..end as usize;
+        match &self.text {
+            Text::Owned(text) => text.get(range),
+            // Written from a `String` and checksummed, so the check fails only on a bug.
+            Text::Mapped(bytes) => bytes.get(range).and_then(|b| std::str::from_utf8(b).ok()),
+        }
+        .unwrap_or("")
     }
 
-    /// Bytes used by the table (for memory accounting).
+    /// Bytes used by the table (for memory accounting; mapped bytes included).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * 8
+        let text = match &self.text {
+            Text::Owned(text) => text.capacity() as u64,
+            Text::Mapped(bytes) => bytes.mapped_bytes(),
+        };
+        (text + self.ends.heap_bytes() + self.ends.mapped_bytes()) as usize
+    }
+
+    /// The table's text (all strings back to back) and the end offset of each string.
+    pub(crate) fn columns(&self) -> (&[u8], &[u64]) {
+        let text = match &self.text {
+            Text::Owned(text) => text.as_bytes(),
+            Text::Mapped(bytes) => bytes,
+        };
+        (text, &self.ends)
+    }
+
+    /// A table over `text` and `ends` as [`StringTable::columns`] returns them; None when
+    /// the last end is not the text's length (the columns come from a checksummed index
+    /// that this crate wrote, so that is all that is checked).
+    pub(crate) fn from_columns(text: Column<u8>, ends: Column<u64>) -> Option<Self> {
+        let last = ends.last().copied().unwrap_or(0);
+        (last == text.len() as u64).then_some(Self {
+            text: Text::Mapped(text),
+            ends,
+        })
     }
 
     /// Releases spare capacity.
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
+        if let Text::Owned(text) = &mut self.text {
+            text.shrink_to_fit();
+        }
         self.ends.shrink_to_fit();
     }
 }
