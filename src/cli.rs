@@ -55,6 +55,11 @@ pub struct Cli {
     #[arg(long, value_name = "HOST:PORT|PID")]
     pub attach: Option<String>,
 
+    /// Open files without the persisted index: neither read it nor write it (same as
+    /// HEAPSIGHT_NO_CACHE=1)
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Headless command.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -336,6 +341,8 @@ pub struct ReportArgs {
     /// Write the report to OUT instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Arguments of `bench`.
@@ -1148,12 +1155,13 @@ fn export_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|n| parse_node_id(n))
         .collect::<anyhow::Result<_>>()?;
+    let loader = Loader::new(&args.cache);
     let (snap, base) = match &args.base {
         Some(base) => {
-            let (base, snap) = load_pair(base, &args.file)?;
+            let (base, snap) = loader.load_pair(base, &args.file)?;
             (snap, Some(base))
         }
-        None => (load(&args.file)?, None),
+        None => (loader.load(&args.file)?, None),
     };
     let mut nodes = Vec::with_capacity(ids.len());
     for id in ids {
@@ -1165,7 +1173,7 @@ fn export_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let diff = base.as_ref().map(|b| snapshot::diff(b, &snap));
     let request = ReportRequest {
         filter: &args.filter,
-        base: base.as_ref().zip(diff.as_ref()),
+        base: base.as_deref().zip(diff.as_ref()),
         nodes: &nodes,
         statistics: true,
     };

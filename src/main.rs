@@ -36,6 +36,11 @@ fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
         select: cli.select,
         summary_filter: cli.summary_filter,
         attach: cli.attach,
+        cache: Some(if cli.no_cache {
+            heapsight::snapshot::cache::CacheConfig::disabled()
+        } else {
+            heapsight::snapshot::cache::CacheConfig::from_env()
+        }),
         ..heapsight::app::StartOptions::for_files(cli.files)
     })
 }

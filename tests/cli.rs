@@ -1,25 +1,13 @@
 //! The `heapsight` binary's headless commands, run as a user would run them.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use clap::CommandFactory as _;
 use heapsight::cli::Cli;
 use serde_json::Value;
 
-use crate::util::{self, scratch_dir};
-
-/// Runs the binary with `args` (no GUI is ever started: every call has a subcommand or
-/// `--help`).
-fn heapsight(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heapsight"))
-        // Never write into the user's cache folder (tests/cache.rs tests the cache).
-        .env("HEAPSIGHT_NO_CACHE", "1")
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run heapsight")
-}
+use crate::util::{self, heapsight, scratch_dir};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")

@@ -2,13 +2,12 @@
 //! Summary/Comparison rows, retainer paths, dominator chains and Statistics.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use heapsight::snapshot::Snapshot;
 use heapsight::snapshot::export::{self, Report, ReportRequest, Section};
 use serde_json::Value;
 
-use crate::util::{self, SnapshotBuilder};
+use crate::util::{self, SnapshotBuilder, heapsight};
 
 /// A tiny program heap: `global.holder` is a `Holder` with two `Item`s, a closure and a
 /// string; one class name needs escaping in every format.
@@ -153,14 +152,6 @@ fn html_is_self_contained_and_escaped() {
         html.contains("onTick"),
         "closures are named by function name"
     );
-}
-
-/// Runs `heapsight ARGS`.
-fn heapsight(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_heapsight"))
-        .args(args)
-        .output()
-        .expect("run heapsight")
 }
 
 fn path_arg(p: &Path) -> &str {

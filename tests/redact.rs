@@ -7,12 +7,11 @@
 //! tests never need Node.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use heapsight::snapshot::{self, ErrorKind, Progress, RedactOptions, Snapshot, report};
 use serde_json::Value;
 
-use crate::util::{self, SCENARIOS, SnapshotBuilder};
+use crate::util::{self, SCENARIOS, SnapshotBuilder, heapsight};
 
 fn secrets_input() -> PathBuf {
     util::fixture("redact/secrets.heapsnapshot.gz")
@@ -337,13 +336,6 @@ fn any_key_order_works() {
     assert_figures_kept(&input, &out);
     assert!(!contains(&raw_bytes(&out), "secret-value"));
     std::fs::remove_dir_all(&dir).ok();
-}
-
-fn heapsight(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_heapsight"))
-        .args(args)
-        .output()
-        .expect("run heapsight")
 }
 
 /// Runs `heapsight redact IN OUT` on bad input: exit non-zero, a message naming IN, and

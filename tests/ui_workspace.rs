@@ -154,3 +154,47 @@ fn export_report_writes_what_is_on_screen_and_copies_rows_as_markdown() {
     assert_eq!(report.sources.len(), 2);
     assert!(!table.rows.is_empty());
 }
+
+#[test]
+fn the_window_reopens_a_file_from_its_persisted_index() {
+    use heapsight::snapshot::cache::CacheConfig;
+    let dir = crate::util::scratch_dir("ui-cache");
+    let file = dir.join("cache-final.heapsnapshot.gz");
+    std::fs::copy(crate::util::golden_input("cache", "final"), &file).expect("copy fixture");
+    let open = |h: &egui_kittest::Harness<'static, heapsight::app::HeapsightApp>| {
+        std::sync::Arc::clone(&h.state().documents().active().expect("open").snapshot)
+    };
+    let options = || {
+        let mut o = StartOptions::for_files(vec![file.clone()]);
+        o.cache = Some(CacheConfig::in_dir(dir.join("cache")));
+        o
+    };
+    let first = open(&crate::util::app_harness(options(), 600.0));
+    assert!(!first.opened_from_index());
+    // The index is written beside the window, after the Summary is shown.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_dir(dir.join("cache")).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "hsidx"))
+    }) {
+        assert!(std::time::Instant::now() < deadline, "no index written");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let again = open(&crate::util::app_harness(options(), 600.0));
+    assert!(again.opened_from_index(), "reopened from the index");
+    let rows = |s: &heapsight::snapshot::Snapshot| {
+        s.classes()
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.count,
+                    c.shallow_size_bytes,
+                    c.retained_size_bytes,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&first), rows(&again));
+    std::fs::remove_dir_all(&dir).ok();
+}

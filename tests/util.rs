@@ -368,3 +368,14 @@ pub fn app_harness(
     wait_app_idle(&mut h);
     h
 }
+
+/// Runs the binary with a subcommand and `args`, never writing into the user's cache folder
+/// (tests/cache.rs tests the cache) and logging warnings only.
+pub fn heapsight(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        .env("HEAPSIGHT_NO_CACHE", "1")
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("run heapsight")
+}

@@ -65,10 +65,15 @@ impl Source {
         }
     }
 
-    /// Loads and analyzes the snapshot (runs on a worker).
-    pub fn load(&self, progress: &Progress) -> snapshot::Result<Snapshot> {
+    /// Loads and analyzes the snapshot (runs on a worker); a file through the persisted
+    /// index of `cache` (see [`snapshot::cache`]).
+    pub fn load(
+        &self,
+        progress: &Progress,
+        cache: &snapshot::cache::CacheConfig,
+    ) -> snapshot::Result<Snapshot> {
         let snapshot = match self {
-            Self::Path(p) => snapshot::load_path(p, progress),
+            Self::Path(p) => snapshot::load_path_cached(p, cache, progress),
             Self::Bundled { bytes, .. } => {
                 progress.set_bytes_total(bytes.len() as u64);
                 snapshot::load_bytes(bytes, progress)

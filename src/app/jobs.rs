@@ -81,7 +81,7 @@ pub struct LoadJob {
     pub progress: Arc<Progress>,
     /// When the load started.
     pub started: Instant,
-    promise: Promise<snapshot::Result<Snapshot>>,
+    promise: Promise<snapshot::Result<Arc<Snapshot>>>,
 }
 
 /// How a finished load ended.
@@ -93,7 +93,7 @@ pub enum LoadOutcome {
         /// What was loaded.
         source: Source,
         /// The snapshot.
-        snapshot: Snapshot,
+        snapshot: Arc<Snapshot>,
         /// 1 for the first load started in this window, 2 for the next, …: loads started
         /// together finish in any order, but are numbered as they were opened.
         number: u64,
@@ -113,13 +113,29 @@ pub enum LoadOutcome {
 }
 
 /// All loads in flight.
-#[derive(Default)]
 pub struct Loads {
     jobs: Vec<LoadJob>,
     next_id: u64,
+    /// Where persisted indexes are read and written (off by default).
+    cache: crate::snapshot::cache::CacheConfig,
+}
+
+impl Default for Loads {
+    fn default() -> Self {
+        Self::new(crate::snapshot::cache::CacheConfig::disabled())
+    }
 }
 
 impl Loads {
+    /// No loads yet; files are opened through the persisted index of `cache`.
+    pub fn new(cache: crate::snapshot::cache::CacheConfig) -> Self {
+        Self {
+            jobs: Vec::new(),
+            next_id: 0,
+            cache,
+        }
+    }
+
     /// The number of a snapshot that arrives loaded (a live capture): numbered as the next
     /// load would be.
     pub fn next_number(&mut self) -> u64 {
@@ -134,8 +150,16 @@ impl Loads {
         let progress = Arc::new(Progress::new());
         let worker_progress = Arc::clone(&progress);
         let worker_source = source.clone();
+        let cache = self.cache.clone();
         let promise = Promise::spawn("load snapshot", ctx, move || {
-            worker_source.load(&worker_progress)
+            let snapshot = Arc::new(worker_source.load(&worker_progress, &cache)?);
+            // After a fresh load of a file, its index is written on a thread of its own
+            // while the window already shows the snapshot (never after an index reopen).
+            drop(crate::snapshot::cache::store_in_background(
+                &cache,
+                Arc::clone(&snapshot),
+            ));
+            Ok(snapshot)
         });
         log::info!("loading {}", source.display_name());
         self.jobs.push(LoadJob {

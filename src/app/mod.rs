@@ -76,6 +76,10 @@ pub struct StartOptions {
     pub summary_filter: Option<String>,
     /// `--attach`: open the Live view attached to this address (`HOST:PORT`) or PID.
     pub attach: Option<String>,
+    /// Where persisted indexes of opened files are read and written (the binary passes
+    /// `CacheConfig::from_env()` unless `--no-cache`; off by default, so tests never touch
+    /// the user's cache).
+    pub cache: Option<crate::snapshot::cache::CacheConfig>,
 }
 
 impl StartOptions {
@@ -89,6 +93,7 @@ impl StartOptions {
             select: None,
             summary_filter: None,
             attach: None,
+            cache: None,
         }
     }
 }
@@ -306,6 +311,10 @@ impl HeapsightApp {
                 Err(_) => crate::live::AttachTo::Address(text.trim().to_owned()),
             }
         });
+        let cache = options
+            .cache
+            .clone()
+            .unwrap_or_else(crate::snapshot::cache::CacheConfig::disabled);
         let initial = if options.files.is_empty() {
             if options.demo && pending_attach.is_none() {
                 vec![Source::demo_baseline(), Source::demo()]
@@ -327,7 +336,7 @@ impl HeapsightApp {
             redaction: redaction::Redaction::default(),
             state,
             docs: Documents::default(),
-            loads: Loads::default(),
+            loads: Loads::new(cache),
             commands: CommandQueue::default(),
             selection: Selection::default(),
             errors,
@@ -540,7 +549,7 @@ impl HeapsightApp {
                     snapshot,
                     number,
                 } => {
-                    self.add_document(source, Arc::new(snapshot), number);
+                    self.add_document(source, snapshot, number);
                     if !self.loads.is_busy()
                         && let Some(id) = self.pending_select.take()
                     {
