@@ -45,6 +45,7 @@ mod progress;
 pub mod query;
 mod redact;
 pub mod report;
+pub mod save;
 mod scripts;
 mod shallow;
 mod strings;
