@@ -58,6 +58,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result};
+use super::memory::{LoadOptions, Need};
 use super::meta::{Meta, NO_TYPE};
 use super::name_hash::{self, NameKey, NameTokens};
 use super::names::{ConsColumns, cons_string_parts, utf16_len};
@@ -386,7 +387,13 @@ fn read_err(err: io::Error) -> Error {
 
 fn read_input(path: &Path, progress: &Progress) -> Result<Parsed> {
     let (reader, file_bytes, gzip) = super::open_reader(path, progress)?;
-    parse::parse(reader, (!gzip).then_some(file_bytes), progress)
+    parse::parse(
+        reader,
+        (!gzip).then_some(file_bytes),
+        &LoadOptions::default(),
+        Need::ParseOnly,
+        progress,
+    )
 }
 
 /// Counts the bytes that reach the file.
