@@ -19,14 +19,21 @@ use super::error::{ErrorKind, Result};
 use super::meta::Meta;
 
 /// Peak bytes per node of loading and analysing: the 62 bytes per node a loaded snapshot
-/// keeps (see the crate's memory layout) plus the dominator tree's temporaries, which are
-/// alive at the peak (`heapsight synth` files, release build, peak RSS from
-/// `/usr/bin/time -v heapsight summary --json FILE`; the figures are in the README).
-pub const PEAK_BYTES_PER_NODE: u64 = 100;
+/// keeps (see the crate's memory layout) plus the analysis temporaries alive at the peak and
+/// a share of the strings. Calibrated on the release build with `/usr/bin/time -v heapsight
+/// summary --json FILE` (maximum resident set size):
+///
+/// | file | nodes | edges | peak RSS | estimate |
+/// |---|---|---|---|---|
+/// | `heapsight synth 300` | 4.61 M | 12.92 M | 563.5 MB | 645 MB (+14 %) |
+/// | `heapsight synth 1000` | 15.10 M | 42.28 M | 1771.7 MB | 1960 MB (+11 %) |
+/// | make-big.js, 1.1 GB (README) | 14.5 M | 43.7 M | 1858 MB | 1942 MB (+5 %) |
+/// | `heapsight synth 4500` (README) | 66 M | 185 M | 7624 MB | 8347 MB (+9 %) |
+pub const PEAK_BYTES_PER_NODE: u64 = 75;
 
 /// Peak bytes per edge: the 17 bytes per edge a loaded snapshot keeps plus the essential-edge
-/// bits and, for files with long strings, a share of the string table.
-pub const PEAK_BYTES_PER_EDGE: u64 = 20;
+/// flags (see [`PEAK_BYTES_PER_NODE`] for the calibration).
+pub const PEAK_BYTES_PER_EDGE: u64 = 18;
 
 /// Bytes any load needs whatever its size (read-ahead chunks, threads, the string table's
 /// first block).
