@@ -467,6 +467,15 @@ impl Plan {
                 "{what} refers to string {index}, but there are only {string_count} strings"
             )))
         };
+        // The nodes' edge counts must cover the edges exactly (as the loader checks), or
+        // walking a node's edges would run past them.
+        let edge_total = cols.first_edge.last().copied().unwrap_or(0) as usize;
+        if edge_total != cols.edge_to.len() {
+            return Err(Error::new(ErrorKind::Meta(format!(
+                "the nodes' edge_count fields add up to {edge_total} but there are {} edges",
+                cols.edge_to.len()
+            ))));
+        }
         let nt = meta.nt;
         let mut policy = vec![Policy::Name; node_count];
         for (i, &t) in cols.node_type.iter().enumerate() {
