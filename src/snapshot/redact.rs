@@ -1538,13 +1538,23 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
         }
         match key.as_slice() {
             b"snapshot" => {
-                let header: serde_json::Value = serde_json::from_slice(&value)
+                // Only the field list: the rest of the header is skipped without recursion
+                // (a `serde_json::Value` stops at 128 levels, which the loader accepts in
+                // fields it does not read).
+                #[derive(serde::Deserialize)]
+                struct Header {
+                    #[serde(default)]
+                    meta: HeaderMeta,
+                }
+                #[derive(Default, serde::Deserialize)]
+                struct HeaderMeta {
+                    #[serde(default)]
+                    trace_function_info_fields: Option<Vec<String>>,
+                }
+                let header: Header = serde_json::from_slice(&value)
                     .map_err(|e| input.unexpected(&format!("bad header ({e})")))?;
-                if let Some(f) = header["meta"]["trace_function_info_fields"].as_array() {
-                    fields = f
-                        .iter()
-                        .map(|v| v.as_str().unwrap_or_default().to_owned())
-                        .collect();
+                if let Some(f) = header.meta.trace_function_info_fields {
+                    fields = f;
                 }
             }
             b"trace_function_infos" => {
@@ -1552,7 +1562,10 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
                     .map_err(|e| input.unexpected(&format!("bad trace_function_infos ({e})")))?;
                 let width = fields.len().max(1);
                 for (i, v) in values.iter().enumerate() {
-                    if matches!(fields[i % width].as_str(), "name" | "script_name") {
+                    if matches!(
+                        fields.get(i % width).map(String::as_str),
+                        Some("name" | "script_name")
+                    ) {
                         names.push(u32::try_from(*v).unwrap_or(u32::MAX));
                     }
                 }
