@@ -455,15 +455,25 @@ fn insert_edge(v: &mut Value, from: usize, to: u64, edge_type: u64, name: u64) {
     }
     let before: u64 = (0..from)
         .map(|n| get_field(v, "nodes", l.nf, n, Some(n_edges)))
-        .sum();
+        .fold(0u64, u64::saturating_add);
     let mut record = vec![json!(0); l.ef];
     record[e_type] = json!(edge_type);
     record[e_name] = json!(name);
     record[e_to] = json!(to);
     let count = get_field(v, "nodes", l.nf, from, Some(n_edges));
-    set_field(v, "nodes", l.nf, from, Some(n_edges), json!(count + 1));
+    set_field(
+        v,
+        "nodes",
+        l.nf,
+        from,
+        Some(n_edges),
+        json!(count.saturating_add(1)),
+    );
     if let Some(edges) = array_mut(v, "edges") {
-        let at = ((before as usize) * l.ef).min(edges.len());
+        let at = usize::try_from(before)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(l.ef)
+            .min(edges.len());
         edges.splice(at..at, record);
     }
     fix_counts(v);
@@ -653,7 +663,7 @@ fn mutate_value(v: &mut Value, rng: &mut Rng) {
             let i = any_node(rng);
             let count = get_field(v, "nodes", l.nf, i, l.n_edges);
             let x = match rng.below(4) {
-                0 => count + 1,
+                0 => count.saturating_add(1),
                 1 => count.saturating_sub(1),
                 2 => u64::from(u32::MAX),
                 _ => (edges + 1) as u64,
@@ -668,7 +678,7 @@ fn mutate_value(v: &mut Value, rng: &mut Rng) {
                 let k = 1 + rng.below(ca as usize) as u64;
                 let cb = get_field(v, "nodes", l.nf, b, l.n_edges);
                 set_field(v, "nodes", l.nf, a, l.n_edges, json!(ca - k));
-                set_field(v, "nodes", l.nf, b, l.n_edges, json!(cb + k));
+                set_field(v, "nodes", l.nf, b, l.n_edges, json!(cb.saturating_add(k)));
             }
         }
         // Duplicate ids.
@@ -742,10 +752,11 @@ fn mutate_value(v: &mut Value, rng: &mut Rng) {
         }
         // Missing roots: the root loses its edges, or the root index moves.
         22 => {
-            let count = get_field(v, "nodes", l.nf, 0, l.n_edges) as usize;
+            let count =
+                usize::try_from(get_field(v, "nodes", l.nf, 0, l.n_edges)).unwrap_or(usize::MAX);
             set_field(v, "nodes", l.nf, 0, l.n_edges, json!(0));
             if let Some(a) = array_mut(v, "edges") {
-                let end = (count * l.ef).min(a.len());
+                let end = count.saturating_mul(l.ef).min(a.len());
                 a.drain(..end);
             }
             fix_counts(v);
@@ -1526,7 +1537,18 @@ struct Tally {
 
 /// Runs one case; returns a failure, or notes the outcome in `tally`.
 fn fuzz_one(seed: u64, tally: &mut Tally) -> Option<Failure> {
-    let case = generate(seed);
+    // A panic here is a bug of the fuzzer itself: report it like any other.
+    let case = match std::panic::catch_unwind(|| generate(seed)) {
+        Ok(case) => case,
+        Err(_) => {
+            return Some(Failure {
+                seed,
+                description: "(not generated)".to_owned(),
+                problem: "panic in the fuzzer's own case generator".to_owned(),
+                saved: PathBuf::new(),
+            });
+        }
+    };
     let Case {
         seed,
         description,
