@@ -60,6 +60,11 @@ pub struct Cli {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Open snapshots even when their header says they need more memory than this machine
+    /// has available (also HEAPSIGHT_IGNORE_MEMORY_CHECK=1).
+    #[arg(long, global = true)]
+    pub ignore_memory_check: bool,
+
     /// Headless command.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -11,6 +11,9 @@ static ALLOCATOR: heapsight::alloc::HugePageAlloc = heapsight::alloc::HugePageAl
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    if cli.ignore_memory_check {
+        heapsight::snapshot::disable_memory_check();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

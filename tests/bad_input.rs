@@ -491,3 +491,101 @@ fn cancel_from_another_thread() {
     assert_message(&fifo, &err, &["cancelled"]);
     std::fs::remove_file(&fifo).ok();
 }
+
+/// The tiny snapshot with a header claiming 2 billion nodes and 5 billion edges.
+fn claims_to_be_huge() -> Vec<u8> {
+    edited(|v| {
+        v["snapshot"]["node_count"] = json!(2_000_000_000u64);
+        v["snapshot"]["edge_count"] = json!(5_000_000_000u64);
+    })
+}
+
+#[test]
+fn too_big_for_the_memory_available_fails_before_allocating() {
+    let path = write_file("too_big", "huge.heapsnapshot", &claims_to_be_huge());
+    let options = snapshot::LoadOptions {
+        available_memory_bytes: Some(1 << 30),
+        ..snapshot::LoadOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = snapshot::load_path_with(&path, &options, &Progress::new()).expect_err("too big");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "the check must come before any work: {:?}",
+        started.elapsed()
+    );
+    match err.kind() {
+        ErrorKind::TooBig {
+            needed_bytes,
+            available_bytes,
+            node_count,
+            edge_count,
+        } => {
+            assert_eq!(*node_count, 2_000_000_000);
+            assert_eq!(*edge_count, 5_000_000_000);
+            assert_eq!(*available_bytes, 1 << 30);
+            assert_eq!(
+                *needed_bytes,
+                snapshot::estimate_load_bytes(2_000_000_000, 5_000_000_000)
+            );
+        }
+        other => panic!("expected TooBig, got {other:?}"),
+    }
+    assert_message(
+        &path,
+        &err,
+        &[
+            "needs about",
+            "(2.0 G nodes, 5.0 G edges)",
+            "only 1.0 GiB is available",
+            "close other programs",
+        ],
+    );
+
+    // A reader (a live capture) is checked the same way, and the error names its file.
+    let err = snapshot::load_reader_with(
+        std::io::Cursor::new(claims_to_be_huge()),
+        Some(path.clone()),
+        &options,
+        &Progress::new(),
+    )
+    .expect_err("too big");
+    assert!(matches!(err.kind(), ErrorKind::TooBig { .. }), "{err:?}");
+    assert_message(&path, &err, &["needs about"]);
+
+    // Without the check the header's counts are simply wrong.
+    let unchecked = snapshot::LoadOptions {
+        memory_check: false,
+        ..options
+    };
+    let err =
+        snapshot::load_path_with(&path, &unchecked, &Progress::new()).expect_err("wrong counts");
+    assert!(matches!(err.kind(), ErrorKind::Meta(_)), "{err:?}");
+}
+
+#[test]
+fn a_snapshot_that_fits_passes_the_memory_check() {
+    let bytes = tiny().to_bytes();
+    let needed = snapshot::estimate_load_bytes(4, 3);
+    let with = |available: u64| snapshot::LoadOptions {
+        available_memory_bytes: Some(available),
+        ..snapshot::LoadOptions::default()
+    };
+    let load = |options: &snapshot::LoadOptions| {
+        snapshot::load_reader_with(
+            std::io::Cursor::new(bytes.clone()),
+            None,
+            options,
+            &Progress::new(),
+        )
+    };
+    assert_eq!(load(&with(needed)).expect("fits exactly").node_count(), 4);
+    let err = load(&with(needed - 1)).expect_err("one byte short");
+    assert!(matches!(err.kind(), ErrorKind::TooBig { .. }), "{err:?}");
+    // The machine's own figure: a real fixture fits on any machine that runs the tests.
+    let path = util::golden_input("cache", "final");
+    assert!(snapshot::load_path(&path, &Progress::new()).is_ok());
+    if cfg!(target_os = "linux") {
+        assert!(snapshot::available_memory_bytes().is_some_and(|b| b > 0));
+    }
+}

@@ -233,6 +233,57 @@ fn broken_file_error_reaches_the_user() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// Runs the binary with `args` and extra environment variables.
+fn heapsight_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_heapsight"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("HEAPSIGHT_IGNORE_MEMORY_CHECK")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run heapsight")
+}
+
+#[test]
+fn too_big_for_the_memory_available_reaches_the_user_and_can_be_overridden() {
+    let (input, _) = cache_final();
+    // A machine with 1 MB available: every snapshot is too big for it.
+    let small_machine = [("HEAPSIGHT_AVAILABLE_MEMORY", "1000000")];
+    for args in [
+        vec!["summary", input.as_str(), "--json"],
+        vec!["doctor", input.as_str()],
+    ] {
+        let out = heapsight_env(&args, &small_machine);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(stdout(&out).is_empty(), "{args:?}: nothing on stdout");
+        let err = stderr(&out);
+        for phrase in ["needs about", "but only 1.0 MiB is available", &input] {
+            assert!(
+                err.contains(phrase),
+                "{args:?}: {phrase:?} missing from {err}"
+            );
+        }
+        assert!(err.contains("--ignore-memory-check"), "{err}");
+    }
+    // The flag and the variable turn the check off.
+    for (args, env) in [
+        (
+            vec!["summary", input.as_str(), "--json", "--ignore-memory-check"],
+            &small_machine[..],
+        ),
+        (
+            vec!["summary", input.as_str(), "--json"],
+            &[
+                ("HEAPSIGHT_AVAILABLE_MEMORY", "1000000"),
+                ("HEAPSIGHT_IGNORE_MEMORY_CHECK", "1"),
+            ][..],
+        ),
+    ] {
+        let out = heapsight_env(&args, env);
+        assert!(out.status.success(), "{args:?} {env:?}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn node_json_on_a_tiny_snapshot() {
     // Ids may be given with or without `@`; the root's chain is empty.

@@ -11,6 +11,7 @@ mod comparison;
 mod core;
 mod doctor;
 mod export;
+mod fuzz;
 mod golden;
 mod live;
 mod paths;

@@ -315,6 +315,11 @@ impl AllocationIndex {
     }
 
     fn callers(&self, trace: &TraceData, path: &CallerPath) -> AllocationCallers {
+        // Each row of the chain holds its whole path, so a chain costs its length squared:
+        // stop following it after this many rows and list the rest as one branching
+        // caller (expandable again). V8 records at most 64 frames per allocation, so only a
+        // malformed trace tree gets there.
+        const MAX_SINGLE_CALLER_CHAIN: usize = 256;
         let tree = &trace.tree;
         let mut members = self.matching(trace, path);
         let mut path = path.clone();
@@ -333,7 +338,7 @@ impl AllocationIndex {
                     None => groups.push((f, vec![(top, caller)])),
                 }
             }
-            if groups.len() == 1 {
+            if groups.len() == 1 && out.single_caller_chain.len() < MAX_SINGLE_CALLER_CHAIN {
                 if let Some((f, list)) = groups.pop() {
                     path.0.push(FunctionIdx(f));
                     out.single_caller_chain

@@ -56,6 +56,26 @@ pub enum ErrorKind {
     /// A sampling heap profile (`.heapprofile`) that is not one: bad JSON or a wrong shape.
     #[error("not a sampling heap profile ({0})")]
     NotAProfile(String),
+    /// The snapshot needs more memory than the machine has available (estimated from the
+    /// header's node and edge counts before anything is allocated; see
+    /// [`crate::snapshot::estimate_load_bytes`]).
+    #[error(
+        "too big for the memory available: needs about {} to open ({} nodes, {} edges) but only {} is available; close other programs or use a machine with more memory (--ignore-memory-check or HEAPSIGHT_IGNORE_MEMORY_CHECK=1 tries anyway)",
+        super::memory::gib(*.needed_bytes),
+        super::memory::short_count(*.node_count),
+        super::memory::short_count(*.edge_count),
+        super::memory::gib(*.available_bytes)
+    )]
+    TooBig {
+        /// Estimated peak memory of the load, in bytes.
+        needed_bytes: u64,
+        /// Memory available to the process, in bytes.
+        available_bytes: u64,
+        /// The header's `node_count`.
+        node_count: u64,
+        /// The header's `edge_count`.
+        edge_count: u64,
+    },
     /// The load was cancelled through [`crate::snapshot::Progress::cancel`].
     #[error("loading was cancelled")]
     Cancelled,

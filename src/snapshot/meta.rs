@@ -39,6 +39,10 @@ pub(crate) struct RawMeta {
     pub sample_fields: Vec<String>,
 }
 
+/// The largest `extra_native_bytes` accepted (2^53, the largest exact integer of a JSON
+/// number as V8 writes it).
+const MAX_EXTRA_NATIVE_BYTES: f64 = 9_007_199_254_740_992.0;
+
 /// Sentinel for "this type does not exist in this snapshot's type table".
 pub const NO_TYPE: u8 = u8::MAX;
 
@@ -285,6 +289,14 @@ impl Meta {
                 "root_index {root_index} is not a multiple of the node field count {node_field_count}"
             )));
         }
+        // Bytes of native memory: anything past 2^53 (8 PiB) is not a size, and summing it
+        // with the node sizes would overflow.
+        let extra_native_bytes = raw.extra_native_bytes.unwrap_or(0.0).max(0.0);
+        if !extra_native_bytes.is_finite() || extra_native_bytes > MAX_EXTRA_NATIVE_BYTES {
+            return Err(meta_err(format!(
+                "extra_native_bytes {extra_native_bytes} is out of range (over 2^53)"
+            )));
+        }
         let root_ordinal = u32::try_from(root_index / node_field_count as u64)
             .map_err(|_| meta_err(format!("root_index {root_index} is out of range")))?;
         let nt = NodeTypes {
@@ -338,7 +350,7 @@ impl Meta {
             trace_layout,
             sample_layout,
             root_ordinal,
-            extra_native_bytes: raw.extra_native_bytes.unwrap_or(0.0).max(0.0) as u64,
+            extra_native_bytes: extra_native_bytes as u64,
             nt,
             et,
         })

@@ -36,6 +36,7 @@ mod filters;
 mod graph;
 pub mod heapprofile;
 pub mod leaks;
+mod memory;
 mod meta;
 mod name_hash;
 mod names;
@@ -69,6 +70,7 @@ pub use distance::{BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE}
 pub use error::{Error, ErrorKind, Result};
 pub use filters::StringGroup;
 pub use leaks::{LeakClass, leak_candidates};
+pub use memory::{LoadOptions, available_memory_bytes, disable_memory_check, estimate_load_bytes};
 pub use meta::{Meta, SampleLayout, TraceLayout};
 pub use names::{InterfaceDefinition, format_property_name, js_cmp, utf16_len};
 pub use paths::{
@@ -245,15 +247,27 @@ impl<R: Read> Read for CountingReader<'_, R> {
 ///
 /// Progress (bytes read, phase) is reported through `progress`; calling
 /// [`Progress::cancel`] from another thread stops the load with [`ErrorKind::Cancelled`].
-/// Uses the current rayon pool for parallel phases.
+/// Uses the current rayon pool for parallel phases. A snapshot too big for the memory
+/// available fails with [`ErrorKind::TooBig`] as soon as its header is read.
 pub fn load_path(path: &Path, progress: &Progress) -> Result<Snapshot> {
-    load_path_inner(path, progress).map_err(|e| e.with_path(path))
+    load_path_with(path, &LoadOptions::default(), progress)
 }
 
-fn load_path_inner(path: &Path, progress: &Progress) -> Result<Snapshot> {
+/// [`load_path`] with explicit [`LoadOptions`] (the memory check).
+pub fn load_path_with(path: &Path, options: &LoadOptions, progress: &Progress) -> Result<Snapshot> {
+    load_path_inner(path, options, progress).map_err(|e| e.with_path(path))
+}
+
+fn load_path_inner(path: &Path, options: &LoadOptions, progress: &Progress) -> Result<Snapshot> {
     let started = Instant::now();
     let (reader, file_bytes, gzip) = open_reader(path, progress)?;
-    let parsed = parse::parse(reader, (!gzip).then_some(file_bytes), progress)?;
+    let parsed = parse::parse(
+        reader,
+        (!gzip).then_some(file_bytes),
+        options,
+        memory::Need::Load,
+        progress,
+    )?;
     let parse_secs = started.elapsed().as_secs_f64();
     analyze::analyze(
         parsed,
@@ -287,12 +301,33 @@ pub fn load_reader(
     path: Option<PathBuf>,
     progress: &Progress,
 ) -> Result<Snapshot> {
+    load_reader_with(reader, path, &LoadOptions::default(), progress)
+}
+
+/// [`load_reader`] with explicit [`LoadOptions`] (the memory check). Errors name `path`.
+pub fn load_reader_with(
+    reader: impl Read + Send,
+    path: Option<PathBuf>,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Snapshot> {
     let started = Instant::now();
     let counted = CountingReader::new(reader, progress);
-    let parsed = parse::parse(Box::new(counted), None, progress)?;
+    let with_path = |e: Error| match &path {
+        Some(p) => e.with_path(p),
+        None => e,
+    };
+    let parsed = parse::parse(
+        Box::new(counted),
+        None,
+        options,
+        memory::Need::Load,
+        progress,
+    )
+    .map_err(with_path)?;
     let parse_secs = started.elapsed().as_secs_f64();
     let (bytes_read, _) = progress.bytes();
-    analyze::analyze(parsed, path, bytes_read, parse_secs, progress)
+    analyze::analyze(parsed, path.clone(), bytes_read, parse_secs, progress).map_err(with_path)
 }
 
 /// Loads a snapshot from bytes in memory (plain JSON or gzip).
@@ -307,7 +342,13 @@ pub fn load_bytes(bytes: &[u8], progress: &Progress) -> Result<Snapshot> {
     } else {
         Box::new(std::io::Cursor::new(owned))
     };
-    let parsed = parse::parse(reader, (!gzip).then_some(bytes.len() as u64), progress)?;
+    let parsed = parse::parse(
+        reader,
+        (!gzip).then_some(bytes.len() as u64),
+        &LoadOptions::default(),
+        memory::Need::Load,
+        progress,
+    )?;
     let parse_secs = started.elapsed().as_secs_f64();
     analyze::analyze(parsed, None, bytes.len() as u64, parse_secs, progress)
 }

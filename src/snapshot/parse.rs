@@ -10,6 +10,7 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result, meta_err};
+use super::memory::{self, LoadOptions, Need};
 use super::meta::{Meta, RawHeader, TraceLayout};
 use super::progress::Progress;
 use super::strings::StringTable;
@@ -900,10 +901,13 @@ fn read_error(err: std::io::Error) -> Error {
 
 /// Parses a whole snapshot from `reader` (already decompressed or not: gzip is detected
 /// from the magic bytes). `size_hint` is the uncompressed size when known, used only to
-/// bound preallocation.
+/// bound preallocation. As soon as the header is read, the memory the load will `need` is
+/// checked against what is available (see [`memory::check`]).
 pub(crate) fn parse<'a>(
     reader: Box<dyn Read + Send + 'a>,
     size_hint: Option<u64>,
+    options: &LoadOptions,
+    need: Need,
     progress: &Progress,
 ) -> Result<Parsed> {
     std::thread::scope(|scope| {
@@ -922,7 +926,7 @@ pub(crate) fn parse<'a>(
             progress,
             context: "before the snapshot",
         };
-        let result = parse_document(&mut input, size_hint);
+        let result = parse_document(&mut input, size_hint, options, need);
         // Dropping the receiver stops the reader thread at its next send.
         drop(input);
         reader_thread.join().ok();
@@ -970,7 +974,12 @@ pub(crate) fn read_chunks(
     }
 }
 
-fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parsed> {
+fn parse_document(
+    input: &mut Input<'_>,
+    size_hint: Option<u64>,
+    options: &LoadOptions,
+    need: Need,
+) -> Result<Parsed> {
     input.progress.set_phase("Reading snapshot header");
     let first = match input.next_byte_opt()? {
         None => return Err(ErrorKind::Empty.into()),
@@ -1023,7 +1032,9 @@ fn parse_document(input: &mut Input<'_>, size_hint: Option<u64>) -> Result<Parse
                         "the \"snapshot\" header is not a heap snapshot header ({e})"
                     )))
                 })?;
-                meta = Some(Meta::from_raw(header)?);
+                let m = Meta::from_raw(header)?;
+                memory::check(&m, options, need)?;
+                meta = Some(m);
             }
             b"nodes" => {
                 let m = header_before(meta.as_ref(), "nodes")?;

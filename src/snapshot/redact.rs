@@ -58,6 +58,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::error::{Error, ErrorKind, Result};
+use super::memory::{LoadOptions, Need};
 use super::meta::{Meta, NO_TYPE};
 use super::name_hash::{self, NameKey, NameTokens};
 use super::names::{ConsColumns, cons_string_parts, utf16_len};
@@ -386,7 +387,13 @@ fn read_err(err: io::Error) -> Error {
 
 fn read_input(path: &Path, progress: &Progress) -> Result<Parsed> {
     let (reader, file_bytes, gzip) = super::open_reader(path, progress)?;
-    parse::parse(reader, (!gzip).then_some(file_bytes), progress)
+    parse::parse(
+        reader,
+        (!gzip).then_some(file_bytes),
+        &LoadOptions::default(),
+        Need::ParseOnly,
+        progress,
+    )
 }
 
 /// Counts the bytes that reach the file.
@@ -460,6 +467,15 @@ impl Plan {
                 "{what} refers to string {index}, but there are only {string_count} strings"
             )))
         };
+        // The nodes' edge counts must cover the edges exactly (as the loader checks), or
+        // walking a node's edges would run past them.
+        let edge_total = cols.first_edge.last().copied().unwrap_or(0) as usize;
+        if edge_total != cols.edge_to.len() {
+            return Err(Error::new(ErrorKind::Meta(format!(
+                "the nodes' edge_count fields add up to {edge_total} but there are {} edges",
+                cols.edge_to.len()
+            ))));
+        }
         let nt = meta.nt;
         let mut policy = vec![Policy::Name; node_count];
         for (i, &t) in cols.node_type.iter().enumerate() {
@@ -1522,13 +1538,23 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
         }
         match key.as_slice() {
             b"snapshot" => {
-                let header: serde_json::Value = serde_json::from_slice(&value)
+                // Only the field list: the rest of the header is skipped without recursion
+                // (a `serde_json::Value` stops at 128 levels, which the loader accepts in
+                // fields it does not read).
+                #[derive(serde::Deserialize)]
+                struct Header {
+                    #[serde(default)]
+                    meta: HeaderMeta,
+                }
+                #[derive(Default, serde::Deserialize)]
+                struct HeaderMeta {
+                    #[serde(default)]
+                    trace_function_info_fields: Option<Vec<String>>,
+                }
+                let header: Header = serde_json::from_slice(&value)
                     .map_err(|e| input.unexpected(&format!("bad header ({e})")))?;
-                if let Some(f) = header["meta"]["trace_function_info_fields"].as_array() {
-                    fields = f
-                        .iter()
-                        .map(|v| v.as_str().unwrap_or_default().to_owned())
-                        .collect();
+                if let Some(f) = header.meta.trace_function_info_fields {
+                    fields = f;
                 }
             }
             b"trace_function_infos" => {
@@ -1536,7 +1562,10 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
                     .map_err(|e| input.unexpected(&format!("bad trace_function_infos ({e})")))?;
                 let width = fields.len().max(1);
                 for (i, v) in values.iter().enumerate() {
-                    if matches!(fields[i % width].as_str(), "name" | "script_name") {
+                    if matches!(
+                        fields.get(i % width).map(String::as_str),
+                        Some("name" | "script_name")
+                    ) {
                         names.push(u32::try_from(*v).unwrap_or(u32::MAX));
                     }
                 }

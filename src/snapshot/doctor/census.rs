@@ -115,6 +115,8 @@ fn statuses(first: &Snapshot, prev: &Snapshot, last: &Snapshot) -> Vec<Status> {
             Status::Fresh
         };
     }
+    // The synthetic root is in every snapshot, whatever its id says (the walk starts there).
+    status[last.root().0 as usize] = Status::Old;
     status
 }
 
@@ -170,7 +172,7 @@ fn walk(s: &Snapshot, status: &[Status]) -> Vec<Group> {
             stack.push((child, 0, NONE, 0));
             continue;
         }
-        let (g, d) = if status[n.0 as usize] == Status::Old {
+        let (g, d) = if group == NONE || status[n.0 as usize] == Status::Old {
             let owner = shapes::owner(s, n);
             let split = *splits.entry(owner.0).or_insert_with(|| {
                 shapes::is_context(s, owner)
