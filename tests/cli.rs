@@ -235,8 +235,9 @@ fn broken_file_error_reaches_the_user() {
 
 /// Runs the binary with `args` and extra environment variables.
 fn heapsight_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_heapsight"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_heapsight"))
         .args(args)
+        .env("HEAPSIGHT_NO_CACHE", "1")
         .env("RUST_LOG", "warn")
         .env_remove("HEAPSIGHT_IGNORE_MEMORY_CHECK")
         .envs(env.iter().copied())
