@@ -198,3 +198,67 @@ fn the_window_reopens_a_file_from_its_persisted_index() {
     assert_eq!(rows(&first), rows(&again));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn snapshot_list_shows_every_snapshot_reorders_saves_and_closes() {
+    use heapsight::app::command::Command;
+    let mut h = demo();
+    let docs = |h: &egui_kittest::Harness<'static, heapsight::app::HeapsightApp>| {
+        h.state()
+            .documents()
+            .all()
+            .iter()
+            .map(|d| (d.id, d.title.clone()))
+            .collect::<Vec<_>>()
+    };
+    let before = docs(&h);
+    assert_eq!(before.len(), 2);
+    // Each open snapshot is listed with its size, object count and role.
+    h.get_by_label("Snapshot 1");
+    h.get_by_label("Snapshot 2");
+    assert!(h.query_all_by_label("Save as\u{2026}").count() == 2);
+    // Move the second one up.
+    h.get_all_by_label("\u{2191}")
+        .nth(1)
+        .expect("second row's Move up")
+        .click();
+    settle(&mut h);
+    let after: Vec<_> = docs(&h).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(after, ["Snapshot 2", "Snapshot 1"]);
+
+    // Save as .gz (the bundled demo is gzip already) and as plain JSON: both load back.
+    let dir = crate::util::scratch_dir("ui-save-as");
+    let (id, _) = before[1];
+    for name in ["copy.heapsnapshot.gz", "copy.heapsnapshot"] {
+        let out = dir.join(name);
+        h.state_mut()
+            .push_command(Command::SaveSnapshotTo(id, out.clone()));
+        settle(&mut h);
+        let copy = crate::util::load_path(&out);
+        let shown = &h.state().documents().all()[0].snapshot;
+        assert_eq!(copy.node_count(), shown.node_count(), "{name}");
+        assert_eq!(copy.total_size(), shown.total_size(), "{name}");
+    }
+    assert!(!heapsight::atomic_file::part_path(&dir.join("copy.heapsnapshot")).exists());
+    // A folder that does not exist: an error banner, nothing written, snapshots stay.
+    let bad = dir.join("missing/x.heapsnapshot");
+    h.state_mut()
+        .push_command(Command::SaveSnapshotTo(id, bad.clone()));
+    settle(&mut h);
+    assert!(
+        h.state()
+            .errors()
+            .iter()
+            .any(|e| e.title.contains("x.heapsnapshot"))
+    );
+    assert_eq!(docs(&h).len(), 2);
+
+    // Close from the list.
+    h.get_all_by_label("\u{00D7}")
+        .next()
+        .expect("a Close button")
+        .click();
+    settle(&mut h);
+    assert_eq!(docs(&h).len(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}

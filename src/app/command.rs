@@ -161,6 +161,17 @@ pub enum Command {
     CancelLoad(LoadId),
     /// Close an open snapshot.
     CloseSnapshot(DocId),
+    /// Move an open snapshot one place up (`earlier`) or down in the snapshot list.
+    MoveSnapshot {
+        /// The snapshot.
+        doc: DocId,
+        /// Up (true) or down.
+        earlier: bool,
+    },
+    /// Ask where, then save a copy of an open snapshot (`.gz`: compressed).
+    SaveSnapshotAs(DocId),
+    /// Save a copy of an open snapshot to this file (no dialog).
+    SaveSnapshotTo(DocId, PathBuf),
     /// Show another open snapshot.
     SetActive(DocId),
     /// Select a node in every pane.

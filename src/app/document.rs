@@ -155,6 +155,21 @@ impl Documents {
         self.docs.iter().find(|d| d.id == id)
     }
 
+    /// Moves `id` one place toward the start (`earlier`) or the end of the list.
+    pub fn move_by_one(&mut self, id: DocId, earlier: bool) {
+        let Some(i) = self.docs.iter().position(|d| d.id == id) else {
+            return;
+        };
+        let j = if earlier {
+            i.checked_sub(1)
+        } else {
+            (i + 1 < self.docs.len()).then_some(i + 1)
+        };
+        if let Some(j) = j {
+            self.docs.swap(i, j);
+        }
+    }
+
     /// All open snapshots, in the order they were opened (by number).
     pub fn all(&self) -> &[Document] {
         &self.docs

@@ -24,6 +24,7 @@ pub mod redaction;
 pub mod roles;
 pub mod screenshot;
 pub mod selection;
+pub mod snapshot_list;
 pub mod state;
 pub mod status_bar;
 pub mod theme;
@@ -57,6 +58,8 @@ enum ExportJob {
     Findings(command::ExportFormat),
     /// File → Export Report.
     Report(crate::snapshot::export::ExportFormat),
+    /// Save as, from the snapshot list.
+    Snapshot(document::DocId),
 }
 
 /// How the app starts (from the command line).
@@ -214,6 +217,12 @@ pub struct HeapsightApp {
     dialog: Option<file_drop::OpenDialog>,
     /// File → Export findings waiting for its save dialog.
     export: Option<(ExportJob, file_drop::SaveDialog)>,
+    /// Copies being saved from the snapshot list: (snapshot, file, the copy).
+    saving: Vec<(
+        document::DocId,
+        PathBuf,
+        jobs::Promise<std::io::Result<u64>>,
+    )>,
     /// A passing message (e.g. "Exported findings to …") and when it appeared.
     notice: Option<(String, Instant)>,
     /// Show the Findings first when a diagnosis of related snapshots arrives (false when
@@ -342,6 +351,7 @@ impl HeapsightApp {
             errors,
             dialog: None,
             export: None,
+            saving: Vec::new(),
             notice: None,
             findings_first,
             screenshot: None,
@@ -369,6 +379,7 @@ impl HeapsightApp {
             || self.profiles.is_busy()
             || self.live.is_busy()
             || self.redaction.running().is_some()
+            || !self.saving.is_empty()
     }
 
     /// The open snapshots.
@@ -478,6 +489,7 @@ impl HeapsightApp {
         }
         self.poll_jobs();
         self.poll_redaction(&ctx);
+        self.poll_saving();
         let dropped = file_drop::dropped_paths(&ctx);
         if !dropped.is_empty() {
             let open = self.compare.roles.drop_command(&ctx, dropped);
@@ -586,6 +598,9 @@ impl HeapsightApp {
                     self.write_findings(&path, format);
                 }
                 (Some(path), Some(ExportJob::Report(format))) => self.write_report(&path, format),
+                (Some(path), Some(ExportJob::Snapshot(doc))) => {
+                    self.commands.push(Command::SaveSnapshotTo(doc, path))
+                }
                 _ => {}
             }
         }
@@ -623,6 +638,78 @@ impl HeapsightApp {
             self.docs.set_active(target);
         }
         self.on_active_changed();
+    }
+
+    /// Snapshot list → Save as: asks where.
+    fn save_snapshot_as(&mut self, ctx: &egui::Context, doc: document::DocId) {
+        let Some(d) = roles::find(&self.docs, doc) else {
+            return;
+        };
+        if self.export.is_some() {
+            return;
+        }
+        let name = d.source.display_name();
+        match file_drop::SaveDialog::spawn(
+            ctx,
+            &format!("Save {} as", d.title),
+            &name,
+            "Heap snapshot (.heapsnapshot, or .gz compressed)",
+            if name.ends_with(".gz") {
+                "gz"
+            } else {
+                "heapsnapshot"
+            },
+        ) {
+            Ok(dialog) => self.export = Some((ExportJob::Snapshot(doc), dialog)),
+            Err(err) => self.errors.push(ErrorBanner {
+                title: "Could not show the Save dialog".to_owned(),
+                message: format!("{err:#}"),
+            }),
+        }
+    }
+
+    /// Saves a copy of snapshot `doc` to `path` on a worker (compressed for a `.gz` name).
+    fn save_snapshot_to(&mut self, ctx: &egui::Context, doc: document::DocId, path: PathBuf) {
+        let Some(d) = roles::find(&self.docs, doc) else {
+            return;
+        };
+        let source = d.source.clone();
+        let out = path.clone();
+        let promise = jobs::Promise::spawn("save snapshot", ctx, move || match &source {
+            Source::Path(input) => crate::snapshot::save::save_copy(input, &out),
+            Source::Bundled { bytes, .. } => crate::snapshot::save::save_copy_from(*bytes, &out),
+        });
+        self.saving.push((doc, path, promise));
+    }
+
+    /// Collects finished Save as copies.
+    fn poll_saving(&mut self) {
+        let mut i = 0;
+        while i < self.saving.len() {
+            let result = match self.saving[i].2.try_take() {
+                jobs::Poll::Pending => {
+                    i += 1;
+                    continue;
+                }
+                jobs::Poll::Ready(r) => r,
+                jobs::Poll::Lost => Err(std::io::Error::other("the copy stopped unexpectedly")),
+            };
+            let (_, path, _) = self.saving.remove(i);
+            match result {
+                Ok(_) => {
+                    self.notice = Some((format!("Saved {}", path.display()), Instant::now()));
+                }
+                Err(err) => self.errors.push(ErrorBanner {
+                    title: format!("Could not save {}", path.display()),
+                    message: err.to_string(),
+                }),
+            }
+        }
+    }
+
+    /// The snapshots being saved (their list rows show a spinner).
+    pub fn saving(&self) -> Vec<document::DocId> {
+        self.saving.iter().map(|(d, _, _)| *d).collect()
     }
 
     /// Collects a finished File → Save Redacted Copy.
@@ -950,6 +1037,9 @@ impl HeapsightApp {
                         jobs::drop_in_background(doc);
                     }
                 }
+                Command::MoveSnapshot { doc, earlier } => self.docs.move_by_one(doc, earlier),
+                Command::SaveSnapshotAs(doc) => self.save_snapshot_as(ctx, doc),
+                Command::SaveSnapshotTo(doc, path) => self.save_snapshot_to(ctx, doc, path),
                 Command::SetActive(id) => {
                     if self.docs.active().map(|d| d.id) != Some(id) {
                         self.docs.set_active(id);

@@ -27,6 +27,8 @@ pub struct AppState {
     pub retainers_height: f32,
     /// The pane that receives the navigation keys.
     pub focused: PaneId,
+    /// Show the snapshot list on the left (View → Snapshot list).
+    pub show_snapshot_list: bool,
 }
 
 impl Default for AppState {
@@ -38,6 +40,7 @@ impl Default for AppState {
             summary_filter: String::new(),
             retainers_height: theme::RETAINERS_DEFAULT_HEIGHT,
             focused: PaneId::Summary,
+            show_snapshot_list: true,
         }
     }
 }

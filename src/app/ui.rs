@@ -73,6 +73,22 @@ impl HeapsightApp {
             egui::CentralPanel::default().show(ui, |ui| self.empty_ui(ui));
             return;
         };
+        if self.state.show_snapshot_list {
+            let saving = self.saving();
+            egui::Panel::left("snapshot_list")
+                .resizable(true)
+                .default_size(230.0)
+                .min_size(160.0)
+                .show(ui, |ui| {
+                    super::snapshot_list::ui(
+                        ui,
+                        &self.docs,
+                        &self.compare.roles,
+                        &saving,
+                        &mut self.commands,
+                    );
+                });
+        }
         let snapshot = Arc::clone(&doc.snapshot);
         let focused = self.state.focused;
         let retainers = egui::Panel::bottom("retainers_pane")
@@ -332,6 +348,8 @@ impl HeapsightApp {
                 }
             });
             ui.menu_button("View", |ui| {
+                ui.checkbox(&mut self.state.show_snapshot_list, "Snapshot list");
+                ui.separator();
                 for view in View::ALL {
                     let mut item = egui::Button::new(view.label())
                         .selected(self.state.view == view);

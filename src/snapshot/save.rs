@@ -6,7 +6,8 @@ use std::path::Path;
 
 /// True when `path`'s name ends in `.gz` (the copy is then compressed).
 pub fn wants_gzip(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// Copies the snapshot read from `input` (gzip-compressed when its first bytes say so) to
@@ -67,7 +68,10 @@ mod tests {
         assert_eq!(std::fs::read(&again).expect("read"), text);
         let same = dir.join("d.heapsnapshot.gz");
         save_copy(&gz, &same).expect("copy");
-        assert_eq!(std::fs::read(&same).expect("read"), std::fs::read(&gz).expect("read"));
+        assert_eq!(
+            std::fs::read(&same).expect("read"),
+            std::fs::read(&gz).expect("read")
+        );
         // Over itself, or into a missing folder: an error, nothing written.
         assert!(save_copy(&gz, &gz).is_err());
         let missing = dir.join("no/such/dir/e.heapsnapshot");
