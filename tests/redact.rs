@@ -230,14 +230,7 @@ fn concatenations_still_group_with_equal_flat_strings() {
 #[test]
 fn golden_chrome_and_node24_fixtures_keep_their_figures() {
     let dir = util::scratch_dir("redact-goldens");
-    let mut inputs: Vec<PathBuf> = SCENARIOS
-        .iter()
-        .map(|s| util::golden_input(s, "final"))
-        .collect();
-    inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
-    inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
-    // Node 24 writes six node fields (no trace_node_id).
-    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
+    let inputs = varied_inputs();
     for (i, input) in inputs.iter().enumerate() {
         // Plain and gzip outputs, alternately.
         let out = dir.join(if i % 2 == 0 {
@@ -781,13 +774,7 @@ fn cli_redact_hash_names() {
 #[test]
 fn hashed_names_keep_the_figures_of_every_golden_and_chrome_fixture() {
     let dir = util::scratch_dir("redact-hash-goldens");
-    let mut inputs: Vec<PathBuf> = SCENARIOS
-        .iter()
-        .map(|s| util::golden_input(s, "final"))
-        .collect();
-    inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
-    inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
-    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
+    let inputs = varied_inputs();
     for (i, input) in inputs.iter().enumerate() {
         let out = dir.join(format!("{i}.heapsnapshot"));
         let stats = redact_hashed(input, &out, None);
@@ -803,4 +790,17 @@ fn hashed_names_keep_the_figures_of_every_golden_and_chrome_fixture() {
         assert_eq!(detached(&before), detached(&after), "{}", input.display());
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The final snapshot of every golden scenario, both Chrome pages, and a Node 24 snapshot
+/// (six node fields, no trace_node_id).
+fn varied_inputs() -> Vec<PathBuf> {
+    let mut inputs: Vec<PathBuf> = SCENARIOS
+        .iter()
+        .map(|s| util::golden_input(s, "final"))
+        .collect();
+    inputs.push(util::fixture("chrome/page.heapsnapshot.gz"));
+    inputs.push(util::fixture("chrome/page-leaked.heapsnapshot.gz"));
+    inputs.push(util::fixture("doctor/node24-cache/final.heapsnapshot.gz"));
+    inputs
 }

@@ -114,12 +114,7 @@ fn open_and_select_leak(h: &mut Harness<'static, HeapsightApp>) -> (Arc<Snapshot
 fn open_graph(h: &mut Harness<'static, HeapsightApp>) -> GraphLayout {
     h.get_by_label("Retainer graph").click();
     wait_idle(h);
-    h.state()
-        .explore()
-        .graph
-        .layout()
-        .expect("the graph is laid out")
-        .clone()
+    graph_layout(h)
 }
 
 #[test]

@@ -867,16 +867,20 @@ impl HeapsightApp {
         let Some(report) = self.current_report() else {
             return;
         };
-        let text = format.render(&report);
+        self.write_export(path, &format.render(&report), "report");
+    }
+
+    /// Writes an exported `what` (complete or not at all): a notice, or an error banner.
+    fn write_export(&mut self, path: &std::path::Path, text: &str, what: &str) {
         match crate::atomic_file::write_bytes(path, text.as_bytes()) {
             Ok(()) => {
                 self.notice = Some((
-                    format!("Exported the report to {}", path.display()),
+                    format!("Exported the {what} to {}", path.display()),
                     Instant::now(),
                 ));
             }
             Err(err) => self.errors.push(ErrorBanner {
-                title: format!("Could not export the report to {}", path.display()),
+                title: format!("Could not export the {what} to {}", path.display()),
                 message: err.to_string(),
             }),
         }
@@ -905,18 +909,7 @@ impl HeapsightApp {
             command::ExportFormat::Markdown => report.markdown(),
             command::ExportFormat::Json => report.json(),
         };
-        match crate::atomic_file::write_bytes(path, text.as_bytes()) {
-            Ok(()) => {
-                self.notice = Some((
-                    format!("Exported the findings to {}", path.display()),
-                    Instant::now(),
-                ));
-            }
-            Err(err) => self.errors.push(ErrorBanner {
-                title: format!("Could not export the findings to {}", path.display()),
-                message: err.to_string(),
-            }),
-        }
+        self.write_export(path, &text, "findings");
     }
 
     /// The passing message shown under the menu bar, if still current.

@@ -95,25 +95,21 @@ pub fn ui(
                 }
                 ui.horizontal(|ui| {
                     ui.spacing_mut().item_spacing.x = 2.0;
-                    if ui
-                        .add_enabled(i > 0, egui::Button::new("\u{2191}").small())
-                        .on_hover_text("Move up")
-                        .clicked()
-                    {
-                        commands.push(Command::MoveSnapshot {
-                            doc: doc.id,
-                            earlier: true,
-                        });
-                    }
-                    if ui
-                        .add_enabled(i + 1 < count, egui::Button::new("\u{2193}").small())
-                        .on_hover_text("Move down")
-                        .clicked()
-                    {
-                        commands.push(Command::MoveSnapshot {
-                            doc: doc.id,
-                            earlier: false,
-                        });
+                    for (arrow, earlier, can) in [
+                        ("\u{2191}", true, i > 0),
+                        ("\u{2193}", false, i + 1 < count),
+                    ] {
+                        let tip = if earlier { "Move up" } else { "Move down" };
+                        if ui
+                            .add_enabled(can, egui::Button::new(arrow).small())
+                            .on_hover_text(tip)
+                            .clicked()
+                        {
+                            commands.push(Command::MoveSnapshot {
+                                doc: doc.id,
+                                earlier,
+                            });
+                        }
                     }
                     if ui
                         .small_button("Save as\u{2026}")
