@@ -14,7 +14,7 @@ use heapsight::app::document::DocId;
 use heapsight::app::panes::comparison::{CompItem, UNRELATED_IDS};
 use heapsight::app::panes::summary::{ALL_OBJECTS, RANGE_BOX_LABEL, SummaryItem};
 use heapsight::app::panes::summary_range::DUPLICATED_STRINGS;
-use heapsight::app::roles::Role;
+use heapsight::app::role::Role;
 use heapsight::app::{HeapsightApp, StartOptions};
 use heapsight::format;
 use heapsight::snapshot::leaks::is_builtin_class;

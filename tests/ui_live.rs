@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use heapsight::app::roles::Role;
+use heapsight::app::role::Role;
 use heapsight::app::{HeapsightApp, StartOptions};
 use heapsight::live::AttachTo;
 

@@ -13,7 +13,7 @@ use crate::snapshot::allocation::CallerPath;
 use super::document::{DocId, Source};
 use super::jobs::LoadId;
 use super::panes::summary_range::RangeKey;
-use super::roles::Role;
+use super::role::Role;
 
 /// The panes (and other places) a command can come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]

@@ -18,7 +18,8 @@ use super::panes::comparison::ComparisonPane;
 use super::panes::findings::FindingsPane;
 use super::panes::leaks::LeaksPane;
 use super::panes::side_by_side::SideBySidePane;
-use super::roles::{self, Role, Roles};
+use super::role::Role;
+use super::roles::{self, Roles};
 use super::selection::Selection;
 
 /// What a comparison view may see and do during a frame.

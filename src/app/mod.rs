@@ -21,6 +21,7 @@ pub mod palette;
 pub mod panes;
 pub mod profiles;
 pub mod redaction;
+pub mod role;
 pub mod roles;
 pub mod screenshot;
 pub mod selection;
@@ -631,8 +632,8 @@ impl HeapsightApp {
         let id = self.docs.add(source.clone(), snapshot, number);
         let role = self.compare.roles.on_loaded(&source, id);
         // A baseline arriving after its target does not take the panes from it.
-        if role == Some(roles::Role::Baseline)
-            && let Some(target) = self.compare.roles.doc(roles::Role::Target)
+        if role == Some(role::Role::Baseline)
+            && let Some(target) = self.compare.roles.doc(role::Role::Target)
             && previous == Some(target)
         {
             self.docs.set_active(target);

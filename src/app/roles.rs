@@ -18,40 +18,8 @@ use super::command::{Command, CommandQueue};
 use super::document::{DocId, Document, Documents, Source};
 use super::file_drop::OpenDialog;
 use super::jobs::{self, Loads};
+use super::role::Role;
 use super::theme::{self, CompareTheme, Theme};
-
-/// A snapshot's part in a comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// The snapshot compared against (DevTools' "base").
-    Baseline,
-    /// The snapshot being examined.
-    Target,
-    /// The third snapshot of the three-snapshot leak method.
-    Final,
-}
-
-impl Role {
-    /// Every role, in slot order.
-    pub const ALL: [Self; 3] = [Self::Baseline, Self::Target, Self::Final];
-
-    /// The name shown in the header and the title.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Baseline => "Baseline",
-            Self::Target => "Target",
-            Self::Final => "Final",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Self::Baseline => 0,
-            Self::Target => 1,
-            Self::Final => 2,
-        }
-    }
-}
 
 /// One slot: the snapshot in it, a load on its way, or the last load's error.
 #[derive(Debug, Default)]

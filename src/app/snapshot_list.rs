@@ -8,7 +8,8 @@ use crate::format;
 
 use super::command::{Command, CommandQueue};
 use super::document::{DocId, Documents};
-use super::roles::{Role, Roles};
+use super::role::Role;
+use super::roles::Roles;
 use super::theme::{CompareTheme, Theme};
 
 /// Draws the list. `saving` names the snapshots being saved (their row shows a spinner).

@@ -286,11 +286,11 @@ impl CompareTheme {
     }
 
     /// The label colour of a snapshot role.
-    pub fn role(&self, role: super::roles::Role) -> Color32 {
+    pub fn role(&self, role: super::role::Role) -> Color32 {
         match role {
-            super::roles::Role::Baseline => self.baseline,
-            super::roles::Role::Target => self.target,
-            super::roles::Role::Final => self.last,
+            super::role::Role::Baseline => self.baseline,
+            super::role::Role::Target => self.target,
+            super::role::Role::Final => self.last,
         }
     }
 }

@@ -19,7 +19,7 @@ use super::super::command::{Command, PaneId};
 use super::super::compare::{CompareContext, signed_bytes, signed_count, sort_header_ui};
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
-use super::super::roles::Role;
+use super::super::role::Role;
 use super::super::theme::{CompareTheme, Theme};
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, number_cell_ui};

@@ -19,7 +19,8 @@ use crate::snapshot::{NodeIdx, Snapshot};
 use super::super::command::{Command, CommandQueue, PaneId};
 use super::super::document::{DocId, Documents};
 use super::super::jobs::{Poll, Promise};
-use super::super::roles::{self, Role, Roles};
+use super::super::role::Role;
+use super::super::roles::{self, Roles};
 use super::super::theme::{CompareTheme, Theme};
 
 /// Rows of a held class's object list shown without scrolling.

@@ -17,7 +17,7 @@ use crate::snapshot::{ClassAggregate, Snapshot};
 use super::super::compare::{CompareContext, signed_bytes, signed_count, sort_header_ui};
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
-use super::super::roles::Role;
+use super::super::role::Role;
 use super::super::theme::{self, CompareTheme, Theme};
 use super::super::widgets::{self, number_cell_ui};
 use super::comparison::{bytes_cell_ui, delta_cell_ui};

@@ -22,7 +22,8 @@ use crate::snapshot::{Aggregates, Snapshot};
 
 use super::super::document::{DocId, Document, Documents};
 use super::super::jobs::{Poll, Promise};
-use super::super::roles::{self, Role, Roles};
+use super::super::role::Role;
+use super::super::roles::{self, Roles};
 
 /// A filter of the Summary: a range of object ids, named by the snapshots whose largest JS
 /// ids bound it, or DevTools' "Duplicated strings".
