@@ -54,6 +54,30 @@ impl<T: Send + 'static> Promise<T> {
         Self { name, rx }
     }
 
+    /// Runs `work` on a thread of its own, outside the rayon pool: for a long job that fans
+    /// out on the pool itself (loading a snapshot), so that both pool workers do its parallel
+    /// parts instead of one of them waiting in the job, as the CLI's main thread waits.
+    pub fn spawn_thread(
+        name: &'static str,
+        ctx: &egui::Context,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Self {
+        let (tx, rx) = sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("heapsight {name}"))
+            .spawn(move || {
+                let value = work();
+                tx.send(value).ok();
+                ctx.request_repaint();
+            });
+        if let Err(err) = spawned {
+            // No thread (resource limits): the receiver sees a lost job, the banner says so.
+            log::error!("cannot start a thread for {name:?}: {err}");
+        }
+        Self { name, rx }
+    }
+
     /// Takes the result if it is there; never blocks.
     pub fn try_take(&mut self) -> Poll<T> {
         match self.rx.try_recv() {
@@ -151,7 +175,7 @@ impl Loads {
         let worker_progress = Arc::clone(&progress);
         let worker_source = source.clone();
         let cache = self.cache.clone();
-        let promise = Promise::spawn("load snapshot", ctx, move || {
+        let promise = Promise::spawn_thread("load snapshot", ctx, move || {
             let snapshot = Arc::new(worker_source.load(&worker_progress, &cache)?);
             // After a fresh load of a file, its index is written on a thread of its own
             // while the window already shows the snapshot (never after an index reopen).
@@ -282,4 +306,4 @@ pub fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 /// How often the UI repaints while a job runs, to move progress bars.
-pub const PROGRESS_REPAINT: Duration = Duration::from_millis(100);
+pub const PROGRESS_REPAINT: Duration = Duration::from_millis(250);

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Frames drawn after the app went idle, so layout (column widths, scroll) settles.
-const SETTLE_FRAMES: u32 = 6;
+const SETTLE_FRAMES: u32 = 3;
 
 /// Longest wait for loading before the screenshot is taken anyway.
 const MAX_WAIT: Duration = Duration::from_secs(110);
