@@ -306,4 +306,4 @@ pub fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 /// How often the UI repaints while a job runs, to move progress bars.
-pub const PROGRESS_REPAINT: Duration = Duration::from_millis(250);
+pub const PROGRESS_REPAINT: Duration = Duration::from_millis(100);

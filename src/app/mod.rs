@@ -116,28 +116,48 @@ pub fn run(options: StartOptions) -> anyhow::Result<ExitCode> {
         .ok();
     let screenshot_status: ScreenshotStatus = Arc::new(Mutex::new(None));
     let headless_shot = options.screenshot.is_some();
-    let mut native_options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("heapsight")
-            .with_app_id("heapsight")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([640.0, 400.0])
-            .with_drag_and_drop(true),
-        // A screenshot always has the default size and state, whatever was saved.
-        persist_window: !headless_shot,
-        ..Default::default()
+    // OpenGL (glow) first: under software rendering (no GPU) its frames cost a fraction of
+    // wgpu's, which matters while a load competes for the same cores; wgpu if it fails to
+    // start. HEAPSIGHT_RENDERER=wgpu or glow picks one.
+    let chosen = std::env::var("HEAPSIGHT_RENDERER").ok();
+    let renderers = match chosen.as_deref() {
+        Some("wgpu") => vec![eframe::Renderer::Wgpu],
+        Some("glow") => vec![eframe::Renderer::Glow],
+        _ => vec![eframe::Renderer::Glow, eframe::Renderer::Wgpu],
     };
-    if let Some(icon) = desktop::window_icon() {
-        native_options.viewport = native_options.viewport.with_icon(icon);
+    let mut outcome = Ok(());
+    for (i, renderer) in renderers.iter().enumerate() {
+        let mut native_options = eframe::NativeOptions {
+            viewport: egui::ViewportBuilder::default()
+                .with_title("heapsight")
+                .with_app_id("heapsight")
+                .with_inner_size([1280.0, 800.0])
+                .with_min_inner_size([640.0, 400.0])
+                .with_drag_and_drop(true),
+            // A screenshot always has the default size and state, whatever was saved.
+            persist_window: !headless_shot,
+            renderer: *renderer,
+            ..Default::default()
+        };
+        if let Some(icon) = desktop::window_icon() {
+            native_options.viewport = native_options.viewport.with_icon(icon);
+        }
+        let status = Arc::clone(&screenshot_status);
+        let app_options = options.clone();
+        outcome = eframe::run_native(
+            "heapsight",
+            native_options,
+            Box::new(move |cc| Ok(Box::new(HeapsightApp::new(cc, app_options, status)))),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"));
+        match &outcome {
+            Err(err) if i + 1 < renderers.len() => {
+                log::warn!("the {renderer} renderer did not start ({err}); trying the next one");
+            }
+            _ => break,
+        }
     }
-    let status = Arc::clone(&screenshot_status);
-    eframe::run_native(
-        "heapsight",
-        native_options,
-        Box::new(move |cc| Ok(Box::new(HeapsightApp::new(cc, options, status)))),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))
-    .context("while running the window")?;
+    outcome.context("while running the window")?;
     if !headless_shot {
         return Ok(ExitCode::SUCCESS);
     }
@@ -1156,7 +1176,7 @@ impl eframe::App for HeapsightApp {
         }
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.loads.cancel_all();
     }
 
