@@ -559,9 +559,6 @@ impl RetainerGraphPane {
                 if e.edge.weak && !label.starts_with("[[") {
                     label.push_str(" (weak)");
                 }
-                if e.edge.hops > 1 {
-                    label.push_str(&format!(" \u{00B7} {} hops", e.edge.hops));
-                }
                 // Just right of the retainer, above the line.
                 let x = a.x + 6.0 * zoom;
                 let t = if (b.x - a.x).abs() > 1.0 {
@@ -589,6 +586,21 @@ impl RetainerGraphPane {
                 };
                 painter.rect_filled(text_rect.expand(1.0), 2.0, gt.canvas.gamma_multiply(0.85));
                 painter.galley(text_rect.min, galley, color);
+                if e.edge.hops > 1 {
+                    // The hops a folded or collapsed edge stands for, under its line (the
+                    // gap between two boxes holds one short label above and one below).
+                    let hops = painter.layout_no_wrap(
+                        format!("{} hops", e.edge.hops),
+                        small.clone(),
+                        theme.weak_text,
+                    );
+                    let below = egui::Align2::LEFT_TOP.anchor_size(
+                        pos2(text_rect.left(), text_rect.bottom() + 5.0 * zoom),
+                        hops.size(),
+                    );
+                    painter.rect_filled(below.expand(1.0), 2.0, gt.canvas.gamma_multiply(0.85));
+                    painter.galley(below.min, hops, theme.weak_text);
+                }
             }
         }
 
