@@ -101,6 +101,9 @@ pub struct Document {
     pub title: String,
     /// The number in the title.
     pub number: u64,
+    /// The file's modification time (when the snapshot was taken), read once when it was
+    /// added; `None` for the bundled demo.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// The open snapshots and which one the panes show.
@@ -117,6 +120,10 @@ impl Documents {
     pub fn add(&mut self, source: Source, snapshot: Arc<Snapshot>, number: u64) -> DocId {
         let id = DocId(self.next_id);
         self.next_id += 1;
+        let modified = source
+            .path()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .and_then(|m| m.modified().ok());
         let at = self.docs.partition_point(|d| d.number < number);
         self.docs.insert(
             at,
@@ -126,6 +133,7 @@ impl Documents {
                 snapshot,
                 title: format!("Snapshot {number}"),
                 number,
+                modified,
             },
         );
         self.active = Some(id);

@@ -42,16 +42,26 @@ impl<T: Send + 'static> Promise<T> {
         ctx: &egui::Context,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Self {
+        let (job, rx) = Self::job(ctx, work);
+        rayon::spawn(job);
+        Self { name, rx }
+    }
+
+    /// `work` wrapped to send its value and wake `ctx` when done, and the receiving end.
+    fn job(
+        ctx: &egui::Context,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> (impl FnOnce() + Send + 'static, Receiver<T>) {
         let (tx, rx) = sync_channel(1);
         let ctx = ctx.clone();
-        rayon::spawn(move || {
+        let job = move || {
             let value = work();
             // The receiver is gone when the UI dropped the job (e.g. a newer sort superseded
             // it); the value is simply discarded then.
             tx.send(value).ok();
             ctx.request_repaint();
-        });
-        Self { name, rx }
+        };
+        (job, rx)
     }
 
     /// Runs `work` on a thread of its own, outside the rayon pool: for a long job that fans
@@ -62,15 +72,10 @@ impl<T: Send + 'static> Promise<T> {
         ctx: &egui::Context,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Self {
-        let (tx, rx) = sync_channel(1);
-        let ctx = ctx.clone();
+        let (job, rx) = Self::job(ctx, work);
         let spawned = std::thread::Builder::new()
             .name(format!("heapsight {name}"))
-            .spawn(move || {
-                let value = work();
-                tx.send(value).ok();
-                ctx.request_repaint();
-            });
+            .spawn(job);
         if let Err(err) = spawned {
             // No thread (resource limits): the receiver sees a lost job, the banner says so.
             log::error!("cannot start a thread for {name:?}: {err}");

@@ -336,11 +336,11 @@ impl Palette {
     }
 
     /// Draws the palette (when open) and the shortcuts window (when open); the chosen
-    /// command goes to `commands`.
-    pub fn ui(
+    /// command goes to `commands`. `offer` is only asked for while the palette is open.
+    pub fn ui<'a>(
         &mut self,
         ctx: &egui::Context,
-        offer: &Offer<'_>,
+        offer: impl FnOnce() -> Offer<'a>,
         commands: &mut super::command::CommandQueue,
     ) {
         if ctx.input_mut(|i| i.consume_shortcut(&PALETTE_SHORTCUT)) {
@@ -354,7 +354,7 @@ impl Palette {
         if !self.open {
             return;
         }
-        let actions = actions(offer);
+        let actions = actions(&offer());
         let shown: Vec<&Action> = actions.iter().filter(|a| matches(a, &self.query)).collect();
         let (up, down, enter, escape) = ctx.input_mut(|i| {
             (

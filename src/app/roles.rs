@@ -30,18 +30,10 @@ struct Slot {
     rect: Option<egui::Rect>,
 }
 
-/// File facts shown in the header, read once when a snapshot arrives.
-#[derive(Clone, Debug)]
-struct FileFacts {
-    doc: DocId,
-    modified: Option<SystemTime>,
-}
-
 /// The three slots.
 #[derive(Default)]
 pub struct Roles {
     slots: [Slot; 3],
-    facts: Vec<FileFacts>,
     dialog: Option<(Role, OpenDialog)>,
     generation: u64,
 }
@@ -99,11 +91,6 @@ impl Roles {
         let slot = &mut self.slots[role.index()];
         slot.pending = None;
         slot.doc = Some(doc);
-        let modified = source
-            .path()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .and_then(|m| m.modified().ok());
-        self.facts.push(FileFacts { doc, modified });
         self.generation += 1;
         Some(role)
     }
@@ -138,7 +125,6 @@ impl Roles {
                 self.generation += 1;
             }
         }
-        self.facts.retain(|f| f.doc != doc);
     }
 
     /// True when two or more slots are in use (the header is worth its space).
@@ -295,11 +281,8 @@ impl Roles {
                     .on_hover_text(err);
             } else if let Some(doc) = doc {
                 let s = &doc.snapshot;
-                let modified = self
-                    .facts
-                    .iter()
-                    .find(|f| f.doc == doc.id)
-                    .and_then(|f| f.modified)
+                let modified = doc
+                    .modified
                     .map_or_else(|| "bundled".to_owned(), format_mtime);
                 ui.label(
                     RichText::new(format!(

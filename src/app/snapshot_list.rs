@@ -82,12 +82,7 @@ pub fn ui(
                     .small()
                     .color(theme.weak_text),
                 );
-                if let Some(taken) = doc
-                    .source
-                    .path()
-                    .and_then(|p| std::fs::metadata(p).ok())
-                    .and_then(|m| m.modified().ok())
-                {
+                if let Some(taken) = doc.modified {
                     ui.label(
                         RichText::new(format!("taken {}", super::roles::format_mtime(taken)))
                             .small()

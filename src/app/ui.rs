@@ -213,28 +213,25 @@ impl HeapsightApp {
 
     /// The command palette and the Keyboard shortcuts window, over everything else.
     pub(super) fn palette_ui(&mut self, ctx: &egui::Context) {
-        let snapshots = self
-            .docs
-            .all()
-            .iter()
-            .map(|d| {
-                (
-                    d.id,
-                    format!("{} \u{2014} {}", d.title, d.source.display_name()),
-                )
-            })
-            .collect();
-        let offer = super::palette::Offer {
-            snapshots,
-            has_file: self
-                .docs
-                .active()
-                .is_some_and(|d| d.source.path().is_some()),
-            diagnosed: self.compare.findings.report().is_some(),
-            any_open: self.docs.active().is_some(),
-            recent: &self.state.recent_files,
+        let (docs, compare, state) = (&self.docs, &self.compare, &self.state);
+        // Built only while the palette is open (not every frame).
+        let offer = || super::palette::Offer {
+            snapshots: docs
+                .all()
+                .iter()
+                .map(|d| {
+                    (
+                        d.id,
+                        format!("{} \u{2014} {}", d.title, d.source.display_name()),
+                    )
+                })
+                .collect(),
+            has_file: docs.active().is_some_and(|d| d.source.path().is_some()),
+            diagnosed: compare.findings.report().is_some(),
+            any_open: docs.active().is_some(),
+            recent: &state.recent_files,
         };
-        self.palette.ui(ctx, &offer, &mut self.commands);
+        self.palette.ui(ctx, offer, &mut self.commands);
     }
 
     fn menu_bar_ui(&mut self, ui: &mut Ui) {
