@@ -12,7 +12,7 @@ use crate::snapshot::allocation::CallerPath;
 
 use super::document::{DocId, Source};
 use super::jobs::LoadId;
-use super::panes::summary_range::RangeKey;
+use super::range_key::RangeKey;
 use super::role::Role;
 
 /// The panes (and other places) a command can come from.
@@ -296,23 +296,7 @@ impl CommandQueue {
     }
 }
 
-/// Ctrl/Cmd+O: File → Open.
-pub const OPEN_SHORTCUT: egui::KeyboardShortcut =
-    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
-
-/// Ctrl/Cmd+Q: quit.
-pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
-    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
-
-/// Ctrl/Cmd+F: search.
-pub const FIND_SHORTCUT: egui::KeyboardShortcut =
-    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
-
-/// Ctrl/Cmd+Shift+C: copy the row under the cursor as Markdown.
-pub const COPY_MARKDOWN_SHORTCUT: egui::KeyboardShortcut = egui::KeyboardShortcut::new(
-    egui::Modifiers::COMMAND.plus(egui::Modifiers::SHIFT),
-    egui::Key::C,
-);
+pub use super::shortcut::{COPY_MARKDOWN_SHORTCUT, FIND_SHORTCUT, OPEN_SHORTCUT, QUIT_SHORTCUT};
 
 /// Reads the global shortcuts of this frame into commands.
 pub fn shortcuts(ctx: &egui::Context, commands: &mut CommandQueue) {

@@ -16,13 +16,14 @@ use crate::format;
 use crate::snapshot::{self, Diff, NodeIdx, Snapshot};
 
 use super::super::command::{Command, PaneId};
-use super::super::compare::{CompareContext, signed_bytes, signed_count, sort_header_ui};
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
 use super::super::role::Role;
 use super::super::theme::{CompareTheme, Theme};
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, number_cell_ui};
+use super::super::widgets::{column_sort_header_ui as sort_header_ui, signed_bytes, signed_count};
+use super::CompareContext;
 use super::{class_at_id, node_label_ui};
 
 /// Shown when the two snapshots share no object id.

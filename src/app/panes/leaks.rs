@@ -16,7 +16,6 @@ use crate::format;
 use crate::snapshot::{self, LeakClass, NodeIdx, Snapshot};
 
 use super::super::command::{Command, PaneId, View};
-use super::super::compare::CompareContext;
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
 use super::super::role::Role;
@@ -24,6 +23,7 @@ use super::super::roles;
 use super::super::theme::Theme;
 use super::super::widgets::tree_table::{RowRef, TreeModel, TreeTable};
 use super::super::widgets::{self, number_cell_ui, size_cell_ui};
+use super::CompareContext;
 use super::class_at_id;
 use super::summary_range::RangeKey;
 

@@ -28,6 +28,9 @@ use crate::format;
 use crate::snapshot::{EdgeIdx, NodeIdx, Snapshot};
 
 use super::command::{Command, CommandQueue, PaneId};
+use super::document::{DocId, Documents};
+use super::role::Role;
+use super::roles::{self, Roles};
 use super::selection::Selection;
 use super::theme::Theme;
 use super::widgets;
@@ -48,6 +51,41 @@ impl PaneContext<'_> {
     /// Selects `node` in every pane.
     pub fn select(&mut self, node: NodeIdx, origin: PaneId) {
         self.commands.push(Command::Select { node, origin });
+    }
+}
+
+/// What a comparison view may see and do during a frame.
+pub struct CompareContext<'a> {
+    /// The open snapshots.
+    pub docs: &'a Documents,
+    /// Which snapshot plays which role.
+    pub roles: &'a Roles,
+    /// The shared selection (of the active snapshot).
+    pub selection: &'a Selection,
+    /// Where requests go.
+    pub commands: &'a mut CommandQueue,
+    /// The pane that receives the navigation keys.
+    pub focused: PaneId,
+}
+
+impl CompareContext<'_> {
+    /// The snapshot in `role`'s slot.
+    pub fn snapshot(&self, role: Role) -> Option<(DocId, Arc<Snapshot>)> {
+        let id = self.roles.doc(role)?;
+        let doc = roles::find(self.docs, id)?;
+        Some((id, Arc::clone(&doc.snapshot)))
+    }
+
+    /// Selects `node` of snapshot `doc`: that snapshot becomes the active one (so the
+    /// Retainers pane shows the node's retainers there) and every pane selects it.
+    pub fn select_in(&mut self, doc: DocId, node: NodeIdx, origin: PaneId) {
+        self.commands.push(Command::SetActive(doc));
+        self.commands.push(Command::Select { node, origin });
+    }
+
+    /// True when `node` of snapshot `doc` is the selection.
+    pub fn is_selected(&self, doc: DocId, node: NodeIdx) -> bool {
+        self.docs.active().is_some_and(|d| d.id == doc) && self.selection.node() == Some(node)
     }
 }
 

@@ -14,12 +14,13 @@ use egui_extras::{Column, TableBuilder};
 use crate::format;
 use crate::snapshot::{ClassAggregate, Snapshot};
 
-use super::super::compare::{CompareContext, signed_bytes, signed_count, sort_header_ui};
 use super::super::document::DocId;
 use super::super::jobs::{Poll, Promise};
 use super::super::role::Role;
 use super::super::theme::{self, CompareTheme, Theme};
 use super::super::widgets::{self, number_cell_ui};
+use super::super::widgets::{column_sort_header_ui as sort_header_ui, signed_bytes, signed_count};
+use super::CompareContext;
 use super::comparison::{bytes_cell_ui, delta_cell_ui};
 
 /// Lists longer than this are sorted on a worker.

@@ -25,24 +25,7 @@ use super::super::jobs::{Poll, Promise};
 use super::super::role::Role;
 use super::super::roles::{self, Roles};
 
-/// A filter of the Summary: a range of object ids, named by the snapshots whose largest JS
-/// ids bound it, or DevTools' "Duplicated strings".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RangeKey {
-    /// Objects allocated after `after` was taken (`None`: from the start) and before `upto`
-    /// was taken (ids up to its largest JS id).
-    Ids {
-        /// The earlier snapshot.
-        after: Option<DocId>,
-        /// The later snapshot.
-        upto: DocId,
-    },
-    /// Strings whose text another string object repeats (needs no other snapshot).
-    DuplicatedStrings,
-    /// Live objects allocated through the Allocation row chosen last (the number tells
-    /// one choice from the next, so results are not mixed up).
-    AllocatedBy(u32),
-}
+pub use super::super::range_key::RangeKey;
 
 /// The Allocation row whose objects the Summary may show: offered for one snapshot.
 #[derive(Clone, Debug)]

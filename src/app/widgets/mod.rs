@@ -214,7 +214,7 @@ pub fn copy_markdown_button(ui: &mut Ui) -> bool {
             "Copy the rows shown (filter and sort applied) as a Markdown table; {} copies the \
              row under the cursor",
             ui.ctx()
-                .format_shortcut(&super::command::COPY_MARKDOWN_SHORTCUT)
+                .format_shortcut(&super::shortcut::COPY_MARKDOWN_SHORTCUT)
         ))
         .clicked()
 }
@@ -268,4 +268,78 @@ pub fn spinner(ui: &mut Ui) -> egui::Response {
             .add(egui::Shape::line(points, egui::Stroke::new(3.0, color)));
     }
     response
+}
+
+/// `+200`, `−3`, `0` (true minus sign, thin thousands separators).
+pub fn signed_count(n: i64) -> String {
+    let digits = crate::format::count(n.unsigned_abs());
+    match n.signum() {
+        1 => format!("+{digits}"),
+        -1 => format!("\u{2212}{digits}"),
+        _ => digits,
+    }
+}
+
+/// `+1.2 kB`, `−512 B`, `0 B`.
+pub fn signed_bytes(n: i64) -> String {
+    let text = crate::format::bytes(n.unsigned_abs());
+    match n.signum() {
+        1 => format!("+{text}"),
+        -1 => format!("\u{2212}{text}"),
+        _ => text,
+    }
+}
+
+/// A sortable header cell over any column type; a first click sorts `default_descending`,
+/// a second flips. Returns true when the sort changed.
+pub fn column_sort_header_ui<C: Copy + PartialEq>(
+    ui: &mut Ui,
+    title: &str,
+    tooltip: &str,
+    column: C,
+    sort: &mut (C, bool),
+    default_descending: bool,
+    right_aligned: bool,
+) -> bool {
+    let arrow = if sort.0 != column {
+        ""
+    } else if sort.1 {
+        " \u{25BC}"
+    } else {
+        " \u{25B2}"
+    };
+    let layout = if right_aligned {
+        egui::Layout::right_to_left(egui::Align::Center)
+    } else {
+        egui::Layout::left_to_right(egui::Align::Center)
+    };
+    let text = egui::RichText::new(format!("{title}{arrow}")).strong();
+    let response = ui
+        .with_layout(layout, |ui| {
+            ui.add(egui::Button::new(text).frame(false).truncate())
+        })
+        .inner
+        .on_hover_text(tooltip);
+    if !response.clicked() {
+        return false;
+    }
+    *sort = if sort.0 == column {
+        (column, !sort.1)
+    } else {
+        (column, default_descending)
+    };
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_numbers() {
+        assert_eq!(signed_count(200), "+200");
+        assert_eq!(signed_count(-3), "\u{2212}3");
+        assert_eq!(signed_count(0), "0");
+        assert_eq!(signed_bytes(-1234), "\u{2212}1.2 kB");
+    }
 }
