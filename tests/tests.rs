@@ -34,4 +34,6 @@ mod ui_live;
 #[cfg(feature = "gui")]
 mod ui_redact;
 #[cfg(feature = "gui")]
+mod ui_tiles;
+#[cfg(feature = "gui")]
 mod ui_workspace;

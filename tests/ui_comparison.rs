@@ -49,7 +49,8 @@ fn harness() -> Harness<'static, HeapsightApp> {
     });
     // The sort arrows (▼) and the status bar's "→" are not in kittest's two test fonts.
     Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        // Wide enough for the Comparison's columns beside the retainer graph tile.
+        .with_size(egui::vec2(1600.0, 800.0))
         .allow_missing_glyphs()
         .build_ui_state(|ui, app: &mut HeapsightApp| app.show(ui), app)
 }

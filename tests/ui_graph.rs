@@ -112,7 +112,7 @@ fn open_and_select_leak(h: &mut Harness<'static, HeapsightApp>) -> (Arc<Snapshot
 
 /// Opens the Retainer graph perspective tab and waits for the layout.
 fn open_graph(h: &mut Harness<'static, HeapsightApp>) -> GraphLayout {
-    h.get_by_label("Retainer graph").click();
+    crate::util::click_view(&h, "Retainer graph");
     wait_idle(h);
     graph_layout(h)
 }
@@ -255,7 +255,7 @@ fn search_finds_by_class_and_jumps_to_an_id() {
 
     // Views switch without losing the selection.
     for view in ["Containment", "Dominators", "Statistics"] {
-        h.get_by_label(view).click();
+        crate::util::click_view(&h, view);
         wait_idle(&mut h);
         assert_eq!(h.state().selection().node(), Some(leak));
     }
@@ -270,7 +270,7 @@ fn duplicated_strings_view_groups_like_devtools_and_selects() {
     let mut h = harness();
     let (snapshot, _) = open_and_select_leak(&mut h);
     // The perspective tab (as in the View menu).
-    h.get_by_label("Duplicated strings").click();
+    crate::util::click_view(&h, "Duplicated strings");
     wait_idle(&mut h);
     let golden: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(

@@ -21,7 +21,7 @@ fn settle(h: &mut egui_kittest::Harness<'static, heapsight::app::HeapsightApp>) 
 fn tabs_and_numbered_shortcuts_switch_perspectives() {
     let mut h = demo();
     for view in [View::Summary, View::Dominators, View::Statistics] {
-        h.get_by_label(view.label()).click();
+        crate::util::click_view(&h, view.label());
         settle(&mut h);
         assert_eq!(h.state().state().view, view);
     }
@@ -73,7 +73,7 @@ fn export_report_writes_what_is_on_screen_and_copies_rows_as_markdown() {
     use heapsight::app::command::Command;
     use heapsight::snapshot::export::{self, ExportFormat, Report, Section};
     let mut h = demo();
-    h.get_by_label(View::Summary.label()).click();
+    crate::util::click_view(&h, View::Summary.label());
     settle(&mut h);
     h.state_mut().summary_mut().set_filter("cached");
     settle(&mut h);
@@ -144,7 +144,7 @@ fn export_report_writes_what_is_on_screen_and_copies_rows_as_markdown() {
     assert!(markdown.contains("| CachedApiResponse |"), "{markdown}");
 
     // In the Comparison view the report holds the Comparison rows of both snapshots.
-    h.get_by_label(View::Comparison.label()).click();
+    crate::util::click_view(&h, View::Comparison.label());
     settle(&mut h);
     let report = h.state().current_report().expect("report");
     let Section::Table(table) = &report.sections[0] else {

@@ -357,7 +357,27 @@ pub fn app_harness(
     options: heapsight::app::StartOptions,
     height: f32,
 ) -> egui_kittest::Harness<'static, heapsight::app::HeapsightApp> {
-    let app = heapsight::app::HeapsightApp::with_options(options);
+    harness_of(heapsight::app::HeapsightApp::with_options(options), height)
+}
+
+/// [`app_harness`] with a saved state restored (as eframe restores it on start).
+#[cfg(feature = "gui")]
+pub fn app_harness_with_state(
+    state: heapsight::app::state::AppState,
+    options: heapsight::app::StartOptions,
+    height: f32,
+) -> egui_kittest::Harness<'static, heapsight::app::HeapsightApp> {
+    harness_of(
+        heapsight::app::HeapsightApp::with_saved_state(state, options),
+        height,
+    )
+}
+
+#[cfg(feature = "gui")]
+fn harness_of(
+    app: heapsight::app::HeapsightApp,
+    height: f32,
+) -> egui_kittest::Harness<'static, heapsight::app::HeapsightApp> {
     let mut h = egui_kittest::Harness::builder()
         .with_size(egui::vec2(1280.0, height))
         .allow_missing_glyphs()
@@ -378,4 +398,15 @@ pub fn heapsight(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run heapsight")
+}
+
+/// Clicks the perspective tab `label` (the row under the menu bar; the tiles' own tabs carry
+/// the same titles).
+#[cfg(feature = "gui")]
+pub fn click_view(h: &egui_kittest::Harness<'static, heapsight::app::HeapsightApp>, label: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_all_by_label(label)
+        .next()
+        .unwrap_or_else(|| panic!("no perspective tab {label:?}"))
+        .click();
 }

@@ -18,6 +18,7 @@ pub mod ignore;
 pub mod jobs;
 pub mod live_session;
 pub mod palette;
+pub mod pane_kind;
 pub mod panes;
 pub mod profiles;
 pub mod range_key;
@@ -32,7 +33,9 @@ pub mod state;
 pub mod status_bar;
 pub mod theme;
 mod ui;
+pub mod view;
 pub mod widgets;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -230,6 +233,14 @@ pub struct HeapsightApp {
     profiles: profiles::Profiles,
     /// The command palette (Ctrl+K) and Help → Keyboard shortcuts.
     palette: palette::Palette,
+    /// The tiles and their layout.
+    workspace: workspace::Workspace,
+    /// The last selection in any snapshot, by object id or class (A/B tiles follow it).
+    link: selection::Link,
+    /// Why the object selected in another snapshot's tile is not in the active snapshot.
+    link_absent: Option<String>,
+    /// The tiles were drawn last frame (not the Live or a profile's view).
+    tiles_shown: bool,
     /// The Live view: an inspector session, its memory chart and captures.
     live: panes::live::LivePane,
     /// File → Save Redacted Copy: its dialog and job.
@@ -298,6 +309,12 @@ impl HeapsightApp {
         Self::with_state(AppState::default(), options)
     }
 
+    /// The app with a saved state restored (as eframe restores it), opening what `options`
+    /// says (used by tests).
+    pub fn with_saved_state(state: AppState, options: StartOptions) -> Self {
+        Self::with_state(state, options)
+    }
+
     fn with_state(mut state: AppState, options: StartOptions) -> Self {
         let mut errors = Vec::new();
         // `--view`, `--select` and `--summary-filter` say what to show first.
@@ -363,6 +380,10 @@ impl HeapsightApp {
             explore: explore::Explore::default(),
             profiles: profiles::Profiles::default(),
             palette: palette::Palette::default(),
+            workspace: workspace::Workspace::new(state.layout.clone()),
+            link: selection::Link::default(),
+            link_absent: None,
+            tiles_shown: false,
             live: panes::live::LivePane::default(),
             pending_attach,
             redaction: redaction::Redaction::default(),
@@ -394,8 +415,11 @@ impl HeapsightApp {
             || !self.initial.is_empty()
             || self.loads.is_busy()
             // A hidden Summary's tree is only fetched once it is shown again.
-            || (matches!(self.state.view, View::Summary | View::Allocation)
+            || (self.tiles_shown
+                && (self.workspace.is_visible(pane_kind::PaneKind::Summary)
+                    || self.workspace.is_visible(pane_kind::PaneKind::Allocation))
                 && self.summary.is_busy())
+            || (self.tiles_shown && self.workspace.is_busy())
             || self.retainers.is_busy()
             || self.compare.is_busy()
             || self.explore.is_busy()
@@ -483,6 +507,33 @@ impl HeapsightApp {
     /// The command palette and Keyboard shortcuts window.
     pub fn palette(&self) -> &palette::Palette {
         &self.palette
+    }
+
+    /// The tiled workspace.
+    pub fn workspace(&self) -> &workspace::Workspace {
+        &self.workspace
+    }
+
+    /// The tiled workspace, to rearrange (tests).
+    pub fn workspace_mut(&mut self) -> &mut workspace::Workspace {
+        &mut self.workspace
+    }
+
+    /// The last selection in any snapshot.
+    pub fn link(&self) -> &selection::Link {
+        &self.link
+    }
+
+    /// Why the object selected in another snapshot's tile is not in the active snapshot.
+    pub fn link_absent(&self) -> Option<&str> {
+        self.link_absent.as_deref()
+    }
+
+    /// The persisted state as it would be saved now (tests).
+    pub fn state_to_save(&self) -> AppState {
+        let mut state = self.state.clone();
+        state.layout = Some(self.workspace.tree().clone());
+        state
     }
 
     /// Frame times of `show`.
@@ -995,6 +1046,76 @@ impl HeapsightApp {
 
     fn select_node(&mut self, node: NodeIdx, origin: PaneId) {
         self.selection.select(node, origin);
+        self.link_absent = None;
+        if let Some(doc) = self.docs.active()
+            && (node.0 as usize) < doc.snapshot.node_count()
+        {
+            let what = selection::Linked::Object {
+                id: doc.snapshot.node_id(node),
+                class: doc.snapshot.class_name(node).to_owned(),
+            };
+            self.link.set(doc.id, what);
+        }
+    }
+
+    /// A node chosen in a tile bound to snapshot `doc`: the active snapshot's panes show
+    /// the object with the same id, or say why it is not there.
+    fn select_in(&mut self, doc: document::DocId, node: NodeIdx) {
+        let Some(d) = roles::find(&self.docs, doc) else {
+            return;
+        };
+        let snapshot = Arc::clone(&d.snapshot);
+        if node.0 as usize >= snapshot.node_count() {
+            return;
+        }
+        let (id, class) = (snapshot.node_id(node), snapshot.class_name(node).to_owned());
+        let from_title = d.title.clone();
+        match self.docs.active() {
+            Some(active) if active.id == doc => self.selection.select(node, PaneId::External),
+            Some(active) => match active.snapshot.find_by_id(id) {
+                Some(n) => {
+                    self.selection.select(n, PaneId::External);
+                    self.link_absent = None;
+                }
+                None => {
+                    self.link_absent = Some(panes::bound::absence_message(
+                        &format!("{class} @{id}"),
+                        id,
+                        Some((&from_title, &snapshot)),
+                        &active.title,
+                        &active.snapshot,
+                    ));
+                }
+            },
+            None => {}
+        }
+        self.link.set(doc, selection::Linked::Object { id, class });
+    }
+
+    /// View → Compare A | B: the baseline and target, else the first two open snapshots.
+    fn split_ab(&mut self) {
+        let pick = |id| roles::find(&self.docs, id).map(|d| (d.id, Arc::clone(&d.snapshot)));
+        let by_role = (
+            self.compare.roles.doc(role::Role::Baseline).and_then(pick),
+            self.compare.roles.doc(role::Role::Target).and_then(pick),
+        );
+        let pair = match by_role {
+            (Some(a), Some(b)) if a.0 != b.0 => Some((a, b)),
+            _ => match self.docs.all() {
+                [a, b, ..] => Some((
+                    (a.id, Arc::clone(&a.snapshot)),
+                    (b.id, Arc::clone(&b.snapshot)),
+                )),
+                _ => None,
+            },
+        };
+        match pair {
+            Some((a, b)) => self.workspace.split_ab(a, b),
+            None => self.errors.push(ErrorBanner {
+                title: "Compare A | B needs two snapshots".to_owned(),
+                message: "open a second snapshot (File \u{2192} Open, or drop it here)".to_owned(),
+            }),
+        }
     }
 
     /// Applies the queued commands; true if there were any.
@@ -1045,6 +1166,7 @@ impl HeapsightApp {
                 Command::CancelLoad(id) => self.loads.cancel(id),
                 Command::CloseSnapshot(id) => {
                     self.compare.roles.on_closed(id);
+                    self.workspace.on_closed(id);
                     let was_active = self.docs.active().map(|d| d.id) == Some(id);
                     if let Some(doc) = self.docs.remove(id) {
                         if was_active {
@@ -1063,6 +1185,32 @@ impl HeapsightApp {
                     }
                 }
                 Command::Select { node, origin } => self.select_node(node, origin),
+                Command::SelectIn { doc, node } => self.select_in(doc, node),
+                Command::LinkClass { doc, class } => {
+                    self.link_absent = None;
+                    let active = self.docs.active().map(|d| (d.id, d.title.clone()));
+                    if let Some((active, title)) = active
+                        && active != doc
+                        && !self.summary.reveal_class_named(&class)
+                    {
+                        self.link_absent = Some(format!("{title} has no {class} objects"));
+                    }
+                    self.link.set(doc, selection::Linked::Class(class));
+                }
+                Command::BindTile { tile, doc } => {
+                    let bound = doc
+                        .and_then(|d| roles::find(&self.docs, d))
+                        .map(|d| (d.id, Arc::clone(&d.snapshot)));
+                    self.workspace.bind(tile, bound);
+                }
+                Command::SplitAb => self.split_ab(),
+                Command::ResetLayout => self.workspace.reset(),
+                Command::ShowTile(kind) => {
+                    if let Some(view) = kind.view() {
+                        self.state.view = view;
+                    }
+                    self.workspace.show_kind(kind);
+                }
                 Command::SelectId(id) => match self.docs.active() {
                     None => self.pending_select = Some(id),
                     Some(doc) => match doc.snapshot.find_by_id(id) {
@@ -1077,7 +1225,10 @@ impl HeapsightApp {
                     },
                 },
                 Command::FocusPane(pane) => self.state.focused = pane,
-                Command::SetView(view) => self.state.view = view,
+                Command::SetView(view) => {
+                    self.state.view = view;
+                    self.workspace.show_view(view);
+                }
                 Command::FilterByAllocation { path, label } => {
                     if let Some(key) = self.summary.offer_allocation(path, label)
                         && !self
@@ -1161,7 +1312,7 @@ impl eframe::App for HeapsightApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot.is_none() {
-            eframe::set_value(storage, eframe::APP_KEY, &self.state);
+            eframe::set_value(storage, eframe::APP_KEY, &self.state_to_save());
         }
     }
 

@@ -146,6 +146,38 @@ pub fn actions(offer: &Offer<'_>) -> Vec<Action> {
         );
     }
     add(
+        "Show Retainers".into(),
+        "View",
+        None,
+        PaletteCommand::Run(Command::ShowTile(super::pane_kind::PaneKind::Retainers)),
+        Ok(()),
+    );
+    add(
+        format!("Show {}", super::panes::allocation::WHERE_CREATED),
+        "View",
+        None,
+        PaletteCommand::Run(Command::ShowTile(super::pane_kind::PaneKind::WhereCreated)),
+        Ok(()),
+    );
+    add(
+        "Compare A | B (two snapshots side by side, linked selection)".into(),
+        "View",
+        None,
+        PaletteCommand::Run(Command::SplitAb),
+        if offer.snapshots.len() >= 2 {
+            Ok(())
+        } else {
+            Err("open two snapshots first")
+        },
+    );
+    add(
+        "Reset Layout".into(),
+        "View",
+        None,
+        PaletteCommand::Run(Command::ResetLayout),
+        Ok(()),
+    );
+    add(
         "Open\u{2026}".into(),
         "File",
         Some(super::command::OPEN_SHORTCUT),

@@ -6,6 +6,7 @@
 use crate::snapshot::NodeIdx;
 
 use super::command::PaneId;
+use super::document::DocId;
 
 /// Longest back history kept.
 const MAX_HISTORY: usize = 100;
@@ -102,6 +103,50 @@ impl Selection {
             generation,
             ..Self::default()
         };
+    }
+}
+
+/// What was selected last, in words every open snapshot understands: an object by its
+/// snapshot id (`@id`, stable across snapshots of one process) or a class by name, and the
+/// snapshot it was selected in. Tiles bound to other snapshots follow it (A/B tiles).
+#[derive(Clone, Debug, Default)]
+pub struct Link {
+    /// The snapshot the selection was made in.
+    pub doc: Option<DocId>,
+    /// What was selected.
+    pub what: Option<Linked>,
+    /// Bumped on every change.
+    pub generation: u64,
+}
+
+/// The object or class of a [`Link`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Linked {
+    /// An object: its snapshot id and class.
+    Object {
+        /// `@id`.
+        id: u32,
+        /// Its class (Summary row) name.
+        class: String,
+    },
+    /// A class (a Summary or Comparison row).
+    Class(String),
+}
+
+impl Link {
+    /// Records a selection made in `doc`.
+    pub fn set(&mut self, doc: DocId, what: Linked) {
+        self.doc = Some(doc);
+        self.what = Some(what);
+        self.generation += 1;
+    }
+
+    /// The object selected, `Class @id`-style, for messages.
+    pub fn describe(&self) -> Option<String> {
+        match self.what.as_ref()? {
+            Linked::Object { id, class } => Some(format!("{class} @{id}")),
+            Linked::Class(name) => Some(name.clone()),
+        }
     }
 }
 

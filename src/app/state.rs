@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use super::command::{PaneId, View};
-use super::theme;
 use super::widgets::SortKey;
 
 /// Most recent files remembered.
@@ -23,8 +22,8 @@ pub struct AppState {
     pub summary_sort: SortKey,
     /// Summary class filter.
     pub summary_filter: String,
-    /// Height of the Retainers pane, in points.
-    pub retainers_height: f32,
+    /// The arrangement of the tiles (`None`: the default layout).
+    pub layout: Option<egui_tiles::Tree<super::workspace::Tile>>,
     /// The pane that receives the navigation keys.
     pub focused: PaneId,
     /// Show the snapshot list on the left (View → Snapshot list).
@@ -38,7 +37,7 @@ impl Default for AppState {
             view: View::default(),
             summary_sort: SortKey::RETAINED_DESC,
             summary_filter: String::new(),
-            retainers_height: theme::RETAINERS_DEFAULT_HEIGHT,
+            layout: None,
             focused: PaneId::Summary,
             show_snapshot_list: true,
         }

@@ -19,9 +19,6 @@ pub const INDENT: f32 = 14.0;
 /// Width reserved for the expand/collapse triangle, in points.
 pub const EXPANDER_WIDTH: f32 = 14.0;
 
-/// Default height of the Retainers pane, in points.
-pub const RETAINERS_DEFAULT_HEIGHT: f32 = 260.0;
-
 /// Space kept free at the right of right-aligned cells (room for the scroll bar), in points.
 pub const CELL_RIGHT_PADDING: f32 = 8.0;
 

@@ -10,17 +10,19 @@ use super::command::{Command, ExportFormat, OPEN_SHORTCUT, QUIT_SHORTCUT, View};
 use super::desktop;
 use super::document::Source;
 use super::jobs;
+use super::pane_kind::PaneKind;
 use super::panes::PaneContext;
-use super::panes::allocation;
-use super::panes::summary_range::RangeKey;
 use super::status_bar;
 use super::theme::Theme;
+use super::workspace::{ActivePanes, Frame};
 use super::{ErrorBanner, HeapsightApp};
 
 impl HeapsightApp {
     /// Lays out the whole window.
     pub(super) fn layout_ui(&mut self, ui: &mut Ui) {
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        // Every view one click away, whatever the tiles' widths hide of their tab bars.
+        self.tiles_shown = false;
         egui::Panel::top("perspectives").show(ui, |ui| self.perspective_tabs_ui(ui));
         desktop::about_window_ui(ui.ctx());
         egui::Panel::bottom("status_bar").show(ui, |ui| {
@@ -90,30 +92,8 @@ impl HeapsightApp {
                 });
         }
         let snapshot = Arc::clone(&doc.snapshot);
+        let doc_id = doc.id;
         let focused = self.state.focused;
-        let retainers = egui::Panel::bottom("retainers_pane")
-            .resizable(true)
-            .default_size(self.state.retainers_height)
-            .min_size(80.0)
-            .show(ui, |ui| {
-                let mut cx = PaneContext {
-                    snapshot: &snapshot,
-                    selection: &self.selection,
-                    commands: &mut self.commands,
-                    focused,
-                };
-                // Where the selected object was created (its source location; in tracked
-                // snapshots its allocation stack), beside what retains it.
-                egui::Panel::right("allocation_stack")
-                    .resizable(true)
-                    .default_size(320.0)
-                    .min_size(160.0)
-                    .show(ui, |ui| {
-                        allocation::stack_ui(ui, &snapshot, cx.selection.node(), cx.commands);
-                    });
-                self.retainers.ui(ui, &mut cx);
-            });
-        self.state.retainers_height = retainers.response.rect.height();
         {
             let mut cx = PaneContext {
                 snapshot: &snapshot,
@@ -123,72 +103,69 @@ impl HeapsightApp {
             };
             self.explore.search_panel_ui(ui, &mut cx);
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            let mut cx = PaneContext {
-                snapshot: &snapshot,
-                selection: &self.selection,
-                commands: &mut self.commands,
-                focused,
-            };
-            match self.state.view {
-                View::Summary => self.summary.ui(ui, &mut cx),
-                View::Live => {}
-                View::Profile => {
-                    ui.add_space(8.0);
-                    ui.label("No sampling heap profile is open.");
+        if self.state.view == View::Profile {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.add_space(8.0);
+                ui.label("No sampling heap profile is open.");
+                ui.label(
+                    RichText::new(
+                        "Open a .heapprofile file (File \u{2192} Open, or drop it here): \
+                         `node --heap-prof app.js` writes one when the process exits, and \
+                         DevTools' Memory panel saves one from \"Allocation sampling\".",
+                    )
+                    .color(Theme::of(ui).weak_text),
+                );
+            });
+            return;
+        }
+        self.workspace.follow_view(self.state.view);
+        egui::CentralPanel::default()
+            .frame(egui::Frame::central_panel(ui.style()).inner_margin(2))
+            .show(ui, |ui| {
+                if let Some(absent) = &self.link_absent {
                     ui.label(
-                        RichText::new(
-                            "Open a .heapprofile file (File \u{2192} Open, or drop it here): \
-                             `node --heap-prof app.js` writes one when the process exits, and \
-                             DevTools' Memory panel saves one from \"Allocation sampling\".",
-                        )
-                        .color(Theme::of(ui).weak_text),
+                        RichText::new(absent)
+                            .color(Theme::of(ui).weak_text)
+                            .italics(),
                     );
                 }
-                View::Allocation => {
-                    // DevTools' Allocation perspective: the functions on top, the Summary of
-                    // the chosen one's live objects below.
-                    let allocation_chosen = matches!(
-                        self.summary.ranges().chosen_option().map(|o| o.key),
-                        Some(RangeKey::AllocatedBy(_))
-                    );
-                    if !allocation_chosen {
-                        self.explore.allocation.clear_chosen();
-                    }
-                    let has_data = cx.snapshot.has_allocation_data();
-                    let height = ui.available_height() * 0.5;
-                    egui::Panel::top("allocation_functions")
-                        .resizable(has_data)
-                        .default_size(height)
-                        .min_size(120.0)
-                        .show(ui, |ui| self.explore.allocation.ui(ui, &mut cx));
-                    if has_data {
-                        self.summary.ui(ui, &mut cx);
-                    }
-                }
-                View::Findings => {
-                    // The cards on the left, the selected holder's retainer graph on the right.
-                    let busy = self.explore.ignored.is_busy();
-                    egui::Panel::right("findings_graph")
-                        .resizable(true)
-                        .default_size(ui.available_width() * 0.42)
-                        .min_size(240.0)
-                        .show(ui, |ui| self.explore.graph.ui(ui, &mut cx, busy));
-                    self.compare.findings.ui(ui, &self.docs, cx.commands);
-                }
-                view @ (View::Comparison | View::SideBySide | View::Leaks) => {
-                    self.compare
-                        .ui(ui, view, &self.docs, cx.selection, cx.commands, focused)
-                }
-                view @ (View::Containment
-                | View::Dominators
-                | View::Statistics
-                | View::Strings
-                | View::RetainerGraph) => {
-                    self.explore.view_ui(view, ui, &mut cx);
-                }
-            }
-        });
+                let super::compare::Compare {
+                    roles,
+                    comparison,
+                    side_by_side,
+                    leaks,
+                    findings,
+                    ..
+                } = &mut self.compare;
+                let explore = &mut self.explore;
+                let recomputing = explore.ignored.is_busy();
+                let panes = ActivePanes {
+                    summary: &mut self.summary,
+                    retainers: &mut self.retainers,
+                    graph: &mut explore.graph,
+                    containment: &mut explore.containment,
+                    dominators: &mut explore.dominators,
+                    strings: &mut explore.strings,
+                    allocation: &mut explore.allocation,
+                    comparison,
+                    side_by_side,
+                    leaks,
+                    findings,
+                };
+                let frame = Frame {
+                    docs: &self.docs,
+                    roles,
+                    doc: doc_id,
+                    snapshot: &snapshot,
+                    selection: &self.selection,
+                    link: &self.link,
+                    commands: &mut self.commands,
+                    focused,
+                    recomputing,
+                };
+                self.workspace.ui(ui, panes, frame);
+                self.tiles_shown = true;
+            });
     }
 
     /// The perspectives as tabs, where DevTools keeps its perspective selector: one click
@@ -346,6 +323,23 @@ impl HeapsightApp {
             });
             ui.menu_button("View", |ui| {
                 ui.checkbox(&mut self.state.show_snapshot_list, "Snapshot list");
+                if ui
+                    .add_enabled(
+                        self.docs.all().len() >= 2,
+                        egui::Button::new("Compare A | B"),
+                    )
+                    .on_hover_text(
+                        "The Summary and Retainers of two snapshots side by side (the \
+                         baseline and target, else the first two), with linked selection",
+                    )
+                    .on_disabled_hover_text("Open two snapshots first")
+                    .clicked()
+                {
+                    self.commands.push(Command::SplitAb);
+                }
+                if ui.button("Reset Layout").clicked() {
+                    self.commands.push(Command::ResetLayout);
+                }
                 ui.separator();
                 for view in View::ALL {
                     let mut item = egui::Button::new(view.label())
@@ -355,6 +349,11 @@ impl HeapsightApp {
                     }
                     if ui.add(item).clicked() {
                         self.commands.push(Command::SetView(view));
+                    }
+                }
+                for kind in [PaneKind::Retainers, PaneKind::WhereCreated] {
+                    if ui.button(kind.title()).clicked() {
+                        self.commands.push(Command::ShowTile(kind));
                     }
                 }
             });

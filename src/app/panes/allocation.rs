@@ -469,13 +469,12 @@ pub fn stack_ui(
     commands: &mut CommandQueue,
 ) {
     let theme = Theme::of(ui);
+    // The tile's tab says "Where it was created"; the header names what.
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Where it was created").strong());
         if let Some(n) = node {
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!("of {}", super::class_at_id(snapshot, n)))
-                        .color(theme.weak_text),
+                    RichText::new(super::class_at_id(snapshot, n)).color(theme.weak_text),
                 )
                 .truncate(),
             );
@@ -550,3 +549,47 @@ pub fn stack_ui(
             }
         });
 }
+
+/// DevTools' Allocation perspective: the functions on top, the Summary of the chosen one's
+/// live objects below.
+pub fn view_ui(
+    allocation: &mut AllocationPane,
+    summary: &mut super::summary::SummaryPane,
+    ui: &mut Ui,
+    cx: &mut PaneContext<'_>,
+) {
+    let allocation_chosen = matches!(
+        summary.ranges().chosen_option().map(|o| o.key),
+        Some(super::summary_range::RangeKey::AllocatedBy(_))
+    );
+    if !allocation_chosen {
+        allocation.clear_chosen();
+    }
+    let has_data = cx.snapshot.has_allocation_data();
+    let height = ui.available_height() * 0.5;
+    egui::Panel::top("allocation_functions")
+        .resizable(has_data)
+        .default_size(height)
+        .min_size(120.0)
+        .show(ui, |ui| allocation.ui(ui, cx));
+    if has_data {
+        summary.ui(ui, cx);
+    }
+}
+
+/// "Where it was created" as a tile: the selected object's source location and allocation
+/// stack.
+#[derive(Default)]
+pub struct WhereCreatedPane;
+
+impl super::Pane for WhereCreatedPane {
+    fn title(&self) -> String {
+        WHERE_CREATED.to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        stack_ui(ui, cx.snapshot, cx.selection.node(), cx.commands);
+    }
+}
+
+pub use super::super::pane_kind::WHERE_CREATED;

@@ -467,6 +467,8 @@ impl ComparisonPane {
             Column::initial(95.0).at_least(60.0).clip(true),
         ];
         let (base_doc, target_doc) = (pair.base_doc, pair.target_doc);
+        // The least widths of the columns below, and the scroll bar.
+        tree.set_min_width(220.0 + 70.0 + 2.0 * 80.0 + 3.0 * 95.0 + 24.0);
         let response = tree.ui(
             ui,
             "comparison_table",
@@ -558,7 +560,7 @@ impl ComparisonPane {
     fn toolbar_ui(&mut self, ui: &mut Ui, theme: &Theme) -> bool {
         let mut filter = self.filter.clone();
         let mut copy = false;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             widgets::class_filter_ui(ui, &mut filter, "comparison_class_filter");
             copy = self.tree.is_some() && widgets::copy_markdown_button(ui);
             if let Some(tree) = self.tree.as_ref() {
@@ -687,4 +689,18 @@ pub fn delta_cell_ui(ui: &mut Ui, text: String, value: i64) {
     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
         ui.label(RichText::new(text).color(color));
     });
+}
+
+impl super::Pane for ComparisonPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Comparison.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        ComparisonPane::ui(self, ui, &mut cx.compare());
+    }
+
+    fn is_busy(&self) -> bool {
+        ComparisonPane::is_busy(self)
+    }
 }

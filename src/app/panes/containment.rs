@@ -235,3 +235,21 @@ pub fn edge_cell_ui(
         edge_node_label_ui(ui, snapshot, e, n, "::");
     });
 }
+
+impl super::Pane for ContainmentPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Containment.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        ContainmentPane::ui(self, ui, &mut cx.pane());
+    }
+
+    fn bind(&mut self, _doc: crate::app::document::DocId, snapshot: Arc<Snapshot>) {
+        self.set_snapshot(Some(snapshot));
+    }
+
+    fn is_busy(&self) -> bool {
+        ContainmentPane::is_busy(self)
+    }
+}

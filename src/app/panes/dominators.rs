@@ -227,3 +227,21 @@ fn node_cell_ui(
         }
     });
 }
+
+impl super::Pane for DominatorsPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Dominators.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        DominatorsPane::ui(self, ui, &mut cx.pane());
+    }
+
+    fn bind(&mut self, _doc: crate::app::document::DocId, snapshot: Arc<Snapshot>) {
+        self.set_snapshot(Some(snapshot));
+    }
+
+    fn is_busy(&self) -> bool {
+        DominatorsPane::is_busy(self)
+    }
+}

@@ -584,3 +584,17 @@ fn select_in(commands: &mut CommandQueue, doc: DocId, node: NodeIdx) {
         origin: PaneId::Findings,
     });
 }
+
+impl super::Pane for FindingsPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Findings.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        FindingsPane::ui(self, ui, cx.docs, cx.commands);
+    }
+
+    fn is_busy(&self) -> bool {
+        FindingsPane::is_busy(self)
+    }
+}

@@ -464,3 +464,17 @@ fn leak_cell_ui(
         }
     }
 }
+
+impl super::Pane for LeaksPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Leaks.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        LeaksPane::ui(self, ui, &mut cx.compare());
+    }
+
+    fn is_busy(&self) -> bool {
+        LeaksPane::is_busy(self)
+    }
+}

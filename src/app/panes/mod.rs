@@ -3,6 +3,7 @@
 //! of the app only by pushing [`Command`]s.
 
 pub mod allocation;
+pub mod bound;
 pub mod comparison;
 pub mod containment;
 pub mod dominators;
@@ -45,6 +46,80 @@ pub struct PaneContext<'a> {
     pub commands: &'a mut CommandQueue,
     /// The pane that receives the navigation keys.
     pub focused: PaneId,
+}
+
+/// What a tile's pane may see and do during a frame: everything a single-snapshot pane
+/// ([`PaneContext`]) or a comparison pane ([`CompareContext`]) needs.
+pub struct TileContext<'a> {
+    /// The open snapshots.
+    pub docs: &'a Documents,
+    /// Which snapshot plays which role.
+    pub roles: &'a Roles,
+    /// The snapshot this tile shows: the active one, or the one it is bound to.
+    pub doc: DocId,
+    /// That snapshot.
+    pub snapshot: &'a Arc<Snapshot>,
+    /// The selection in that snapshot (read-only; change it with `Command::Select`).
+    pub selection: &'a Selection,
+    /// Where the pane's requests go.
+    pub commands: &'a mut CommandQueue,
+    /// The pane that receives the navigation keys.
+    pub focused: PaneId,
+    /// "Ignore this retainer" is recomputing the distances the Retainers view uses.
+    pub recomputing: bool,
+}
+
+impl TileContext<'_> {
+    /// The context of a single-snapshot pane.
+    pub fn pane(&mut self) -> PaneContext<'_> {
+        PaneContext {
+            snapshot: self.snapshot,
+            selection: self.selection,
+            commands: self.commands,
+            focused: self.focused,
+        }
+    }
+
+    /// The context of a comparison pane.
+    pub fn compare(&mut self) -> CompareContext<'_> {
+        CompareContext {
+            docs: self.docs,
+            roles: self.roles,
+            selection: self.selection,
+            commands: self.commands,
+            focused: self.focused,
+        }
+    }
+}
+
+/// A view of the workspace: what every tile shows. A new view is one module with a type
+/// implementing this, plus its entry in `workspace::PaneKind`.
+pub trait Pane {
+    /// The tab title.
+    fn title(&self) -> String;
+
+    /// The snapshot the pane is bound to; `None`: it shows the active snapshot.
+    fn bound_to(&self) -> Option<DocId> {
+        None
+    }
+
+    /// Draws the pane.
+    fn ui(&mut self, ui: &mut Ui, cx: &mut TileContext<'_>);
+
+    /// Shows `snapshot` from now on (a tile bound to a snapshot; the active snapshot's
+    /// panes are told by the app).
+    fn bind(&mut self, _doc: DocId, _snapshot: Arc<Snapshot>) {}
+
+    /// A class was selected in another snapshot's tile: reveal the same class. `None` when
+    /// the pane lists no classes; else whether this snapshot has the class.
+    fn follow_class(&mut self, _class: &str) -> Option<bool> {
+        None
+    }
+
+    /// True while the pane works in the background.
+    fn is_busy(&self) -> bool {
+        false
+    }
 }
 
 impl PaneContext<'_> {

@@ -283,16 +283,16 @@ impl RetainerGraphPane {
         self.poll(ui.ctx());
         let snapshot = Arc::clone(cx.snapshot);
         let theme = Theme::of(ui);
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("Retainer graph").strong());
+        // The tile's tab says "Retainer graph"; the header (wrapped in a narrow tile, so its
+        // buttons stay reachable) names whose.
+        ui.horizontal_wrapped(|ui| {
             let Some(target) = self.target else {
                 ui.label(
-                    RichText::new("\u{2014} select an object to draw what keeps it alive")
+                    RichText::new("Select an object to draw what keeps it alive")
                         .color(theme.weak_text),
                 );
                 return;
             };
-            ui.label(RichText::new("of").color(theme.weak_text));
             ui.label(RichText::new(object_at_id(&snapshot, target)).color(theme.class_name));
             if let Some(layout) = self.layout() {
                 ui.label(
@@ -856,4 +856,23 @@ fn legend_ui(painter: &egui::Painter, rect: Rect, gt: &GraphTheme, theme: &Theme
         font,
         theme.weak_marker,
     );
+}
+
+impl super::Pane for RetainerGraphPane {
+    fn title(&self) -> String {
+        crate::app::command::View::RetainerGraph.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        let recomputing = cx.recomputing;
+        RetainerGraphPane::ui(self, ui, &mut cx.pane(), recomputing);
+    }
+
+    fn bind(&mut self, _doc: crate::app::document::DocId, snapshot: Arc<Snapshot>) {
+        self.set_snapshot(Some(snapshot));
+    }
+
+    fn is_busy(&self) -> bool {
+        RetainerGraphPane::is_busy(self)
+    }
 }

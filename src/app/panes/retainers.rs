@@ -272,11 +272,10 @@ impl RetainersPane {
         self.auto_expand();
         let theme = Theme::of(ui);
         let snapshot = Arc::clone(cx.snapshot);
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("Retainers").strong());
+        // The tile's tab says "Retainers"; the header names whose.
+        ui.horizontal_wrapped(|ui| {
             match self.target {
                 Some(t) => {
-                    ui.label(RichText::new("of").color(theme.weak_text));
                     node_label_ui(ui, &snapshot, t);
                     // The count of the fetched top level: counting here would walk every
                     // retainer each frame (millions for some strings and maps).
@@ -399,5 +398,23 @@ fn retainer_cell_ui(
         ),
         2 => widgets::size_cell_ui(ui, snapshot.self_size(n), total),
         _ => widgets::size_cell_ui(ui, snapshot.retained_size(n), total),
+    }
+}
+
+impl super::Pane for RetainersPane {
+    fn title(&self) -> String {
+        "Retainers".to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        RetainersPane::ui(self, ui, &mut cx.pane());
+    }
+
+    fn bind(&mut self, _doc: crate::app::document::DocId, snapshot: Arc<Snapshot>) {
+        self.set_snapshot(Some(snapshot));
+    }
+
+    fn is_busy(&self) -> bool {
+        RetainersPane::is_busy(self)
     }
 }

@@ -490,3 +490,17 @@ fn delta_bar_ui(ui: &mut Ui, delta: i64, max_abs: u64) {
     );
     response.on_hover_text(signed_bytes(delta));
 }
+
+impl super::Pane for SideBySidePane {
+    fn title(&self) -> String {
+        crate::app::command::View::SideBySide.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        SideBySidePane::ui(self, ui, &mut cx.compare());
+    }
+
+    fn is_busy(&self) -> bool {
+        SideBySidePane::is_busy(self)
+    }
+}

@@ -169,3 +169,17 @@ pub fn ui(ui: &mut Ui, snapshot: &Snapshot) {
         });
     });
 }
+
+/// The Statistics view as a tile (it keeps no state of its own).
+#[derive(Default)]
+pub struct StatisticsPane;
+
+impl super::Pane for StatisticsPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Statistics.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        self::ui(ui, cx.snapshot);
+    }
+}

@@ -339,3 +339,21 @@ fn row_cell_ui(
         }
     }
 }
+
+impl super::Pane for StringsPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Strings.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        StringsPane::ui(self, ui, &mut cx.pane());
+    }
+
+    fn bind(&mut self, _doc: crate::app::document::DocId, snapshot: Arc<Snapshot>) {
+        self.set_snapshot(Some(snapshot));
+    }
+
+    fn is_busy(&self) -> bool {
+        StringsPane::is_busy(self)
+    }
+}

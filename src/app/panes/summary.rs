@@ -225,6 +225,8 @@ pub struct SummaryPane {
     reveal_selection: bool,
     /// Objects in the snapshot (its rows' counts summed), for "N of M objects".
     object_count: u64,
+    /// A tile bound to one snapshot (it follows the range filter itself).
+    bound: bool,
 }
 
 impl Default for SummaryPane {
@@ -245,6 +247,7 @@ impl SummaryPane {
             seen_selection: 0,
             reveal_selection: false,
             object_count: 0,
+            bound: false,
         }
     }
 
@@ -412,6 +415,31 @@ impl SummaryPane {
         }
     }
 
+    /// Puts the cursor on the class named `name` (clearing a class filter that hides it);
+    /// false when this snapshot has no such class (in the range shown).
+    pub fn reveal_class_named(&mut self, name: &str) -> bool {
+        let Some(tree) = self.tree.as_ref() else {
+            return false;
+        };
+        let model = Arc::clone(tree.model());
+        let Some(class) = model
+            .aggregates()
+            .classes()
+            .iter()
+            .position(|c| c.name == name)
+        else {
+            return false;
+        };
+        if !model.matches(name) {
+            self.set_filter("");
+        }
+        if let Some(tree) = self.tree.as_mut() {
+            tree.set_cursor(None);
+            tree.reveal(vec![SummaryItem::Class(class as u32)]);
+        }
+        true
+    }
+
     /// Opens the class of `node` and scrolls to the instance (clearing a class filter that
     /// hides it). A node outside the id range shown is not revealed (the range stays).
     pub fn reveal_node(&mut self, node: NodeIdx) {
@@ -544,8 +572,17 @@ impl SummaryPane {
             SummaryItem::Instance(n) => Some(n),
             SummaryItem::Edge(e) => Some(snapshot.edge_target(e)),
         };
-        if let Some(n) = response.clicked.or(response.activated).and_then(node_of) {
+        let chosen = response.clicked.or(response.activated);
+        if let Some(n) = chosen.and_then(node_of) {
             cx.select(n, PaneId::Summary);
+        } else if let (Some(SummaryItem::Class(c)), Some((doc, _))) = (chosen, &self.shown)
+            && let Some(class) = model.aggregates().classes().get(c as usize)
+        {
+            // Tiles of other snapshots reveal the same class.
+            cx.commands.push(Command::LinkClass {
+                doc: *doc,
+                class: class.name.clone(),
+            });
         }
         if let Some(item) = response.copy {
             let text = match node_of(item) {
@@ -567,7 +604,7 @@ impl SummaryPane {
     fn toolbar_ui(&mut self, ui: &mut Ui, commands: &mut CommandQueue, pending: bool) {
         let theme = Theme::of(ui);
         let mut filter = self.filter.clone();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             widgets::class_filter_ui(ui, &mut filter, "summary_class_filter");
             self.range_box_ui(ui, commands, &theme);
             if widgets::copy_markdown_button(ui) {
@@ -672,6 +709,32 @@ impl SummaryPane {
 
 /// Width of the range filter box, in points.
 const RANGE_BOX_WIDTH: f32 = 440.0;
+
+impl super::Pane for SummaryPane {
+    fn title(&self) -> String {
+        crate::app::command::View::Summary.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, cx: &mut super::TileContext<'_>) {
+        if self.bound {
+            self.sync(ui.ctx(), cx.docs, cx.roles);
+        }
+        SummaryPane::ui(self, ui, &mut cx.pane());
+    }
+
+    fn bind(&mut self, doc: DocId, snapshot: Arc<Snapshot>) {
+        self.bound = true;
+        self.set_snapshot(Some((doc, snapshot)));
+    }
+
+    fn follow_class(&mut self, class: &str) -> Option<bool> {
+        Some(self.reveal_class_named(class))
+    }
+
+    fn is_busy(&self) -> bool {
+        SummaryPane::is_busy(self)
+    }
+}
 
 fn row_cell_ui(
     ui: &mut Ui,

@@ -170,6 +170,8 @@ pub struct TreeTable<M: TreeModel> {
     /// Centre the cursor row when scrolling to it (after a reveal).
     scroll_center: bool,
     reveal: Option<Reveal<M::Item>>,
+    /// Narrower than this, the table scrolls sideways (its columns' least widths summed).
+    min_width: f32,
 }
 
 const ROOT: u32 = 0;
@@ -198,6 +200,7 @@ impl<M: TreeModel> TreeTable<M> {
             cursor: None,
             scroll_to_cursor: false,
             scroll_center: false,
+            min_width: 0.0,
             reveal: None,
         }
     }
@@ -849,6 +852,38 @@ impl<M: TreeModel> TreeTable<M> {
     /// `selected(item)` highlights rows; `keyboard` lets this table take the navigation keys.
     #[allow(clippy::too_many_arguments)]
     pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        id_salt: &str,
+        columns: &[Column],
+        keyboard: bool,
+        header: impl FnMut(&mut Ui, usize),
+        cell: impl FnMut(&mut Ui, &RowRef<M::Item>, usize),
+        selected: impl Fn(M::Item) -> bool,
+    ) -> TreeResponse<M::Item> {
+        if ui.available_width() >= self.min_width {
+            return self.table_ui(ui, id_salt, columns, keyboard, header, cell, selected);
+        }
+        // In a tile narrower than the columns, the table scrolls sideways instead of hiding
+        // its right-hand columns.
+        let width = self.min_width;
+        egui::ScrollArea::horizontal()
+            .id_salt((id_salt, "sideways"))
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.set_width(width);
+                self.table_ui(ui, id_salt, columns, keyboard, header, cell, selected)
+            })
+            .inner
+    }
+
+    /// Below `width` points the table scrolls sideways rather than cut its last columns.
+    pub fn set_min_width(&mut self, width: f32) {
+        self.min_width = width;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn table_ui(
         &mut self,
         ui: &mut Ui,
         id_salt: &str,

@@ -1,0 +1,655 @@
+//! The tiled workspace (egui_tiles, as rerun's viewer uses it): every view is a tile that
+//! can be split, tabbed, resized and dragged elsewhere; the layout persists and View →
+//! Reset layout brings the default back (the views left, the retainer graph right, the
+//! Retainers below).
+//!
+//! A tile shows the active snapshot unless it is bound to one (its tab bar's snapshot box,
+//! or View → Compare A | B): a bound tile owns its own pane ([`BoundPane`]) and follows the
+//! selection made anywhere by object id or class name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, TileId, Tiles, Tree};
+
+use crate::snapshot::Snapshot;
+
+use super::command::{Command, CommandQueue, PaneId, View};
+use super::document::{DocId, Documents};
+pub use super::pane_kind::PaneKind;
+use super::panes::allocation::{AllocationPane, WhereCreatedPane};
+use super::panes::bound::BoundPane;
+use super::panes::comparison::ComparisonPane;
+use super::panes::containment::ContainmentPane;
+use super::panes::dominators::DominatorsPane;
+use super::panes::findings::FindingsPane;
+use super::panes::leaks::LeaksPane;
+use super::panes::retainer_graph::RetainerGraphPane;
+use super::panes::retainers::RetainersPane;
+use super::panes::side_by_side::SideBySidePane;
+use super::panes::statistics::StatisticsPane;
+use super::panes::strings::StringsPane;
+use super::panes::summary::SummaryPane;
+use super::panes::{Pane, TileContext};
+use super::roles::Roles;
+use super::selection::{Link, Selection};
+use super::theme::Theme;
+
+/// A fresh pane of this kind for a tile bound to one snapshot; `None` for the views
+/// that compare the role snapshots (they are bound by the roles).
+pub fn new_bound_pane(kind: PaneKind) -> Option<Box<dyn Pane>> {
+    Some(match kind {
+        PaneKind::Summary => Box::new(SummaryPane::default()),
+        PaneKind::Retainers => Box::new(RetainersPane::default()),
+        PaneKind::Containment => Box::new(ContainmentPane::default()),
+        PaneKind::Dominators => Box::new(DominatorsPane::default()),
+        PaneKind::Statistics => Box::new(StatisticsPane),
+        _ => return None,
+    })
+}
+
+/// A tile of the tree: what it shows and the snapshot it is bound to (not persisted:
+/// snapshots are open for one session).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Tile {
+    /// What it shows.
+    pub kind: PaneKind,
+    /// The snapshot it is bound to; `None`: the active snapshot.
+    #[serde(skip)]
+    pub bound: Option<DocId>,
+}
+
+impl Tile {
+    /// A tile of `kind` showing the active snapshot.
+    pub fn new(kind: PaneKind) -> Self {
+        Self { kind, bound: None }
+    }
+}
+
+/// The app's panes that show the active snapshot, lent to the workspace for a frame.
+pub struct ActivePanes<'a> {
+    /// The Summary.
+    pub summary: &'a mut SummaryPane,
+    /// The Retainers.
+    pub retainers: &'a mut RetainersPane,
+    /// The retainer graph.
+    pub graph: &'a mut RetainerGraphPane,
+    /// Containment.
+    pub containment: &'a mut ContainmentPane,
+    /// Dominators.
+    pub dominators: &'a mut DominatorsPane,
+    /// Duplicated strings.
+    pub strings: &'a mut StringsPane,
+    /// The Allocation view's function table.
+    pub allocation: &'a mut AllocationPane,
+    /// Comparison.
+    pub comparison: &'a mut ComparisonPane,
+    /// Side by side.
+    pub side_by_side: &'a mut SideBySidePane,
+    /// Leak candidates.
+    pub leaks: &'a mut LeaksPane,
+    /// Findings.
+    pub findings: &'a mut FindingsPane,
+}
+
+/// What the tiles see during a frame.
+pub struct Frame<'a> {
+    /// The open snapshots.
+    pub docs: &'a Documents,
+    /// The comparison roles.
+    pub roles: &'a Roles,
+    /// The active snapshot.
+    pub doc: DocId,
+    /// Its snapshot.
+    pub snapshot: &'a Arc<Snapshot>,
+    /// The selection in it.
+    pub selection: &'a Selection,
+    /// The last selection anywhere, for bound tiles.
+    pub link: &'a Link,
+    /// Where requests go.
+    pub commands: &'a mut CommandQueue,
+    /// The pane with the navigation keys.
+    pub focused: PaneId,
+    /// Ignored retainers are being recomputed.
+    pub recomputing: bool,
+}
+
+/// The tiles and the bound tiles' panes.
+pub struct Workspace {
+    tree: Tree<Tile>,
+    bound: HashMap<TileId, BoundPane>,
+    statistics: StatisticsPane,
+    where_created: WhereCreatedPane,
+    /// The view brought forward last (by the perspective tabs, a shortcut or `--view`).
+    shown_view: Option<View>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new(None)
+    }
+}
+
+/// The tree's id (egui memory of tab scroll and drag state).
+const TREE_ID: &str = "heapsight_workspace";
+
+impl Workspace {
+    /// The workspace with a saved layout, or the default one.
+    pub fn new(saved: Option<Tree<Tile>>) -> Self {
+        let tree = saved
+            .filter(|t| t.root().is_some() && t.tiles.len() < 256)
+            .unwrap_or_else(default_tree);
+        Self {
+            tree,
+            bound: HashMap::new(),
+            statistics: StatisticsPane,
+            where_created: WhereCreatedPane,
+            shown_view: None,
+        }
+    }
+
+    /// The layout, to persist.
+    pub fn tree(&self) -> &Tree<Tile> {
+        &self.tree
+    }
+
+    /// The layout, to rearrange (tests drive drags through it).
+    pub fn tree_mut(&mut self) -> &mut Tree<Tile> {
+        &mut self.tree
+    }
+
+    /// View → Reset layout.
+    pub fn reset(&mut self) {
+        self.tree = default_tree();
+        self.bound.clear();
+        self.shown_view = None;
+    }
+
+    /// The tiles showing `kind`, with the snapshot each is bound to.
+    pub fn tiles_of(&self, kind: PaneKind) -> Vec<(TileId, Option<DocId>)> {
+        let mut found: Vec<_> = self
+            .tree
+            .tiles
+            .iter()
+            .filter_map(|(id, t)| match t {
+                egui_tiles::Tile::Pane(p) if p.kind == kind => Some((*id, p.bound)),
+                _ => None,
+            })
+            .collect();
+        found.sort_by_key(|(id, _)| id.0);
+        found
+    }
+
+    /// True when a tile of `kind` is on screen (not a hidden tab).
+    pub fn is_visible(&self, kind: PaneKind) -> bool {
+        self.tree.active_tiles().into_iter().any(|id| {
+            matches!(self.tree.tiles.get(id), Some(egui_tiles::Tile::Pane(p)) if p.kind == kind)
+        })
+    }
+
+    /// The pane of a bound tile.
+    pub fn bound_pane(&self, tile: TileId) -> Option<&BoundPane> {
+        self.bound.get(&tile)
+    }
+
+    /// True while a bound tile on screen works in the background (a hidden one waits until
+    /// it is shown again).
+    pub fn is_busy(&self) -> bool {
+        self.tree
+            .active_tiles()
+            .iter()
+            .filter_map(|id| self.bound.get(id))
+            .any(|p| p.is_busy())
+    }
+
+    /// Brings the tile of `view` forward when the view changed since the last call (the app
+    /// calls this every frame with its current view).
+    pub fn follow_view(&mut self, view: View) {
+        if self.shown_view != Some(view) {
+            self.show_view(view);
+        }
+    }
+
+    /// Brings the tile of `view` forward (adding it to the main tab group if it was closed).
+    pub fn show_view(&mut self, view: View) {
+        self.shown_view = Some(view);
+        let Some(kind) = PaneKind::of_view(view) else {
+            return;
+        };
+        self.show_kind(kind);
+    }
+
+    /// Brings a tile of `kind` forward, adding one if there is none.
+    pub fn show_kind(&mut self, kind: PaneKind) {
+        if self.tree.root().is_none() {
+            self.reset();
+        }
+        let existing = self
+            .tiles_of(kind)
+            .into_iter()
+            .find(|(_, bound)| bound.is_none())
+            .map(|(id, _)| id);
+        let tile = match existing {
+            Some(id) => id,
+            None => {
+                let id = self.tree.tiles.insert_pane(Tile::new(kind));
+                let parent = self.main_tabs();
+                match parent.and_then(|p| self.tree.tiles.get_mut(p)) {
+                    Some(egui_tiles::Tile::Container(c)) => c.add_child(id),
+                    _ => {
+                        let root = self.tree.root();
+                        let children = root.into_iter().chain([id]).collect();
+                        let tabs = self.tree.tiles.insert_tab_tile(children);
+                        self.tree.root = Some(tabs);
+                    }
+                }
+                id
+            }
+        };
+        self.tree.make_active(|id, _| id == tile);
+    }
+
+    /// The tab group of the main views (where a view's tile goes when it is added back).
+    fn main_tabs(&self) -> Option<TileId> {
+        PaneKind::MAIN
+            .iter()
+            .flat_map(|&k| self.tiles_of(k))
+            .filter_map(|(id, _)| self.tree.tiles.parent_of(id))
+            .find(|&p| {
+                matches!(
+                    self.tree.tiles.get(p),
+                    Some(egui_tiles::Tile::Container(Container::Tabs(_)))
+                )
+            })
+    }
+
+    /// Shows `doc`'s snapshot in `tile` (`None`: the active snapshot again).
+    pub fn bind(&mut self, tile: TileId, doc: Option<(DocId, Arc<Snapshot>)>) {
+        let Some(egui_tiles::Tile::Pane(t)) = self.tree.tiles.get_mut(tile) else {
+            return;
+        };
+        self.bound.remove(&tile);
+        t.bound = None;
+        if let Some((doc, snapshot)) = doc
+            && let Some(pane) = new_bound_pane(t.kind)
+        {
+            t.bound = Some(doc);
+            self.bound
+                .insert(tile, BoundPane::new(tile.0, doc, snapshot, pane));
+        }
+    }
+
+    /// View → Compare A | B: Summary tiles of `a` and `b` side by side over their Retainers,
+    /// as a new tab of the main group.
+    pub fn split_ab(&mut self, a: (DocId, Arc<Snapshot>), b: (DocId, Arc<Snapshot>)) {
+        if self.tree.root().is_none() {
+            self.reset();
+        }
+        let mut add = |kind: PaneKind, (doc, snapshot): &(DocId, Arc<Snapshot>)| {
+            let id = self.tree.tiles.insert_pane(Tile {
+                kind,
+                bound: Some(*doc),
+            });
+            if let Some(pane) = new_bound_pane(kind) {
+                self.bound
+                    .insert(id, BoundPane::new(id.0, *doc, Arc::clone(snapshot), pane));
+            }
+            id
+        };
+        let (sa, sb) = (add(PaneKind::Summary, &a), add(PaneKind::Summary, &b));
+        let (ra, rb) = (add(PaneKind::Retainers, &a), add(PaneKind::Retainers, &b));
+        let top = self.tree.tiles.insert_horizontal_tile(vec![sa, sb]);
+        let bottom = self.tree.tiles.insert_horizontal_tile(vec![ra, rb]);
+        let split = self.tree.tiles.insert_container(Linear::new_binary(
+            LinearDir::Vertical,
+            [top, bottom],
+            0.62,
+        ));
+        match self.main_tabs().and_then(|p| self.tree.tiles.get_mut(p)) {
+            Some(egui_tiles::Tile::Container(c)) => c.add_child(split),
+            _ => {
+                let children = self.tree.root().into_iter().chain([split]).collect();
+                let tabs = self.tree.tiles.insert_tab_tile(children);
+                self.tree.root = Some(tabs);
+            }
+        }
+        self.tree.make_active(|id, _| id == sa);
+    }
+
+    /// A snapshot was closed: its tiles show the active snapshot again.
+    pub fn on_closed(&mut self, doc: DocId) {
+        let tiles: Vec<TileId> = self
+            .bound
+            .iter()
+            .filter(|(_, p)| p.doc() == doc)
+            .map(|(id, _)| *id)
+            .collect();
+        for tile in tiles {
+            self.bind(tile, None);
+        }
+    }
+
+    /// Draws the tiles.
+    pub fn ui(&mut self, ui: &mut Ui, panes: ActivePanes<'_>, frame: Frame<'_>) {
+        if self.tree.root().is_none() {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.3);
+                ui.label(RichText::new("Every tile is closed.").color(Theme::of(ui).weak_text));
+                if ui.button("Reset layout").clicked() {
+                    frame.commands.push(Command::ResetLayout);
+                }
+            });
+            return;
+        }
+        let mut behavior = Behavior {
+            panes,
+            bound: &mut self.bound,
+            statistics: &mut self.statistics,
+            where_created: &mut self.where_created,
+            frame,
+        };
+        self.tree.ui(&mut behavior, ui);
+    }
+}
+
+/// The default layout: the main views as tabs on the left, the retainer graph on the
+/// right, the Retainers and where the object was created below.
+pub fn default_tree() -> Tree<Tile> {
+    let mut tiles = Tiles::default();
+    let main: Vec<TileId> = PaneKind::MAIN
+        .iter()
+        .map(|&k| tiles.insert_pane(Tile::new(k)))
+        .collect();
+    let summary = main[1];
+    let main_tabs = tiles.insert_container(egui_tiles::Tabs {
+        children: main,
+        active: Some(summary),
+    });
+    let graph = tiles.insert_pane(Tile::new(PaneKind::RetainerGraph));
+    let graph_tabs = tiles.insert_tab_tile(vec![graph]);
+    let top = tiles.insert_container(Linear::new_binary(
+        LinearDir::Horizontal,
+        [main_tabs, graph_tabs],
+        0.64,
+    ));
+    let retainers = tiles.insert_pane(Tile::new(PaneKind::Retainers));
+    let retainers_tabs = tiles.insert_tab_tile(vec![retainers]);
+    let created = tiles.insert_pane(Tile::new(PaneKind::WhereCreated));
+    let created_tabs = tiles.insert_tab_tile(vec![created]);
+    let bottom = tiles.insert_container(Linear::new_binary(
+        LinearDir::Horizontal,
+        [retainers_tabs, created_tabs],
+        0.72,
+    ));
+    let root = tiles.insert_container(Linear::new_binary(LinearDir::Vertical, [top, bottom], 0.64));
+    Tree::new(egui::Id::unique(TREE_ID), root, tiles)
+}
+
+struct Behavior<'a, 'f> {
+    panes: ActivePanes<'a>,
+    bound: &'a mut HashMap<TileId, BoundPane>,
+    statistics: &'a mut StatisticsPane,
+    where_created: &'a mut WhereCreatedPane,
+    frame: Frame<'f>,
+}
+
+impl Behavior<'_, '_> {
+    fn doc_title(&self, doc: DocId) -> String {
+        self.frame
+            .docs
+            .all()
+            .iter()
+            .find(|d| d.id == doc)
+            .map_or_else(|| "closed snapshot".to_owned(), |d| d.title.clone())
+    }
+}
+
+/// The pane of the active snapshot showing `kind` (the Allocation view has two).
+fn pane_mut<'p>(
+    p: &'p mut ActivePanes<'_>,
+    statistics: &'p mut StatisticsPane,
+    where_created: &'p mut WhereCreatedPane,
+    kind: PaneKind,
+) -> Option<&'p mut dyn Pane> {
+    Some(match kind {
+        PaneKind::Findings => p.findings,
+        PaneKind::Summary => p.summary,
+        PaneKind::Comparison => p.comparison,
+        PaneKind::SideBySide => p.side_by_side,
+        PaneKind::Leaks => p.leaks,
+        PaneKind::Containment => p.containment,
+        PaneKind::Dominators => p.dominators,
+        PaneKind::Strings => p.strings,
+        PaneKind::RetainerGraph => p.graph,
+        PaneKind::Retainers => p.retainers,
+        PaneKind::Statistics => statistics,
+        PaneKind::WhereCreated => where_created,
+        PaneKind::Allocation => return None,
+    })
+}
+
+impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
+    fn pane_ui(&mut self, ui: &mut Ui, tile_id: TileId, tile: &mut Tile) -> egui_tiles::UiResponse {
+        egui::Frame::new()
+            .inner_margin(egui::Margin::symmetric(6, 4))
+            .show(ui, |ui| {
+                ui.set_min_size(ui.available_size());
+                let Behavior {
+                    panes,
+                    bound,
+                    statistics,
+                    where_created,
+                    frame: f,
+                } = self;
+                let mut cx = TileContext {
+                    docs: f.docs,
+                    roles: f.roles,
+                    doc: f.doc,
+                    snapshot: f.snapshot,
+                    selection: f.selection,
+                    commands: f.commands,
+                    focused: f.focused,
+                    recomputing: f.recomputing,
+                };
+                if tile.bound.is_some()
+                    && let Some(pane) = bound.get_mut(&tile_id)
+                {
+                    pane.follow(f.link, f.docs);
+                    pane.ui(ui, &mut cx);
+                } else if tile.kind == PaneKind::Allocation {
+                    super::panes::allocation::view_ui(
+                        panes.allocation,
+                        panes.summary,
+                        ui,
+                        &mut cx.pane(),
+                    );
+                } else if let Some(pane) = pane_mut(panes, statistics, where_created, tile.kind) {
+                    pane.ui(ui, &mut cx);
+                }
+            });
+        egui_tiles::UiResponse::None
+    }
+
+    fn tab_title_for_pane(&mut self, tile: &Tile) -> egui::WidgetText {
+        match tile.bound {
+            Some(doc) => format!("{} \u{00B7} {}", tile.kind.title(), self.doc_title(doc)).into(),
+            None => tile.kind.title().into(),
+        }
+    }
+
+    fn tab_title_for_tile(&mut self, tiles: &Tiles<Tile>, tile_id: TileId) -> egui::WidgetText {
+        match tiles.get(tile_id) {
+            Some(egui_tiles::Tile::Pane(tile)) => self.tab_title_for_pane(tile),
+            Some(egui_tiles::Tile::Container(_)) => {
+                // A split: named by the snapshots its tiles are bound to, else their views.
+                let mut docs = Vec::new();
+                let mut kinds = Vec::new();
+                collect_panes(tiles, tile_id, &mut |t| {
+                    if let Some(d) = t.bound
+                        && !docs.contains(&d)
+                    {
+                        docs.push(d);
+                    }
+                    if !kinds.contains(&t.kind) {
+                        kinds.push(t.kind);
+                    }
+                });
+                let names: Vec<String> = if docs.is_empty() {
+                    kinds.iter().map(|k| k.title().to_owned()).collect()
+                } else {
+                    docs.iter().map(|&d| self.doc_title(d)).collect()
+                };
+                names.join(" | ").into()
+            }
+            None => "".into(),
+        }
+    }
+
+    fn is_tab_closable(&self, tiles: &Tiles<Tile>, tile_id: TileId) -> bool {
+        // Only the tab in front shows its close button (fewer crosses to read past).
+        tiles.parent_of(tile_id).is_none_or(|parent| {
+            matches!(
+                tiles.get(parent),
+                Some(egui_tiles::Tile::Container(Container::Tabs(t))) if t.active == Some(tile_id)
+            )
+        })
+    }
+
+    fn on_tab_close(&mut self, tiles: &mut Tiles<Tile>, tile_id: TileId) -> bool {
+        let mut closed = Vec::new();
+        collect_pane_ids(tiles, tile_id, &mut closed);
+        for id in closed {
+            self.bound.remove(&id);
+        }
+        true
+    }
+
+    fn on_tab_button(
+        &mut self,
+        tiles: &mut Tiles<Tile>,
+        tile_id: TileId,
+        button_response: egui::Response,
+    ) -> egui::Response {
+        if button_response.clicked()
+            && let Some(egui_tiles::Tile::Pane(tile)) = tiles.get(tile_id)
+            && tile.bound.is_none()
+            && let Some(view) = tile.kind.view()
+        {
+            self.frame.commands.push(Command::SetView(view));
+        }
+        match tiles.get(tile_id) {
+            Some(egui_tiles::Tile::Pane(tile)) => {
+                match tile.kind.view().and_then(super::palette::view_shortcut) {
+                    Some(shortcut) => {
+                        let text = button_response.ctx.format_shortcut(&shortcut);
+                        button_response.on_hover_text(text)
+                    }
+                    None => button_response,
+                }
+            }
+            _ => button_response,
+        }
+    }
+
+    fn top_bar_right_ui(
+        &mut self,
+        tiles: &Tiles<Tile>,
+        ui: &mut Ui,
+        _tile_id: TileId,
+        tabs: &egui_tiles::Tabs,
+        _scroll_offset: &mut f32,
+    ) {
+        let Some(active) = tabs.active else {
+            return;
+        };
+        let Some(egui_tiles::Tile::Pane(tile)) = tiles.get(active) else {
+            return;
+        };
+        if !tile.kind.bindable() || self.frame.docs.all().len() < 2 {
+            return;
+        }
+        let shown = match tile.bound {
+            Some(doc) => self.doc_title(doc),
+            None => ACTIVE_SNAPSHOT.to_owned(),
+        };
+        let mut chosen = None;
+        let combo = egui::ComboBox::from_id_salt(("bind_tile", active))
+            .selected_text(RichText::new(shown).small())
+            .width(140.0)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(tile.bound.is_none(), ACTIVE_SNAPSHOT)
+                    .on_hover_text("Show whichever snapshot is active")
+                    .clicked()
+                {
+                    chosen = Some(None);
+                }
+                for doc in self.frame.docs.all() {
+                    if ui
+                        .selectable_label(tile.bound == Some(doc.id), &doc.title)
+                        .on_hover_text(doc.source.display_name())
+                        .clicked()
+                    {
+                        chosen = Some(Some(doc.id));
+                    }
+                }
+            });
+        combo.response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::ComboBox, true, TILE_SNAPSHOT_LABEL)
+        });
+        combo.response.on_hover_text(
+            "The snapshot this tile shows: bind it to one to compare two side by side",
+        );
+        if let Some(doc) = chosen {
+            self.frame
+                .commands
+                .push(Command::BindTile { tile: active, doc });
+        }
+    }
+
+    fn simplification_options(&self) -> SimplificationOptions {
+        SimplificationOptions {
+            all_panes_must_have_tabs: true,
+            ..SimplificationOptions::default()
+        }
+    }
+
+    fn preview_dragged_panes(&self) -> bool {
+        false
+    }
+
+    fn tab_bar_color(&self, visuals: &egui::Visuals) -> egui::Color32 {
+        visuals.faint_bg_color
+    }
+}
+
+/// The snapshot box's entry for "the active snapshot".
+pub const ACTIVE_SNAPSHOT: &str = "Active snapshot";
+
+/// The accessible name of a tile's snapshot box.
+pub const TILE_SNAPSHOT_LABEL: &str = "Snapshot of this tile";
+
+fn collect_panes(tiles: &Tiles<Tile>, id: TileId, f: &mut impl FnMut(&Tile)) {
+    match tiles.get(id) {
+        Some(egui_tiles::Tile::Pane(t)) => f(t),
+        Some(egui_tiles::Tile::Container(c)) => {
+            for &child in c.children() {
+                collect_panes(tiles, child, f);
+            }
+        }
+        None => {}
+    }
+}
+
+fn collect_pane_ids(tiles: &Tiles<Tile>, id: TileId, out: &mut Vec<TileId>) {
+    match tiles.get(id) {
+        Some(egui_tiles::Tile::Pane(_)) => out.push(id),
+        Some(egui_tiles::Tile::Container(c)) => {
+            for &child in c.children() {
+                collect_pane_ids(tiles, child, out);
+            }
+        }
+        None => {}
+    }
+}
