@@ -112,7 +112,7 @@ fn open_and_select_leak(h: &mut Harness<'static, HeapsightApp>) -> (Arc<Snapshot
 
 /// Opens the Retainer graph perspective tab and waits for the layout.
 fn open_graph(h: &mut Harness<'static, HeapsightApp>) -> GraphLayout {
-    crate::util::click_view(&h, "Retainer graph");
+    crate::util::click_view(h, "Retainer graph");
     wait_idle(h);
     graph_layout(h)
 }
