@@ -27,6 +27,7 @@ shot leak-candidates-cache.png $cache/baseline.heapsnapshot.gz $cache/target.hea
 shot retainer-graph-cache-leak.png $cache/final.heapsnapshot.gz --view graph --select @79261
 shot retainer-graph-deep-chain.png $express/final.heapsnapshot.gz --view graph --select @97675
 shot retainer-graph-express-response.png $express/final.heapsnapshot.gz --view graph --select @179857
+shot compare-ab-cache.png $cache/baseline.heapsnapshot.gz $cache/final.heapsnapshot.gz --compare-ab --select @79261
 shot containment-revealed-leak.png $cache/final.heapsnapshot.gz --view containment --select @79261
 shot dominators-cache-leak.png $cache/final.heapsnapshot.gz --view dominators --select @79261
 shot statistics-cache.png $cache/final.heapsnapshot.gz --view statistics

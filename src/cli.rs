@@ -50,6 +50,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILTER")]
     pub summary_filter: Option<String>,
 
+    /// Show the first two snapshots (the baseline and target) side by side in tiles with
+    /// linked selection (View → Compare A | B).
+    #[arg(long)]
+    pub compare_ab: bool,
+
     /// Open the Live view attached to a Node.js inspector (HOST:PORT) or, on Linux, a Node
     /// process by PID (its inspector is opened with SIGUSR1).
     #[arg(long, value_name = "HOST:PORT|PID")]

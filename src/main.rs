@@ -38,6 +38,7 @@ fn run_gui(cli: Cli) -> anyhow::Result<ExitCode> {
         view: cli.view,
         select: cli.select,
         summary_filter: cli.summary_filter,
+        compare_ab: cli.compare_ab,
         attach: cli.attach,
         cache: Some(if cli.no_cache {
             heapsight::snapshot::cache::CacheConfig::disabled()

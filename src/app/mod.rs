@@ -83,6 +83,8 @@ pub struct StartOptions {
     pub select: Option<String>,
     /// The Summary's id-range filter once loaded (`--summary-filter baseline-target`).
     pub summary_filter: Option<String>,
+    /// `--compare-ab`: the first two snapshots side by side in tiles once loaded.
+    pub compare_ab: bool,
     /// `--attach`: open the Live view attached to this address (`HOST:PORT`) or PID.
     pub attach: Option<String>,
     /// Where persisted indexes of opened files are read and written (the binary passes
@@ -101,6 +103,7 @@ impl StartOptions {
             view: None,
             select: None,
             summary_filter: None,
+            compare_ab: false,
             attach: None,
             cache: None,
         }
@@ -271,6 +274,8 @@ pub struct HeapsightApp {
     about_on_start: bool,
     /// `--summary-filter` waiting for the snapshots: (after, up to) slots.
     pending_range: Option<summary_range::StartFilter>,
+    /// `--compare-ab` waiting for the snapshots.
+    pending_split: bool,
     frame_stats: FrameStats,
     /// Log frame times (env `HEAPSIGHT_FRAME_LOG=1`).
     log_frames: bool,
@@ -318,8 +323,10 @@ impl HeapsightApp {
     fn with_state(mut state: AppState, options: StartOptions) -> Self {
         let mut errors = Vec::new();
         // `--view`, `--select` and `--summary-filter` say what to show first.
-        let findings_first =
-            options.view.is_none() && options.select.is_none() && options.summary_filter.is_none();
+        let findings_first = options.view.is_none()
+            && options.select.is_none()
+            && options.summary_filter.is_none()
+            && !options.compare_ab;
         let about_on_start = options.view.as_deref() == Some("about");
         if let Some(name) = options.view.as_deref().filter(|_| !about_on_start) {
             match View::parse(name) {
@@ -403,6 +410,7 @@ impl HeapsightApp {
             pending_select,
             about_on_start,
             pending_range,
+            pending_split: options.compare_ab,
             frame_stats: FrameStats::default(),
             log_frames: std::env::var_os("HEAPSIGHT_FRAME_LOG").is_some(),
             reacting: false,
@@ -664,6 +672,10 @@ impl HeapsightApp {
             && let Some(range) = self.pending_range.take()
         {
             self.apply_start_range(range);
+        }
+        if !self.loads.is_busy() && !self.docs.is_empty() && std::mem::take(&mut self.pending_split)
+        {
+            self.commands.push(Command::SplitAb);
         }
         if let Some(picked) = self.export.as_ref().and_then(|(_, d)| d.try_take()) {
             let job = self.export.take().map(|(f, _)| f);
