@@ -293,3 +293,40 @@ fn a_b_tiles_link_selection_by_id_and_say_what_was_freed_or_is_new() {
     settle(&mut h);
     assert!(h.state().workspace().bound_pane(b_tile).is_none());
 }
+
+#[test]
+fn a_tile_is_bound_to_a_snapshot_from_its_tab_bar_and_back() {
+    let mut h = demo();
+    h.state_mut().push_command(Command::SetView(View::Findings));
+    settle(&mut h);
+    let first = h.state().documents().all()[0].id;
+    // The Retainers tile's snapshot box (Findings, in front of the main group, has none).
+    h.get_by_label(heapsight::app::workspace::TILE_SNAPSHOT_LABEL)
+        .click();
+    settle(&mut h);
+    h.get_all_by_label("Snapshot 1")
+        .last()
+        .expect("the box's entry")
+        .click();
+    settle(&mut h);
+    let retainers = h.state().workspace().tiles_of(PaneKind::Retainers);
+    assert_eq!(retainers.len(), 1);
+    let (tile, bound) = retainers[0];
+    assert_eq!(bound, Some(first));
+    assert!(h.state().workspace().bound_pane(tile).is_some());
+    h.get_by_label("Retainers \u{00B7} Snapshot 1");
+
+    // Back to the active snapshot.
+    h.get_by_label(heapsight::app::workspace::TILE_SNAPSHOT_LABEL)
+        .click();
+    settle(&mut h);
+    h.get_all_by_label(heapsight::app::workspace::ACTIVE_SNAPSHOT)
+        .last()
+        .expect("the box's entry")
+        .click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().workspace().tiles_of(PaneKind::Retainers)[0].1,
+        None
+    );
+}
