@@ -87,6 +87,14 @@ fn the_default_layout_shows_the_class_list_the_graph_and_the_retainers_together(
     assert!(ws.is_visible(PaneKind::Dominators));
     assert!(!ws.is_visible(PaneKind::Summary), "same tab group");
     assert!(ws.is_visible(PaneKind::RetainerGraph) && ws.is_visible(PaneKind::Retainers));
+
+    // With snapshots open, Live is a tile too (added to the main group when asked for).
+    assert!(h.state().workspace().tiles_of(PaneKind::Live).is_empty());
+    h.state_mut().push_command(Command::SetView(View::Live));
+    settle(&mut h);
+    let ws = h.state().workspace();
+    assert!(ws.is_visible(PaneKind::Live) && ws.is_visible(PaneKind::RetainerGraph));
+    assert!(h.query_all_by_label_contains("Attach").count() >= 1);
 }
 
 #[test]

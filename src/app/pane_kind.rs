@@ -35,6 +35,8 @@ pub enum PaneKind {
     Retainers,
     /// Where the selected object was created.
     WhereCreated,
+    /// A live process's memory and captures (the whole window while no snapshot is open).
+    Live,
 }
 
 impl PaneKind {
@@ -52,7 +54,7 @@ impl PaneKind {
         Self::Allocation,
     ];
 
-    /// The tile that shows `view` (Live and Allocation sampling take the whole window).
+    /// The tile that shows `view` (a sampling heap profile takes the whole window).
     pub fn of_view(view: View) -> Option<Self> {
         Some(match view {
             View::Summary => Self::Summary,
@@ -66,7 +68,8 @@ impl PaneKind {
             View::Strings => Self::Strings,
             View::RetainerGraph => Self::RetainerGraph,
             View::Allocation => Self::Allocation,
-            View::Profile | View::Live => return None,
+            View::Live => Self::Live,
+            View::Profile => return None,
         })
     }
 
@@ -84,6 +87,7 @@ impl PaneKind {
             Self::Strings => View::Strings,
             Self::RetainerGraph => View::RetainerGraph,
             Self::Allocation => View::Allocation,
+            Self::Live => View::Live,
             Self::Retainers | Self::WhereCreated => return None,
         })
     }

@@ -59,8 +59,8 @@ impl HeapsightApp {
                     .header_ui(ui, &self.docs, &self.loads, &mut self.commands);
             });
         }
-        // The Live view has the window to itself (also when nothing is open).
-        if self.state.view == View::Live {
+        // The Live view has the window to itself while nothing is open (then it is a tile).
+        if self.state.view == View::Live && self.docs.is_empty() {
             egui::CentralPanel::default().show(ui, |ui| self.live.ui(ui));
             return;
         }
@@ -151,6 +151,7 @@ impl HeapsightApp {
                     side_by_side,
                     leaks,
                     findings,
+                    live: &mut self.live,
                 };
                 let frame = Frame {
                     docs: &self.docs,

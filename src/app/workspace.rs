@@ -91,6 +91,8 @@ pub struct ActivePanes<'a> {
     pub leaks: &'a mut LeaksPane,
     /// Findings.
     pub findings: &'a mut FindingsPane,
+    /// The Live view.
+    pub live: &'a mut super::panes::live::LivePane,
 }
 
 /// What the tiles see during a frame.
@@ -425,6 +427,7 @@ fn pane_mut<'p>(
         PaneKind::Retainers => p.retainers,
         PaneKind::Statistics => statistics,
         PaneKind::WhereCreated => where_created,
+        PaneKind::Live => p.live,
         PaneKind::Allocation => return None,
     })
 }

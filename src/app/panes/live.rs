@@ -516,3 +516,17 @@ fn preset_label(preset: Preset) -> &'static str {
         Preset::Node => "as writeHeapSnapshot",
     }
 }
+
+impl super::Pane for LivePane {
+    fn title(&self) -> String {
+        crate::app::command::View::Live.label().to_owned()
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _cx: &mut super::TileContext<'_>) {
+        LivePane::ui(self, ui);
+    }
+
+    fn is_busy(&self) -> bool {
+        LivePane::is_busy(self)
+    }
+}
