@@ -12,9 +12,10 @@ use super::document::Source;
 use super::jobs;
 use super::pane_kind::PaneKind;
 use super::panes::PaneContext;
+use super::panes::TileContext;
 use super::status_bar;
 use super::theme::Theme;
-use super::workspace::{ActivePanes, Frame};
+use super::workspace::ActivePanes;
 use super::{ErrorBanner, HeapsightApp};
 
 impl HeapsightApp {
@@ -153,18 +154,17 @@ impl HeapsightApp {
                     findings,
                     live: &mut self.live,
                 };
-                let frame = Frame {
+                let cx = TileContext {
                     docs: &self.docs,
                     roles,
                     doc: doc_id,
                     snapshot: &snapshot,
                     selection: &self.selection,
-                    link: &self.link,
                     commands: &mut self.commands,
                     focused,
                     recomputing,
                 };
-                self.workspace.ui(ui, panes, frame);
+                self.workspace.ui(ui, panes, cx, &self.link);
                 self.tiles_shown = true;
             });
     }

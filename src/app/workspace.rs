@@ -15,8 +15,8 @@ use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, TileId, Ti
 
 use crate::snapshot::Snapshot;
 
-use super::command::{Command, CommandQueue, PaneId, View};
-use super::document::{DocId, Documents};
+use super::command::{Command, View};
+use super::document::DocId;
 pub use super::pane_kind::PaneKind;
 use super::panes::allocation::{AllocationPane, WhereCreatedPane};
 use super::panes::bound::BoundPane;
@@ -32,8 +32,7 @@ use super::panes::statistics::StatisticsPane;
 use super::panes::strings::StringsPane;
 use super::panes::summary::SummaryPane;
 use super::panes::{Pane, TileContext};
-use super::roles::Roles;
-use super::selection::{Link, Selection};
+use super::selection::Link;
 use super::theme::Theme;
 
 /// A fresh pane of this kind for a tile bound to one snapshot; `None` for the views
@@ -93,28 +92,6 @@ pub struct ActivePanes<'a> {
     pub findings: &'a mut FindingsPane,
     /// The Live view.
     pub live: &'a mut super::panes::live::LivePane,
-}
-
-/// What the tiles see during a frame.
-pub struct Frame<'a> {
-    /// The open snapshots.
-    pub docs: &'a Documents,
-    /// The comparison roles.
-    pub roles: &'a Roles,
-    /// The active snapshot.
-    pub doc: DocId,
-    /// Its snapshot.
-    pub snapshot: &'a Arc<Snapshot>,
-    /// The selection in it.
-    pub selection: &'a Selection,
-    /// The last selection anywhere, for bound tiles.
-    pub link: &'a Link,
-    /// Where requests go.
-    pub commands: &'a mut CommandQueue,
-    /// The pane with the navigation keys.
-    pub focused: PaneId,
-    /// Ignored retainers are being recomputed.
-    pub recomputing: bool,
 }
 
 /// The tiles and the bound tiles' panes.
@@ -333,13 +310,14 @@ impl Workspace {
     }
 
     /// Draws the tiles.
-    pub fn ui(&mut self, ui: &mut Ui, panes: ActivePanes<'_>, frame: Frame<'_>) {
+    /// Draws the tiles: `cx` is the active snapshot's, `link` the last selection anywhere.
+    pub fn ui(&mut self, ui: &mut Ui, panes: ActivePanes<'_>, cx: TileContext<'_>, link: &Link) {
         if self.tree.root().is_none() {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() * 0.3);
                 ui.label(RichText::new("Every tile is closed.").color(Theme::of(ui).weak_text));
                 if ui.button("Reset layout").clicked() {
-                    frame.commands.push(Command::ResetLayout);
+                    cx.commands.push(Command::ResetLayout);
                 }
             });
             return;
@@ -349,7 +327,8 @@ impl Workspace {
             bound: &mut self.bound,
             statistics: &mut self.statistics,
             where_created: &mut self.where_created,
-            frame,
+            cx,
+            link,
         };
         self.tree.ui(&mut behavior, ui);
     }
@@ -393,12 +372,15 @@ struct Behavior<'a, 'f> {
     bound: &'a mut HashMap<TileId, BoundPane>,
     statistics: &'a mut StatisticsPane,
     where_created: &'a mut WhereCreatedPane,
-    frame: Frame<'f>,
+    /// The active snapshot's context.
+    cx: TileContext<'f>,
+    /// The last selection anywhere, for bound tiles.
+    link: &'f Link,
 }
 
 impl Behavior<'_, '_> {
     fn doc_title(&self, doc: DocId) -> String {
-        self.frame
+        self.cx
             .docs
             .all()
             .iter()
@@ -443,23 +425,14 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
                     bound,
                     statistics,
                     where_created,
-                    frame: f,
+                    cx,
+                    link,
                 } = self;
-                let mut cx = TileContext {
-                    docs: f.docs,
-                    roles: f.roles,
-                    doc: f.doc,
-                    snapshot: f.snapshot,
-                    selection: f.selection,
-                    commands: f.commands,
-                    focused: f.focused,
-                    recomputing: f.recomputing,
-                };
                 if tile.bound.is_some()
                     && let Some(pane) = bound.get_mut(&tile_id)
                 {
-                    pane.follow(f.link, f.docs);
-                    pane.ui(ui, &mut cx);
+                    pane.follow(link, cx.docs);
+                    pane.ui(ui, cx);
                 } else if tile.kind == PaneKind::Allocation {
                     super::panes::allocation::view_ui(
                         panes.allocation,
@@ -468,7 +441,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
                         &mut cx.pane(),
                     );
                 } else if let Some(pane) = pane_mut(panes, statistics, where_created, tile.kind) {
-                    pane.ui(ui, &mut cx);
+                    pane.ui(ui, cx);
                 }
             });
         egui_tiles::UiResponse::None
@@ -539,7 +512,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
             && tile.bound.is_none()
             && let Some(view) = tile.kind.view()
         {
-            self.frame.commands.push(Command::SetView(view));
+            self.cx.commands.push(Command::SetView(view));
         }
         match tiles.get(tile_id) {
             Some(egui_tiles::Tile::Pane(tile)) => {
@@ -569,7 +542,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
         let Some(egui_tiles::Tile::Pane(tile)) = tiles.get(active) else {
             return;
         };
-        if !tile.kind.bindable() || self.frame.docs.all().len() < 2 {
+        if !tile.kind.bindable() || self.cx.docs.all().len() < 2 {
             return;
         }
         let shown = match tile.bound {
@@ -588,7 +561,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
                 {
                     chosen = Some(None);
                 }
-                for doc in self.frame.docs.all() {
+                for doc in self.cx.docs.all() {
                     if ui
                         .selectable_label(tile.bound == Some(doc.id), &doc.title)
                         .on_hover_text(doc.source.display_name())
@@ -605,7 +578,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
             "The snapshot this tile shows: bind it to one to compare two side by side",
         );
         if let Some(doc) = chosen {
-            self.frame
+            self.cx
                 .commands
                 .push(Command::BindTile { tile: active, doc });
         }
