@@ -139,6 +139,15 @@ fn tiles_rearrange_by_dragging_persist_and_reset() {
         crate::util::app_harness_with_state(saved, StartOptions::for_files(Vec::new()), 900.0);
     assert_eq!(shape(restored.state().workspace().tree()), moved_shape);
 
+    // A layout this version cannot read costs the layout only, not the rest of the state.
+    let mut garbled = h.state().state_to_save();
+    garbled.layout = Some("{\"root\": 7, \"tiles\": \"from another version\"}".to_owned());
+    let recent = garbled.recent_files.clone();
+    let fallback =
+        crate::util::app_harness_with_state(garbled, StartOptions::for_files(Vec::new()), 900.0);
+    assert_eq!(shape(fallback.state().workspace().tree()), default_shape);
+    assert_eq!(fallback.state().state().recent_files, recent);
+
     // View → Reset layout.
     let mut restored = restored;
     restored.state_mut().push_command(Command::ResetLayout);

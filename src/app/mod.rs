@@ -387,7 +387,7 @@ impl HeapsightApp {
             explore: explore::Explore::default(),
             profiles: profiles::Profiles::default(),
             palette: palette::Palette::default(),
-            workspace: workspace::Workspace::new(state.layout.clone()),
+            workspace: workspace::Workspace::new(state.layout.as_deref()),
             link: selection::Link::default(),
             link_absent: None,
             tiles_shown: false,
@@ -540,7 +540,7 @@ impl HeapsightApp {
     /// The persisted state as it would be saved now (tests).
     pub fn state_to_save(&self) -> AppState {
         let mut state = self.state.clone();
-        state.layout = Some(self.workspace.tree().clone());
+        state.layout = self.workspace.saved();
         state
     }
 

@@ -22,8 +22,10 @@ pub struct AppState {
     pub summary_sort: SortKey,
     /// Summary class filter.
     pub summary_filter: String,
-    /// The arrangement of the tiles (`None`: the default layout).
-    pub layout: Option<egui_tiles::Tree<super::workspace::Tile>>,
+    /// The arrangement of the tiles as JSON (`None`: the default layout). Kept as text so a
+    /// layout this version cannot read (an older or newer heapsight's) costs only the layout,
+    /// never the rest of the state.
+    pub layout: Option<String>,
     /// The pane that receives the navigation keys.
     pub focused: PaneId,
     /// Show the snapshot list on the left (View → Snapshot list).

@@ -114,9 +114,11 @@ impl Default for Workspace {
 const TREE_ID: &str = "heapsight_workspace";
 
 impl Workspace {
-    /// The workspace with a saved layout, or the default one.
-    pub fn new(saved: Option<Tree<Tile>>) -> Self {
+    /// The workspace with a saved layout (JSON, see [`Workspace::saved`]), or the default one
+    /// when there is none or it does not read.
+    pub fn new(saved: Option<&str>) -> Self {
         let tree = saved
+            .and_then(|text| serde_json::from_str::<Tree<Tile>>(text).ok())
             .filter(|t| t.root().is_some() && t.tiles.len() < 256)
             .unwrap_or_else(default_tree);
         Self {
@@ -128,7 +130,12 @@ impl Workspace {
         }
     }
 
-    /// The layout, to persist.
+    /// The layout as JSON, to persist.
+    pub fn saved(&self) -> Option<String> {
+        serde_json::to_string(&self.tree).ok()
+    }
+
+    /// The layout.
     pub fn tree(&self) -> &Tree<Tile> {
         &self.tree
     }
