@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::column::Column;
+use super::dominators::RetainedSizes;
 use super::meta::Meta;
 use super::names::js_cmp;
 use super::strings::{StringTable, Strings};
@@ -116,7 +117,7 @@ pub(crate) struct ClassInputs<'a, S: Strings> {
 /// The dominator tree, for class retained sizes.
 pub(crate) struct TreeInputs<'a> {
     pub root: u32,
-    pub retained: &'a [u64],
+    pub retained: &'a RetainedSizes,
     pub first_dominated: &'a [u32],
     pub dominated: &'a [u32],
 }
@@ -301,7 +302,13 @@ pub(crate) fn finish_aggregates(
         grouping,
         mut internals,
     } = counts;
-    let internal_of = &grouping.internal_of;
+    let Grouping {
+        internal_of,
+        internal_class,
+        public_of,
+        public_keys,
+        public_internal,
+    } = grouping;
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
     let root = tree.root;
@@ -313,7 +320,7 @@ pub(crate) fn finish_aggregates(
         if id == u32::MAX || seen[id as usize] {
             return u32::MAX;
         }
-        internals[id as usize].max_ret += tree.retained[n as usize];
+        internals[id as usize].max_ret += tree.retained.get(n as usize);
         seen[id as usize] = true;
         id
     };
@@ -334,12 +341,12 @@ pub(crate) fn finish_aggregates(
         }
     }
 
-    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(grouping.public_keys.len());
-    for (key, &i) in grouping.public_keys.iter().zip(&grouping.public_internal) {
+    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(public_keys.len());
+    for (key, &i) in public_keys.iter().zip(&public_internal) {
         let agg = &internals[i as usize];
         classes.push(ClassAggregate {
             key: key.clone(),
-            name: strings.get(grouping.internal_class[i as usize]).to_owned(),
+            name: strings.get(internal_class[i as usize]).to_owned(),
             count: agg.count,
             shallow_size_bytes: agg.self_size,
             retained_size_bytes: agg.max_ret,
@@ -347,7 +354,7 @@ pub(crate) fn finish_aggregates(
             members: 0..0,
         });
     }
-    let winner_of_internal = &grouping.public_of;
+    let winner_of_internal = &public_of;
 
     // Sort rows, then remap node -> row.
     let mut order: Vec<u32> = (0..classes.len() as u32).collect();
@@ -370,9 +377,10 @@ pub(crate) fn finish_aggregates(
             sorted.push(class);
         }
     }
+    // In place: the internal ids' buffer becomes the rows' (no second array per node).
     let node_class: Vec<u32> = internal_of
-        .iter()
-        .map(|&id| {
+        .into_iter()
+        .map(|id| {
             if id == u32::MAX {
                 return NO_CLASS;
             }

@@ -1,9 +1,10 @@
 //! The analysis pipeline: parsed columns in, a ready [`Snapshot`] out.
 //!
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
-//! validate → DOM state → { retainers } beside { page-owned flags → essential edges } →
-//! { dominators } beside { shallow sizes → distances → class names → class counts and
-//! statistics sums } → { retained sizes } beside { dominated nodes } → { class retained
+//! validate → DOM state → { retainer offsets } beside { page-owned flags → essential edges }
+//! → retainer sources → { dominators } beside { shallow sizes → distances → class names →
+//! class counts and statistics sums } → { retained sizes } beside { dominated nodes } beside
+//! { retainer sources → retainer edges, in place } → { class retained
 //! sizes and row order } beside { id index }. The two sides of each step run on the two cores; the
 //! dominator tree (one core, ~2 s for a 1 GB file) is the long pole, so everything that
 //! does not need it is done beside it.
@@ -12,14 +13,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rayon::slice::ParallelSliceMut as _;
-
 use super::aggregate::{self, ClassInputs, StatisticsInputs, TreeInputs};
 use super::distance::{self, DistanceInputs};
 use super::dom::{self, DomInputs};
 use super::dominators::{self, EdgeView};
 use super::error::{ErrorKind, Result};
 use super::graph;
+use super::id_index::IdIndex;
 use super::names::{self, NameInputs, WeakMapEdges};
 use super::parse::Parsed;
 use super::progress::Progress;
@@ -135,10 +135,10 @@ pub(crate) fn analyze(
         edge_type: &edge_type,
         edge_name: &edge_name,
     };
-    let (retainers, (weak_maps, essential)) = rayon::join(
+    let (first_retainer, (weak_maps, essential)) = rayon::join(
         || {
-            let _timer = PhaseTimer::new("retainers");
-            graph::build_retainers(&first_edge, &edge_to)
+            let _timer = PhaseTimer::new("retainer offsets");
+            graph::retainer_offsets(node_count, &edge_to)
         },
         || {
             let _timer = PhaseTimer::new("page-owned flags and essential edges");
@@ -158,6 +158,16 @@ pub(crate) fn analyze(
             (weak_maps, essential)
         },
     );
+    // The retainers' source nodes with their edges' essential bits: all the dominator pass
+    // reads (it renames them to DFS numbers in place). Once it is done, the same slots get
+    // the edge ordinals (`retainer_edge`), so the retainer index never holds both (a loaded
+    // snapshot finds the source from the edge).
+    let mut retainer_slots = {
+        let _timer = PhaseTimer::new("retainer sources");
+        graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
+            essential.get(e as usize)
+        })
+    };
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");
@@ -184,9 +194,8 @@ pub(crate) fn analyze(
             dominators::dominators(
                 &edges,
                 &essential,
-                &retainers.first_retainer,
-                &retainers.retainer_edge,
-                &retainers.retainer_node,
+                &first_retainer,
+                &mut retainer_slots,
                 root,
                 &cancelled,
             )
@@ -260,7 +269,7 @@ pub(crate) fn analyze(
                         edge_to: &edge_to,
                         edge_type: &edge_type,
                         edge_name: &edge_name,
-                        first_retainer: &retainers.first_retainer,
+                        first_retainer: &first_retainer,
                     })
                 },
             );
@@ -292,10 +301,19 @@ pub(crate) fn analyze(
     check_cancel(progress)?;
 
     progress.set_phase("Calculating retained sizes");
-    let (retained, (first_dominated, dominated)) = rayon::join(
-        || dominators::retained_sizes(&tree, &node_self_size),
-        || dominators::dominated_nodes(&tree.dominator, root),
+    let ((retained, (first_dominated, dominated)), ()) = rayon::join(
+        || {
+            rayon::join(
+                || dominators::retained_sizes(&tree, &node_self_size),
+                || dominators::dominated_nodes(&tree.dominator, root),
+            )
+        },
+        || {
+            let _timer = PhaseTimer::new("retainer edges");
+            graph::sources_to_edges(&first_edge, &edge_to, &first_retainer, &mut retainer_slots);
+        },
     );
+    let retainer_edge = retainer_slots;
     let unreachable_count = tree.unreachable_count;
     let dominator = tree.dominator;
     drop(tree.preorder);
@@ -317,13 +335,9 @@ pub(crate) fn analyze(
                 },
             )
         },
-        || {
-            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
-            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
-            by_id
-        },
+        || IdIndex::build(&node_id),
     );
-    let statistics = statistics.finish(retained[root as usize]);
+    let statistics = statistics.finish(retained.get(root as usize));
 
     progress.set_phase("Ready");
     let analyze_secs = started.elapsed().as_secs_f64();
@@ -349,12 +363,11 @@ pub(crate) fn analyze(
         edge_type: edge_type.into(),
         edge_name: edge_name.into(),
         edge_to: edge_to.into(),
-        first_retainer: retainers.first_retainer.into(),
-        retainer_edge: retainers.retainer_edge.into(),
-        retainer_node: retainers.retainer_node.into(),
+        first_retainer: first_retainer.into(),
+        retainer_edge: retainer_edge.into(),
         distance: distance.into(),
         dominator: dominator.into(),
-        retained: retained.into(),
+        retained,
         first_dominated: first_dominated.into(),
         dominated: dominated.into(),
         class_index: class_index.into(),
@@ -364,7 +377,7 @@ pub(crate) fn analyze(
         interfaces,
         interface_names,
         weak_maps,
-        by_id: by_id.into(),
+        by_id,
         unreachable_count,
         trace,
         trace_node_id: trace_node_id.into(),

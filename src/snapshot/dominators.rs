@@ -15,8 +15,13 @@
 //! - [`dominated_nodes`]: children CSR of the dominator tree: `first_dominated` (length
 //!   node_count + 1) into `dominated` (node ordinals; length node_count - 1).
 //!
-//! Temporary memory of [`dominators`]: at most 7 `u32` arrays of node_count + 1 entries.
+//! Temporary memory of [`dominators`]: at most 6 `u32` arrays of node_count + 1 entries (the
+//! retainer slots are rewritten in place, see [`dominators`]).
 
+use rayon::prelude::*;
+
+use super::column::Column;
+use super::graph::ESSENTIAL_RETAINER;
 use super::meta::EdgeTypes;
 use super::names::WeakMapEdges;
 
@@ -151,8 +156,7 @@ pub(crate) fn dominators(
     g: &EdgeView<'_>,
     essential: &BitVec,
     first_retainer: &[u32],
-    retainer_edge: &[u32],
-    retainer_node: &[u32],
+    retainer_source: &mut [u32],
     root: u32,
     cancelled: &dyn Fn() -> bool,
 ) -> Option<DominatorTree> {
@@ -168,7 +172,7 @@ pub(crate) fn dominators(
 
     let has_only_weak_retainers = |ordinal: usize| {
         (first_retainer[ordinal]..first_retainer[ordinal + 1])
-            .all(|ri| !essential.get(retainer_edge[ri as usize] as usize))
+            .all(|ri| retainer_source[ri as usize] & ESSENTIAL_RETAINER == 0)
     };
 
     // Iterative DFS from `start` (a vertex number), as DevTools' `dfs`.
@@ -217,61 +221,45 @@ pub(crate) fn dominators(
 
     let dfs_started = std::time::Instant::now();
     let r = root + 1;
-    // Essential bit of each retainer slot, so the main loop reads it sequentially; computed
-    // on the other core while the DFS runs.
-    let (essential_retainer, reached_from_root) = rayon::join(
-        || {
-            let mut bits = BitVec::new(retainer_edge.len());
-            for (slot, &e) in retainer_edge.iter().enumerate() {
-                if essential.get(e as usize) {
-                    bits.set(slot);
-                }
-            }
-            bits
-        },
-        || {
-            dfs(
-                r,
-                &mut n,
-                &mut visited,
-                &mut parent,
-                &mut vertex,
-                &mut label,
-                &mut semi,
-                &mut next_edge,
-            );
-            let reached_from_root = n as usize;
-            if (n as usize) < node_count {
-                for v in 1..=node_count {
-                    if semi[v] == 0 && has_only_weak_retainers(v - 1) {
-                        parent[v] = r;
-                        dfs(
-                            v as u32,
-                            &mut n,
-                            &mut visited,
-                            &mut parent,
-                            &mut vertex,
-                            &mut label,
-                            &mut semi,
-                            &mut next_edge,
-                        );
-                    }
-                }
-            }
-            if (n as usize) < node_count {
-                for v in 1..=node_count {
-                    if semi[v] == 0 {
-                        parent[v] = r;
-                        n += 1;
-                        semi[v] = n;
-                        vertex[n as usize] = v as u32;
-                        label[v] = v as u32;
-                    }
-                }
-            }
-            reached_from_root
-        },
+    dfs(
+        r,
+        &mut n,
+        &mut visited,
+        &mut parent,
+        &mut vertex,
+        &mut label,
+        &mut semi,
+        &mut next_edge,
     );
+    let reached_from_root = n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                parent[v] = r;
+                dfs(
+                    v as u32,
+                    &mut n,
+                    &mut visited,
+                    &mut parent,
+                    &mut vertex,
+                    &mut label,
+                    &mut semi,
+                    &mut next_edge,
+                );
+            }
+        }
+    }
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 {
+                parent[v] = r;
+                n += 1;
+                semi[v] = n;
+                vertex[n as usize] = v as u32;
+                label[v] = v as u32;
+            }
+        }
+    }
     if cancelled() {
         return None;
     }
@@ -305,13 +293,22 @@ pub(crate) fn dominators(
     for (i, l) in label_p.iter_mut().enumerate() {
         *l = i as u32;
     }
+    // The retainer slots are renamed to preorder space too (keeping the essential bit), so
+    // the main loop needs no `pre` lookups and `pre` is freed before the buckets are
+    // allocated: one array less at the peak. Unreached vertices (0) never occur: every
+    // vertex has a DFS number by now.
+    retainer_source.par_iter_mut().for_each(|slot| {
+        let source = (*slot & !ESSENTIAL_RETAINER) as usize;
+        *slot = (*slot & ESSENTIAL_RETAINER) | pre[source + 1];
+    });
+    let r_p = pre[r as usize];
     // Buckets as singly linked lists: `bucket_head[b]` and `bucket_next[w]`. A vertex leaves
     // its bucket once, when its dominator is decided: that slot of `bucket_next` then holds
     // the dominator (`dom_p`).
-    let mut bucket_head = vec![0u32; len];
+    let mut bucket_head = pre;
+    bucket_head.fill(0);
     let mut bucket_next = vec![0u32; len];
     let mut stack: Vec<u32> = Vec::new();
-    let r_p = pre[r as usize];
 
     // eval(v) with iterative path compression; vertices >= `linked_from` are linked.
     let mut evaluate =
@@ -343,12 +340,12 @@ pub(crate) fn dominators(
         let w_ordinal = vertex[w] as usize - 1;
         let mut is_orphan = true;
         for ri in first_retainer[w_ordinal]..first_retainer[w_ordinal + 1] {
-            let ri = ri as usize;
-            if !essential_retainer.get(ri) {
+            let source = retainer_source[ri as usize];
+            if source & ESSENTIAL_RETAINER == 0 {
                 continue;
             }
             is_orphan = false;
-            let v = pre[retainer_node[ri] as usize + 1];
+            let v = source & !ESSENTIAL_RETAINER;
             let u = evaluate(v, w as u32 + 1, &mut ancestor_p, &mut label_p, &semi_p);
             if semi_p[u as usize] < semi_p[w] {
                 semi_p[w] = semi_p[u as usize];
@@ -394,7 +391,7 @@ pub(crate) fn dominators(
             dom_p[w] = dom_p[dom_p[w] as usize];
         }
     }
-    drop((ancestor_p, label_p, semi_p, bucket_head, pre));
+    drop((ancestor_p, label_p, semi_p, bucket_head));
     // Back to vertex space: dom[vertex[i]] = vertex[dom_p[i]].
     let mut dom = vec![0u32; len];
     for i in 1..=nn {
@@ -417,13 +414,98 @@ pub(crate) fn dominators(
 }
 
 /// Retained size of every node: self size plus everything it dominates.
-pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> Vec<u64> {
-    let mut retained: Vec<u64> = self_size.iter().map(|&s| u64::from(s)).collect();
+/// Accumulated in the 4-byte form directly (sizes that outgrow it move to a map), so no
+/// 8-byte column is ever allocated.
+pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> RetainedSizes {
+    const LARGE: u32 = RetainedSizes::LARGE;
+    let mut small: Vec<u32> = self_size.to_vec();
+    let mut large: std::collections::HashMap<u32, u64> = self_size
+        .iter()
+        .enumerate()
+        .filter(|&(_, &s)| s == LARGE)
+        .map(|(n, &s)| (n as u32, u64::from(s)))
+        .collect();
     for &n in tree.preorder[1..].iter().rev() {
-        let d = tree.dominator[n as usize] as usize;
-        retained[d] += retained[n as usize];
+        let d = tree.dominator[n as usize];
+        let size = match small[n as usize] {
+            LARGE => large[&n],
+            s => u64::from(s),
+        };
+        if size == 0 {
+            continue;
+        }
+        let total = match small[d as usize] {
+            LARGE => large[&d] + size,
+            s => u64::from(s) + size,
+        };
+        match u32::try_from(total) {
+            Ok(t) if t != LARGE => small[d as usize] = t,
+            _ => {
+                small[d as usize] = LARGE;
+                large.insert(d, total);
+            }
+        }
     }
-    retained
+    let mut large: Vec<(u32, u64)> = large.into_iter().collect();
+    large.sort_unstable();
+    RetainedSizes {
+        small: small.into(),
+        large,
+    }
+}
+
+/// Retained sizes in 4 bytes per node: a size from [`RetainedSizes::LARGE`] up (the root's
+/// and those of a few huge subtrees) reads `LARGE` in `small` and is kept in `large`.
+#[derive(Debug, Default)]
+pub(crate) struct RetainedSizes {
+    /// The size of each node, or `LARGE`.
+    pub small: Column<u32>,
+    /// (node, size) of the nodes whose `small` is `LARGE`, by node.
+    pub large: Vec<(u32, u64)>,
+}
+
+impl RetainedSizes {
+    /// `small` value of a size kept in `large`.
+    pub const LARGE: u32 = u32::MAX;
+
+    /// Splits full sizes into the two parts.
+    #[cfg(test)]
+    pub fn from_sizes(sizes: &[u64]) -> Self {
+        let mut large = Vec::new();
+        let small: Vec<u32> = sizes
+            .iter()
+            .enumerate()
+            .map(|(n, &size)| match u32::try_from(size) {
+                Ok(s) if s != Self::LARGE => s,
+                _ => {
+                    large.push((n as u32, size));
+                    Self::LARGE
+                }
+            })
+            .collect();
+        Self {
+            small: small.into(),
+            large,
+        }
+    }
+
+    /// The retained size of node `n`.
+    #[inline]
+    pub fn get(&self, n: usize) -> u64 {
+        match self.small[n] {
+            Self::LARGE => self
+                .large
+                .binary_search_by_key(&(n as u32), |&(node, _)| node)
+                .map_or(u64::from(Self::LARGE), |i| self.large[i].1),
+            size => u64::from(size),
+        }
+    }
+
+    /// Number of nodes.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.small.len()
+    }
 }
 
 /// Children CSR of the dominator tree (see the module docs). Children of a node are listed
@@ -452,7 +534,7 @@ pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::graph::build_retainers;
+    use crate::snapshot::graph::{retainer_offsets, retainer_sources};
 
     /// The dominator tree of an all-essential graph given as adjacency lists (root 0).
     fn tree(adj: &[&[u32]]) -> DominatorTree {
@@ -472,17 +554,12 @@ mod tests {
         };
         let mut essential = BitVec::new(edge_to.len());
         (0..edge_to.len()).for_each(|e| essential.set(e));
-        let r = build_retainers(&first_edge, &edge_to);
-        dominators(
-            &g,
-            &essential,
-            &r.first_retainer,
-            &r.retainer_edge,
-            &r.retainer_node,
-            0,
-            &|| false,
-        )
-        .expect("not cancelled")
+        let first_retainer = retainer_offsets(adj.len(), &edge_to);
+        let mut sources = retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
+            essential.get(e as usize)
+        });
+        dominators(&g, &essential, &first_retainer, &mut sources, 0, &|| false)
+            .expect("not cancelled")
     }
 
     fn idoms(adj: &[&[u32]]) -> Vec<u32> {
@@ -604,10 +681,40 @@ mod tests {
         let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
         let tree = tree(adj);
         let retained = retained_sizes(&tree, &[0, 10, 20, 30, 40]);
-        assert_eq!(retained, vec![100, 10, 20, 70, 40]);
+        let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
+        assert_eq!(all, vec![100, 10, 20, 70, 40]);
         let (first, dominated) = dominated_nodes(&tree.dominator, 0);
         assert_eq!(first, vec![0, 3, 3, 3, 4, 4]);
         assert_eq!(&dominated[0..3], &[3, 2, 1]);
         assert_eq!(dominated[3], 4);
+    }
+
+    #[test]
+    fn retained_sizes_past_4_gib_are_exact() {
+        // 0 -> 1 -> 2 -> 3, 0 -> 4: sums cross u32::MAX on the way up the chain.
+        let adj: &[&[u32]] = &[&[1, 4], &[2], &[3], &[], &[]];
+        let big = u32::MAX - 1;
+        let retained = retained_sizes(&tree(adj), &[1, big, u32::MAX, big, 3]);
+        let b = u64::from(big);
+        let m = u64::from(u32::MAX);
+        let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
+        assert_eq!(all, vec![1 + 2 * b + m + 3, 2 * b + m, b + m, b, 3]);
+    }
+
+    #[test]
+    fn large_retained_sizes_keep_every_bit() {
+        let sizes = [
+            0,
+            7,
+            u64::from(u32::MAX) - 1,
+            u64::from(u32::MAX),
+            1 << 40,
+            5,
+        ];
+        let retained = RetainedSizes::from_sizes(&sizes);
+        assert_eq!(retained.large.len(), 2);
+        for (n, &size) in sizes.iter().enumerate() {
+            assert_eq!(retained.get(n), size);
+        }
     }
 }
