@@ -2,12 +2,13 @@
 //!
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
 //! validate → DOM state → { retainer offsets } beside { page-owned flags → essential edges }
-//! → retainer sources → { dominators } beside { shallow sizes → distances → class names →
-//! class counts and statistics sums } → { retained sizes } beside { dominated nodes } beside
-//! { retainer sources → retainer edges, in place } → { class retained
-//! sizes and row order } beside { id index }. The two sides of each step run on the two cores; the
-//! dominator tree (one core, ~2 s for a 1 GB file) is the long pole, so everything that
-//! does not need it is done beside it.
+//! → { dominator DFS beside retainer sources → dominator main loop } beside { shallow sizes
+//! → distances → class names → statistics sums } → { retained sizes } beside { retainer
+//! sources → retainer edges, in place } → { dominated nodes } beside { class counts } →
+//! { class retained sizes and row order } beside { id index }. The two sides of each step
+//! run on the two cores; the dominator tree (~1.3 s for a 1 GB file) is the long pole, so
+//! what does not need it is done beside it, except what would add a column to the peak
+//! memory while the tree's temporaries are alive (the class counts' per-node class ids).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -69,8 +70,6 @@ struct Analysed {
     added_strings: super::strings::StringTable,
     interfaces: Vec<super::InterfaceDefinition>,
     interface_names: HashMap<String, u32>,
-    locations: Vec<(u32, aggregate::Location)>,
-    counts: aggregate::ClassCounts,
     statistics: aggregate::StatisticsSums,
 }
 
@@ -135,10 +134,14 @@ pub(crate) fn analyze(
         edge_type: &edge_type,
         edge_name: &edge_name,
     };
-    let (first_retainer, (weak_maps, essential)) = rayon::join(
+    let ((first_retainer, locations), (weak_maps, essential)) = rayon::join(
         || {
-            let _timer = PhaseTimer::new("retainer offsets");
-            graph::retainer_offsets(node_count, &edge_to)
+            let _timer = PhaseTimer::new("retainer offsets and locations");
+            let first_retainer = graph::retainer_offsets(node_count, &edge_to);
+            // Built now so the raw array (16 bytes a location, 60 MB in the 1.1 GB file)
+            // is gone before the dominator pass reaches the peak.
+            let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
+            (first_retainer, locations)
         },
         || {
             let _timer = PhaseTimer::new("page-owned flags and essential edges");
@@ -158,16 +161,7 @@ pub(crate) fn analyze(
             (weak_maps, essential)
         },
     );
-    // The retainers' source nodes with their edges' essential bits: all the dominator pass
-    // reads (it renames them to DFS numbers in place). Once it is done, the same slots get
-    // the edge ordinals (`retainer_edge`), so the retainer index never holds both (a loaded
-    // snapshot finds the source from the edge).
-    let mut retainer_slots = {
-        let _timer = PhaseTimer::new("retainer sources");
-        graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
-            essential.get(e as usize)
-        })
-    };
+    drop(raw_locations);
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");
@@ -191,11 +185,22 @@ pub(crate) fn analyze(
     let (tree, rest) = rayon::join(
         || {
             let _timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
+            // The retainers' source nodes with their edges' essential bits, built beside
+            // the DFS: all the main loop reads (it renames them to DFS numbers in place).
+            // Once the tree is done the same slots get the edge ordinals (`retainer_edge`),
+            // so the retainer index never holds both (a loaded snapshot finds the source
+            // from the edge).
+            let retainer_slots = || {
+                let _timer = PhaseTimer::new("retainer sources");
+                graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
+                    essential.edges.get(e as usize)
+                })
+            };
             dominators::dominators(
                 &edges,
                 &essential,
                 &first_retainer,
-                &mut retainer_slots,
+                retainer_slots,
                 root,
                 &cancelled,
             )
@@ -241,59 +246,38 @@ pub(crate) fn analyze(
                 &mut class_index,
             );
             drop(timer);
-            // What needs no dominator tree is done here, while the other core computes it.
-            let _timer = PhaseTimer::new("class counts and statistics");
-            let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
-            let self_size = &node_self_size;
-            let (counts, statistics) = rayon::join(
-                || {
-                    aggregate::count_classes(&ClassInputs {
-                        meta: &meta,
-                        strings: &added,
-                        node_type: &node_type,
-                        self_size,
-                        class_index: &class_index,
-                        distance: &distance,
-                        locations: &locations,
-                        include: None,
-                    })
-                },
-                || {
-                    aggregate::statistics(&StatisticsInputs {
-                        meta: &meta,
-                        strings: &strings,
-                        node_type: &node_type,
-                        node_name: &node_name,
-                        self_size,
-                        first_edge: &first_edge,
-                        edge_to: &edge_to,
-                        edge_type: &edge_type,
-                        edge_name: &edge_name,
-                        first_retainer: &first_retainer,
-                    })
-                },
-            );
+            // The class counts wait for the tree's temporaries to be freed (their per-node
+            // class ids would add to the peak); the statistics need no memory per node.
+            let _timer = PhaseTimer::new("statistics");
+            let statistics = aggregate::statistics(&StatisticsInputs {
+                meta: &meta,
+                strings: &strings,
+                node_type: &node_type,
+                node_name: &node_name,
+                self_size: &node_self_size,
+                first_edge: &first_edge,
+                edge_to: &edge_to,
+                edge_type: &edge_type,
+                edge_name: &edge_name,
+                first_retainer: &first_retainer,
+            });
             Analysed {
                 distance,
                 class_index,
                 added_strings: added.into_added(),
                 interfaces,
                 interface_names,
-                locations,
-                counts,
                 statistics,
             }
         },
     );
-    let tree = tree.ok_or(ErrorKind::Cancelled)?;
+    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
     let Analysed {
         distance,
         class_index,
         added_strings,
         interfaces,
         interface_names,
-        locations,
-        counts,
         statistics,
     } = rest;
     strings.append(&added_strings);
@@ -301,22 +285,38 @@ pub(crate) fn analyze(
     check_cancel(progress)?;
 
     progress.set_phase("Calculating retained sizes");
-    let ((retained, (first_dominated, dominated)), ()) = rayon::join(
-        || {
-            rayon::join(
-                || dominators::retained_sizes(&tree, &node_self_size),
-                || dominators::dominated_nodes(&tree.dominator, root),
-            )
-        },
+    // In two steps, so the DFS order is freed before the dominated lists and the class
+    // counts allocate.
+    let super::dominators::DominatorTree {
+        dominator,
+        preorder,
+        unreachable_count,
+    } = tree;
+    let (retained, ()) = rayon::join(
+        || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
         || {
             let _timer = PhaseTimer::new("retainer edges");
             graph::sources_to_edges(&first_edge, &edge_to, &first_retainer, &mut retainer_slots);
         },
     );
+    drop(preorder);
     let retainer_edge = retainer_slots;
-    let unreachable_count = tree.unreachable_count;
-    let dominator = tree.dominator;
-    drop(tree.preorder);
+    let ((first_dominated, dominated), counts) = rayon::join(
+        || dominators::dominated_nodes(&dominator, root),
+        || {
+            let _timer = PhaseTimer::new("class counts");
+            aggregate::count_classes(&ClassInputs {
+                meta: &meta,
+                strings: &strings,
+                node_type: &node_type,
+                self_size: &node_self_size,
+                class_index: &class_index,
+                distance: &distance,
+                locations: &locations,
+                include: None,
+            })
+        },
+    );
     check_cancel(progress)?;
 
     progress.set_phase("Building class aggregates and statistics");

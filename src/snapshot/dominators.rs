@@ -98,6 +98,16 @@ pub(crate) fn page_owned_flags(
     flags
 }
 
+/// Which edges count when computing dominators ([`essential_edges`]), and which nodes one
+/// of them points to.
+pub(crate) struct Essential {
+    /// One bit per edge.
+    pub edges: BitVec,
+    /// One bit per node: some essential edge points to it (DevTools' dominator pass asks
+    /// the opposite, "has only weak retainers", of nodes the root does not reach).
+    pub retained: BitVec,
+}
+
 /// DevTools' `initEssentialEdges`: which edges count when computing dominators.
 pub(crate) fn essential_edges(
     g: &EdgeView<'_>,
@@ -106,9 +116,10 @@ pub(crate) fn essential_edges(
     node_id: &[u32],
     page_owned: &BitVec,
     weak_maps: &WeakMapEdges,
-) -> BitVec {
+) -> Essential {
     let node_count = g.first_edge.len() - 1;
     let mut bits = BitVec::new(g.edge_to.len());
+    let mut retained = BitVec::new(node_count);
     for n in 0..node_count {
         let node_flag = page_owned.get(n);
         for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
@@ -135,9 +146,13 @@ pub(crate) fn essential_edges(
                 }
             }
             bits.set(e);
+            retained.set(to);
         }
     }
-    bits
+    Essential {
+        edges: bits,
+        retained,
+    }
 }
 
 /// Result of [`dominators`].
@@ -152,14 +167,22 @@ pub(crate) struct DominatorTree {
 }
 
 /// Lengauer–Tarjan over the essential edges. See the module docs.
+///
+/// The retainer slots ([`super::graph::retainer_sources`]) are only read by the main loop,
+/// so `retainer_source` builds them on the other core while the DFS runs (the DFS follows
+/// outgoing edges only). They are returned, renamed to DFS numbers, for reuse.
 pub(crate) fn dominators(
     g: &EdgeView<'_>,
-    essential: &BitVec,
+    essential: &Essential,
     first_retainer: &[u32],
-    retainer_source: &mut [u32],
+    retainer_source: impl FnOnce() -> Vec<u32> + Send,
     root: u32,
     cancelled: &dyn Fn() -> bool,
-) -> Option<DominatorTree> {
+) -> Option<(DominatorTree, Vec<u32>)> {
+    let Essential {
+        edges: essential,
+        retained: essentially_retained,
+    } = essential;
     let node_count = g.first_edge.len() - 1;
     let len = node_count + 1;
     // 1-based vertex numbers; 0 means "none".
@@ -170,10 +193,7 @@ pub(crate) fn dominators(
     let mut next_edge = vec![0u32; len];
     let mut n: u32 = 0;
 
-    let has_only_weak_retainers = |ordinal: usize| {
-        (first_retainer[ordinal]..first_retainer[ordinal + 1])
-            .all(|ri| retainer_source[ri as usize] & ESSENTIAL_RETAINER == 0)
-    };
+    let has_only_weak_retainers = |ordinal: usize| !essentially_retained.get(ordinal);
 
     // Iterative DFS from `start` (a vertex number), as DevTools' `dfs`.
     // `visited` mirrors `semi[v] != 0` in a bit vector that stays in cache.
@@ -221,45 +241,48 @@ pub(crate) fn dominators(
 
     let dfs_started = std::time::Instant::now();
     let r = root + 1;
-    dfs(
-        r,
-        &mut n,
-        &mut visited,
-        &mut parent,
-        &mut vertex,
-        &mut label,
-        &mut semi,
-        &mut next_edge,
-    );
-    let reached_from_root = n as usize;
-    if (n as usize) < node_count {
-        for v in 1..=node_count {
-            if semi[v] == 0 && has_only_weak_retainers(v - 1) {
-                parent[v] = r;
-                dfs(
-                    v as u32,
-                    &mut n,
-                    &mut visited,
-                    &mut parent,
-                    &mut vertex,
-                    &mut label,
-                    &mut semi,
-                    &mut next_edge,
-                );
+    let (mut retainer_source, reached_from_root) = rayon::join(retainer_source, || {
+        dfs(
+            r,
+            &mut n,
+            &mut visited,
+            &mut parent,
+            &mut vertex,
+            &mut label,
+            &mut semi,
+            &mut next_edge,
+        );
+        let reached_from_root = n as usize;
+        if (n as usize) < node_count {
+            for v in 1..=node_count {
+                if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                    parent[v] = r;
+                    dfs(
+                        v as u32,
+                        &mut n,
+                        &mut visited,
+                        &mut parent,
+                        &mut vertex,
+                        &mut label,
+                        &mut semi,
+                        &mut next_edge,
+                    );
+                }
             }
         }
-    }
-    if (n as usize) < node_count {
-        for v in 1..=node_count {
-            if semi[v] == 0 {
-                parent[v] = r;
-                n += 1;
-                semi[v] = n;
-                vertex[n as usize] = v as u32;
-                label[v] = v as u32;
+        if (n as usize) < node_count {
+            for v in 1..=node_count {
+                if semi[v] == 0 {
+                    parent[v] = r;
+                    n += 1;
+                    semi[v] = n;
+                    vertex[n as usize] = v as u32;
+                    label[v] = v as u32;
+                }
             }
         }
-    }
+        reached_from_root
+    });
     if cancelled() {
         return None;
     }
@@ -406,17 +429,24 @@ pub(crate) fn dominators(
     let dominator: Vec<u32> = dom[1..].iter().map(|&d| d - 1).collect();
     drop(dom);
     let preorder: Vec<u32> = vertex[1..=n as usize].iter().map(|&v| v - 1).collect();
-    Some(DominatorTree {
-        dominator,
-        preorder,
-        unreachable_count: node_count - reached_from_root,
-    })
+    Some((
+        DominatorTree {
+            dominator,
+            preorder,
+            unreachable_count: node_count - reached_from_root,
+        },
+        retainer_source,
+    ))
 }
 
 /// Retained size of every node: self size plus everything it dominates.
 /// Accumulated in the 4-byte form directly (sizes that outgrow it move to a map), so no
 /// 8-byte column is ever allocated.
-pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> RetainedSizes {
+pub(crate) fn retained_sizes(
+    preorder: &[u32],
+    dominator: &[u32],
+    self_size: &[u32],
+) -> RetainedSizes {
     const LARGE: u32 = RetainedSizes::LARGE;
     let mut small: Vec<u32> = self_size.to_vec();
     let mut large: std::collections::HashMap<u32, u64> = self_size
@@ -425,8 +455,8 @@ pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> Retaine
         .filter(|&(_, &s)| s == LARGE)
         .map(|(n, &s)| (n as u32, u64::from(s)))
         .collect();
-    for &n in tree.preorder[1..].iter().rev() {
-        let d = tree.dominator[n as usize];
+    for &n in preorder[1..].iter().rev() {
+        let d = dominator[n as usize];
         let size = match small[n as usize] {
             LARGE => large[&n],
             s => u64::from(s),
@@ -552,14 +582,19 @@ mod tests {
             edge_type: &edge_type,
             edge_name: &edge_name,
         };
-        let mut essential = BitVec::new(edge_to.len());
-        (0..edge_to.len()).for_each(|e| essential.set(e));
+        let mut essential = Essential {
+            edges: BitVec::new(edge_to.len()),
+            retained: BitVec::new(adj.len()),
+        };
+        for (e, &to) in edge_to.iter().enumerate() {
+            essential.edges.set(e);
+            essential.retained.set(to as usize);
+        }
         let first_retainer = retainer_offsets(adj.len(), &edge_to);
-        let mut sources = retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
-            essential.get(e as usize)
-        });
-        dominators(&g, &essential, &first_retainer, &mut sources, 0, &|| false)
+        let sources = || retainer_sources(&first_edge, &edge_to, &first_retainer, |_| true);
+        dominators(&g, &essential, &first_retainer, sources, 0, &|| false)
             .expect("not cancelled")
+            .0
     }
 
     fn idoms(adj: &[&[u32]]) -> Vec<u32> {
@@ -680,7 +715,7 @@ mod tests {
     fn retained_sizes_sum_dominated_subtrees() {
         let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
         let tree = tree(adj);
-        let retained = retained_sizes(&tree, &[0, 10, 20, 30, 40]);
+        let retained = retained_sizes(&tree.preorder, &tree.dominator, &[0, 10, 20, 30, 40]);
         let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
         assert_eq!(all, vec![100, 10, 20, 70, 40]);
         let (first, dominated) = dominated_nodes(&tree.dominator, 0);
@@ -694,7 +729,8 @@ mod tests {
         // 0 -> 1 -> 2 -> 3, 0 -> 4: sums cross u32::MAX on the way up the chain.
         let adj: &[&[u32]] = &[&[1, 4], &[2], &[3], &[], &[]];
         let big = u32::MAX - 1;
-        let retained = retained_sizes(&tree(adj), &[1, big, u32::MAX, big, 3]);
+        let t = tree(adj);
+        let retained = retained_sizes(&t.preorder, &t.dominator, &[1, big, u32::MAX, big, 3]);
         let b = u64::from(big);
         let m = u64::from(u32::MAX);
         let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
