@@ -162,6 +162,11 @@ pub(crate) fn analyze(
         },
     );
     drop(raw_locations);
+    // Only "detached" is read after the analysis: without any (every Node.js snapshot),
+    // the column is dropped (1 byte per node).
+    if !node_detachedness.contains(&dom::DETACHED) {
+        node_detachedness = Vec::new();
+    }
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");

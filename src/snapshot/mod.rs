@@ -11,9 +11,10 @@
 //!
 //! # Memory layout
 //! Everything is a flat column indexed by node ordinal ([`NodeIdx`]) or edge ordinal
-//! ([`EdgeIdx`]). Bytes per node: type 1, detachedness 1, name 4, id 4, self size 4,
-//! first edge 4, first retainer 4, distance 4, dominator 4, first dominated 4, dominated 4,
-//! class name 4, Summary row 4, retained size 4 = **54 bytes per node**, plus 4 per node
+//! ([`EdgeIdx`]). Bytes per node: type 1, name 4, id 4, self size 4, first edge 4, first
+//! retainer 4, distance 4, dominator 4, first dominated 4, dominated 4, class name 4,
+//! Summary row 4, retained size 4 = **53 bytes per node** (plus 1 for DOM detachedness
+//! when some node is detached), plus 4 per node
 //! counted in a Summary row (its member list) and 8 per node whose id is out of order (see
 //! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type 1,
 //! name 4, target 4, retainer edge 4 = **13 bytes per edge** (a retainer's node is its
@@ -146,6 +147,7 @@ pub struct Snapshot {
     pub(crate) node_name: Column<u32>,
     pub(crate) node_id: Column<u32>,
     pub(crate) self_size: Column<u32>,
+    /// Empty when no node is detached.
     pub(crate) detachedness: Column<u8>,
     pub(crate) first_edge: Column<u32>,
     pub(crate) edge_type: Column<u8>,
