@@ -27,11 +27,11 @@ use super::meta::Meta;
 ///
 /// | file | nodes | edges | peak RSS | estimate |
 /// |---|---|---|---|---|
-/// | `heapsight synth 300` | 4.61 M | 12.92 M | SYNTH300 |
+/// | `heapsight synth 300` | 4.61 M | 12.92 M | 461 MB | 525 MB (+14 %) |
 /// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1574 MB | 1658 MB (+5 %) |
 /// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 3126 MB | 3250 MB (+4 %) |
 /// | `heapsight synth 4000` | 58.89 M | 164.91 M | 5457 MB | 5909 MB (+8 %) |
-/// | `heapsight synth 8000` | 116.59 M | 326.51 M | SYNTH8000 |
+/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 10720 MB | 11634 MB (+9 %) |
 pub const PEAK_BYTES_PER_NODE: u64 = 60;
 
 /// Peak bytes per edge: the 13 bytes per edge a loaded snapshot keeps plus the essential-edge
