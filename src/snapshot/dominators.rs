@@ -675,13 +675,7 @@ mod tests {
 
     #[test]
     fn random_graphs_match_naive() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rand = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rand = crate::snapshot::test_rand(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..200 {
             let count = 2 + rand(14) as usize;
             let mut lists: Vec<Vec<u32>> = vec![Vec::new(); count];

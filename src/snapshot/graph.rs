@@ -279,13 +279,7 @@ mod tests {
 
     #[test]
     fn parts_give_the_same_csr() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut rand = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rand = crate::snapshot::test_rand(0x2545_F491_4F6C_DD1Du64);
         let node_count = 500usize;
         let mut first_edge = vec![0u32];
         let mut edge_to = Vec::new();

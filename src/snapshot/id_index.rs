@@ -170,13 +170,7 @@ mod tests {
         check(&[1, 3, 2, 5, 4, 4, 9, 0]);
         check(&[9, 8, 7, 6, 5]);
         check(&[1, 1, 1, 2]);
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rand = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rand = crate::snapshot::test_rand(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..200 {
             let len = rand(40) as usize;
             let ids: Vec<u32> = (0..len)

@@ -89,6 +89,17 @@ pub use strings::StringTable;
 
 use names::WeakMapEdges;
 
+/// A xorshift generator for the unit tests' random inputs: `rand(m)` is in `0..m`.
+#[cfg(test)]
+pub(crate) fn test_rand(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    }
+}
+
 /// A node ordinal (0-based position in the snapshot's node list).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct NodeIdx(pub u32);
