@@ -54,7 +54,84 @@ pub struct Aggregates {
     /// Node ordinals of the instances, grouped by class.
     pub members: Column<u32>,
     /// Class of each node, or [`NO_CLASS`].
-    pub node_class: Column<u32>,
+    pub node_class: NodeClasses,
+}
+
+/// The row of each node ([`Aggregates::node_class`]): 2 bytes per node when there are fewer
+/// than 65 535 rows (`u16::MAX` standing for [`NO_CLASS`]), else 4.
+#[derive(Clone, Debug)]
+pub enum NodeClasses {
+    /// Fewer than 65 535 rows.
+    Narrow(Column<u16>),
+    /// Any number of rows.
+    Wide(Column<u32>),
+}
+
+impl Default for NodeClasses {
+    fn default() -> Self {
+        Self::Wide(Column::default())
+    }
+}
+
+impl NodeClasses {
+    /// Packs `rows` (one per node, [`NO_CLASS`] for none) given the number of rows.
+    fn from_rows(row_count: usize, rows: impl Iterator<Item = u32>) -> Self {
+        if row_count < usize::from(u16::MAX) {
+            let narrow: Vec<u16> = rows
+                .map(|c| if c == NO_CLASS { u16::MAX } else { c as u16 })
+                .collect();
+            Self::Narrow(narrow.into())
+        } else {
+            Self::Wide(rows.collect::<Vec<u32>>().into())
+        }
+    }
+
+    /// The row of node `n`, or [`NO_CLASS`]; None when `n` is out of range.
+    #[inline]
+    pub fn get(&self, n: usize) -> Option<u32> {
+        match self {
+            Self::Narrow(c) => c.get(n).map(|&v| {
+                if v == u16::MAX {
+                    NO_CLASS
+                } else {
+                    u32::from(v)
+                }
+            }),
+            Self::Wide(c) => c.get(n).copied(),
+        }
+    }
+
+    /// Calls `f(node, row)` for every node with a row, in node order.
+    fn for_each_row(&self, mut f: impl FnMut(usize, u32)) {
+        match self {
+            Self::Narrow(c) => c.iter().enumerate().for_each(|(n, &v)| {
+                if v != u16::MAX {
+                    f(n, u32::from(v));
+                }
+            }),
+            Self::Wide(c) => c.iter().enumerate().for_each(|(n, &v)| {
+                if v != NO_CLASS {
+                    f(n, v);
+                }
+            }),
+        }
+    }
+
+    /// The column's bytes (owned or mapped) and whether it is the 2-byte form.
+    pub(crate) fn bytes(&self) -> (&[u8], bool) {
+        match self {
+            Self::Narrow(c) => (bytemuck::cast_slice(c), true),
+            Self::Wide(c) => (bytemuck::cast_slice(c), false),
+        }
+    }
+
+    /// Memory held (owned capacity plus mapped length).
+    pub(crate) fn heap_bytes(&self) -> u64 {
+        match self {
+            Self::Narrow(c) => c.heap_bytes() + c.mapped_bytes(),
+            Self::Wide(c) => c.heap_bytes() + c.mapped_bytes(),
+        }
+    }
 }
 
 /// A node's allocation location (from the snapshot's `locations`).
@@ -377,29 +454,24 @@ pub(crate) fn finish_aggregates(
             sorted.push(class);
         }
     }
-    // In place: the internal ids' buffer becomes the rows' (no second array per node).
-    let node_class: Vec<u32> = internal_of
-        .into_iter()
-        .map(|id| {
-            if id == u32::MAX {
-                return NO_CLASS;
-            }
-            let w = winner_of_internal[id as usize];
-            if w == u32::MAX {
-                NO_CLASS
-            } else {
-                rank[w as usize]
-            }
-        })
-        .collect();
+    // The rows replace the internal ids before the members are allocated.
+    let row_of = |id: u32| {
+        if id == u32::MAX {
+            return NO_CLASS;
+        }
+        let w = winner_of_internal[id as usize];
+        if w == u32::MAX {
+            NO_CLASS
+        } else {
+            rank[w as usize]
+        }
+    };
+    let node_class = NodeClasses::from_rows(sorted.len(), internal_of.iter().map(|&id| row_of(id)));
+    drop(internal_of);
 
     // Members CSR, node order within a class.
     let mut counts = vec![0usize; sorted.len() + 1];
-    for &c in &node_class {
-        if c != NO_CLASS {
-            counts[c as usize + 1] += 1;
-        }
-    }
+    node_class.for_each_row(|_, c| counts[c as usize + 1] += 1);
     for i in 1..counts.len() {
         counts[i] += counts[i - 1];
     }
@@ -408,16 +480,14 @@ pub(crate) fn finish_aggregates(
     }
     let mut fill = counts;
     let mut members = vec![0u32; fill[sorted.len()]];
-    for (n, &c) in node_class.iter().enumerate() {
-        if c != NO_CLASS {
-            members[fill[c as usize]] = n as u32;
-            fill[c as usize] += 1;
-        }
-    }
+    node_class.for_each_row(|n, c| {
+        members[fill[c as usize]] = n as u32;
+        fill[c as usize] += 1;
+    });
     Aggregates {
         classes: sorted,
         members: members.into(),
-        node_class: node_class.into(),
+        node_class,
     }
 }
 
@@ -560,7 +630,31 @@ impl Aggregates {
 
     /// The row node `n` (an ordinal) belongs to, if any.
     pub fn node_class(&self, n: u32) -> Option<usize> {
-        let c = *self.node_class.get(n as usize)?;
+        let c = self.node_class.get(n as usize)?;
         (c != NO_CLASS).then_some(c as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_classes_narrow_and_wide_read_the_same() {
+        let rows = [3, NO_CLASS, 0, 65_533, NO_CLASS];
+        let narrow = NodeClasses::from_rows(65_534, rows.iter().copied());
+        assert!(narrow.bytes().1);
+        let wide_rows = [3, NO_CLASS, 0, 70_000, NO_CLASS];
+        let wide = NodeClasses::from_rows(70_001, wide_rows.iter().copied());
+        assert!(!wide.bytes().1);
+        for (classes, rows) in [(&narrow, &rows), (&wide, &wide_rows)] {
+            for (n, &row) in rows.iter().enumerate() {
+                assert_eq!(classes.get(n), Some(row));
+            }
+            assert_eq!(classes.get(rows.len()), None);
+            let mut seen = Vec::new();
+            classes.for_each_row(|n, c| seen.push((n, c)));
+            assert_eq!(seen, vec![(0, 3), (2, 0), (3, rows[3])]);
+        }
     }
 }

@@ -3,12 +3,13 @@
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
 //! validate → DOM state → { retainer offsets } beside { page-owned flags → essential edges }
 //! → { dominator DFS beside retainer sources → dominator main loop } beside { shallow sizes
-//! → distances → class names → statistics sums } → { retained sizes } beside { retainer
-//! sources → retainer edges, in place } → { dominated nodes } beside { class counts } →
+//! → distances → statistics sums } → { retained sizes beside retainer sources → retainer
+//! edges, in place } beside { class names } → { dominated nodes } beside { class counts } →
 //! { class retained sizes and row order } beside { id index }. The two sides of each step
 //! run on the two cores; the dominator tree (~1.3 s for a 1 GB file) is the long pole, so
 //! what does not need it is done beside it, except what would add a column to the peak
-//! memory while the tree's temporaries are alive (the class counts' per-node class ids).
+//! memory while the tree's temporaries are alive (class names, the class counts' per-node
+//! class ids).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -66,11 +67,15 @@ impl Drop for PhaseTimer {
 /// What the second core computes while the dominator tree is built.
 struct Analysed {
     distance: Vec<i32>,
+    statistics: aggregate::StatisticsSums,
+}
+
+/// Class names (DevTools' `{a, b}` interface names included) and the strings they add.
+struct ClassNames {
     class_index: Vec<u32>,
     added_strings: super::strings::StringTable,
     interfaces: Vec<super::InterfaceDefinition>,
     interface_names: HashMap<String, u32>,
-    statistics: aggregate::StatisticsSums,
 }
 
 /// Runs every phase on a parsed snapshot.
@@ -229,6 +234,60 @@ pub(crate) fn analyze(
             let timer = PhaseTimer::new("distances");
             let distance = distance::distances(&distance_inputs, &HashSet::new());
             drop(timer);
+            // The class names and counts wait for the tree's temporaries to be freed (their
+            // per-node columns would add to the peak); the statistics need no memory per
+            // node.
+            let _timer = PhaseTimer::new("statistics");
+            let statistics = aggregate::statistics(&StatisticsInputs {
+                meta: &meta,
+                strings: &strings,
+                node_type: &node_type,
+                node_name: &node_name,
+                self_size: &node_self_size,
+                first_edge: &first_edge,
+                edge_to: &edge_to,
+                edge_type: &edge_type,
+                edge_name: &edge_name,
+                first_retainer: &first_retainer,
+            });
+            Analysed {
+                distance,
+                statistics,
+            }
+        },
+    );
+    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
+    let Analysed {
+        distance,
+        statistics,
+    } = rest;
+    drop(essential);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating retained sizes");
+    // In two steps, so the DFS order is freed before the dominated lists and the class
+    // counts allocate.
+    let super::dominators::DominatorTree {
+        dominator,
+        preorder,
+        unreachable_count,
+    } = tree;
+    let ((retained, ()), class_names) = rayon::join(
+        || {
+            rayon::join(
+                || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
+                || {
+                    let _timer = PhaseTimer::new("retainer edges");
+                    graph::sources_to_edges(
+                        &first_edge,
+                        &edge_to,
+                        &first_retainer,
+                        &mut retainer_slots,
+                    );
+                },
+            )
+        },
+        || {
             let timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {
                 meta: &meta,
@@ -251,60 +310,22 @@ pub(crate) fn analyze(
                 &mut class_index,
             );
             drop(timer);
-            // The class counts wait for the tree's temporaries to be freed (their per-node
-            // class ids would add to the peak); the statistics need no memory per node.
-            let _timer = PhaseTimer::new("statistics");
-            let statistics = aggregate::statistics(&StatisticsInputs {
-                meta: &meta,
-                strings: &strings,
-                node_type: &node_type,
-                node_name: &node_name,
-                self_size: &node_self_size,
-                first_edge: &first_edge,
-                edge_to: &edge_to,
-                edge_type: &edge_type,
-                edge_name: &edge_name,
-                first_retainer: &first_retainer,
-            });
-            Analysed {
-                distance,
+            ClassNames {
                 class_index,
                 added_strings: added.into_added(),
                 interfaces,
                 interface_names,
-                statistics,
             }
         },
     );
-    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
-    let Analysed {
-        distance,
+    drop(preorder);
+    let ClassNames {
         class_index,
         added_strings,
         interfaces,
         interface_names,
-        statistics,
-    } = rest;
+    } = class_names;
     strings.append(&added_strings);
-    drop(essential);
-    check_cancel(progress)?;
-
-    progress.set_phase("Calculating retained sizes");
-    // In two steps, so the DFS order is freed before the dominated lists and the class
-    // counts allocate.
-    let super::dominators::DominatorTree {
-        dominator,
-        preorder,
-        unreachable_count,
-    } = tree;
-    let (retained, ()) = rayon::join(
-        || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
-        || {
-            let _timer = PhaseTimer::new("retainer edges");
-            graph::sources_to_edges(&first_edge, &edge_to, &first_retainer, &mut retainer_slots);
-        },
-    );
-    drop(preorder);
     let retainer_edge = retainer_slots;
     let ((first_dominated, dominated), counts) = rayon::join(
         || dominators::dominated_nodes(&dominator, root),

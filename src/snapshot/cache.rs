@@ -60,7 +60,7 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::aggregate::{Aggregates, ClassAggregate, Location, Statistics};
+use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statistics};
 use super::column::Column;
 use super::dominators::RetainedSizes;
 use super::id_index::IdIndex;
@@ -247,6 +247,8 @@ struct Small {
     retained_large: Vec<(u32, u64)>,
     /// [`IdIndex::all`].
     ids_all_out_of_order: bool,
+    /// True when `node_class` holds `u16`s ([`NodeClasses::Narrow`]).
+    node_class_narrow: bool,
     node_count: usize,
     edge_count: usize,
 }
@@ -304,10 +306,7 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("dominated", bytemuck::cast_slice(&snap.dominated)),
         ("class_index", bytemuck::cast_slice(&snap.class_index)),
         ("members", bytemuck::cast_slice(&snap.aggregates.members)),
-        (
-            "node_class",
-            bytemuck::cast_slice(&snap.aggregates.node_class),
-        ),
+        ("node_class", snap.aggregates.node_class.bytes().0),
         ("by_id", bytemuck::cast_slice(&snap.by_id.by_id)),
         (
             "id_out_of_order",
@@ -348,6 +347,7 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         unreachable_count: snap.unreachable_count,
         retained_large: snap.retained.large.clone(),
         ids_all_out_of_order: snap.by_id.all,
+        node_class_narrow: snap.aggregates.node_class.bytes().1,
         node_count: snap.node_count(),
         edge_count: snap.edge_count(),
     })
@@ -716,7 +716,11 @@ fn open_index(
         aggregates: Aggregates {
             classes: small.classes,
             members: column!("members", None),
-            node_class: column!("node_class", Some(nodes)),
+            node_class: if small.node_class_narrow {
+                NodeClasses::Narrow(column!("node_class", Some(nodes)))
+            } else {
+                NodeClasses::Wide(column!("node_class", Some(nodes)))
+            },
         },
         statistics: small.statistics,
         locations,

@@ -542,21 +542,28 @@ impl RetainedSizes {
 /// in decreasing ordinal order, as DevTools fills them.
 pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
     let node_count = dominator.len();
+    // Counts, then each node's end offset; filling from the end turns every end back into
+    // the node's start, so no separate cursor array is needed.
     let mut first = vec![0u32; node_count + 1];
     for (n, &d) in dominator.iter().enumerate() {
         if n != root as usize {
             first[d as usize] += 1;
         }
     }
-    let mut fill = super::graph::counts_to_offsets(&mut first);
-    let mut dominated = vec![0u32; first[node_count] as usize];
+    let mut end = 0u32;
+    for f in &mut first[..node_count] {
+        end += *f;
+        *f = end;
+    }
+    first[node_count] = end;
+    let mut dominated = vec![0u32; end as usize];
     for (n, &d) in dominator.iter().enumerate() {
         if n == root as usize {
             continue;
         }
-        let d = d as usize;
-        fill[d] -= 1;
-        dominated[(first[d] + fill[d]) as usize] = n as u32;
+        let slot = &mut first[d as usize];
+        *slot -= 1;
+        dominated[*slot as usize] = n as u32;
     }
     (first, dominated)
 }

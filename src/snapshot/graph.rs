@@ -94,23 +94,6 @@ pub(crate) fn validate(meta: &Meta, cols: &RawColumns, string_count: usize) -> R
 /// dominance); the low 31 bits are the retaining node's ordinal.
 pub(crate) const ESSENTIAL_RETAINER: u32 = 1 << 31;
 
-/// Turns per-node counts (`first[n]` for n < len - 1; the last slot is ignored) into CSR
-/// offsets in place (`first[n]` = start of node n's slots, last = total), and returns the
-/// counts, which callers count down while filling each node's slots from the end.
-pub(crate) fn counts_to_offsets(first: &mut [u32]) -> Vec<u32> {
-    let node_count = first.len() - 1;
-    let mut fill = vec![0u32; node_count];
-    let mut next_free = 0u32;
-    for n in 0..node_count {
-        let count = first[n];
-        first[n] = next_free;
-        fill[n] = count;
-        next_free += count;
-    }
-    first[node_count] = next_free;
-    fill
-}
-
 /// How many target ranges the counting sorts split the nodes into: one per core (each part
 /// reads every edge but writes only its own slots), at most 4.
 fn part_count(node_count: usize) -> usize {
