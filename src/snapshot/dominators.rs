@@ -241,32 +241,28 @@ pub(crate) fn dominators(
 
     let dfs_started = std::time::Instant::now();
     let r = root + 1;
+    macro_rules! run_dfs {
+        ($start:expr) => {
+            dfs(
+                $start,
+                &mut n,
+                &mut visited,
+                &mut parent,
+                &mut vertex,
+                &mut label,
+                &mut semi,
+                &mut next_edge,
+            )
+        };
+    }
     let (mut retainer_source, reached_from_root) = rayon::join(retainer_source, || {
-        dfs(
-            r,
-            &mut n,
-            &mut visited,
-            &mut parent,
-            &mut vertex,
-            &mut label,
-            &mut semi,
-            &mut next_edge,
-        );
+        run_dfs!(r);
         let reached_from_root = n as usize;
         if (n as usize) < node_count {
             for v in 1..=node_count {
                 if semi[v] == 0 && has_only_weak_retainers(v - 1) {
                     parent[v] = r;
-                    dfs(
-                        v as u32,
-                        &mut n,
-                        &mut visited,
-                        &mut parent,
-                        &mut vertex,
-                        &mut label,
-                        &mut semi,
-                        &mut next_edge,
-                    );
+                    run_dfs!(v as u32);
                 }
             }
         }
