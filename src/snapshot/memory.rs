@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::error::{ErrorKind, Result};
 use super::meta::Meta;
 
-/// Peak bytes per node of loading and analysing: the ~53 bytes per node a loaded snapshot
+/// Peak bytes per node of loading and analysing: the ~51 bytes per node a loaded snapshot
 /// keeps (see the crate's memory layout; the peak is now about the loaded snapshot itself,
 /// as the dominator pass's temporaries take the place of the dominator tree, retained sizes
 /// and Summary rows that follow it) plus a share of the strings and of the allocator's
@@ -27,12 +27,12 @@ use super::meta::Meta;
 ///
 /// | file | nodes | edges | peak RSS | estimate |
 /// |---|---|---|---|---|
-/// | `heapsight synth 300` | 4.61 M | 12.92 M | 461 MB | 525 MB (+14 %) |
-/// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1574 MB | 1658 MB (+5 %) |
-/// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 3126 MB | 3250 MB (+4 %) |
-/// | `heapsight synth 4000` | 58.89 M | 164.91 M | 5457 MB | 5909 MB (+8 %) |
-/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 10720 MB | 11634 MB (+9 %) |
-pub const PEAK_BYTES_PER_NODE: u64 = 60;
+/// | `heapsight synth 300` | 4.61 M | 12.92 M | 446 MB | 516 MB (+16 %) |
+/// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1542 MB | 1627 MB (+6 %) |
+/// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 3060 MB | 3188 MB (+4 %) |
+/// | `heapsight synth 4000` | 58.89 M | 164.91 M | 5298 MB | 5791 MB (+9 %) |
+/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 10445 MB | 11401 MB (+9 %) |
+pub const PEAK_BYTES_PER_NODE: u64 = 58;
 
 /// Peak bytes per edge: the 13 bytes per edge a loaded snapshot keeps plus the essential-edge
 /// flags and slack (see [`PEAK_BYTES_PER_NODE`] for the calibration).
