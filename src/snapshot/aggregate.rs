@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::column::Column;
+use super::dominators::RetainedSizes;
 use super::meta::Meta;
 use super::names::js_cmp;
 use super::strings::{StringTable, Strings};
@@ -53,7 +54,84 @@ pub struct Aggregates {
     /// Node ordinals of the instances, grouped by class.
     pub members: Column<u32>,
     /// Class of each node, or [`NO_CLASS`].
-    pub node_class: Column<u32>,
+    pub node_class: NodeClasses,
+}
+
+/// The row of each node ([`Aggregates::node_class`]): 2 bytes per node when there are fewer
+/// than 65 535 rows (`u16::MAX` standing for [`NO_CLASS`]), else 4.
+#[derive(Clone, Debug)]
+pub enum NodeClasses {
+    /// Fewer than 65 535 rows.
+    Narrow(Column<u16>),
+    /// Any number of rows.
+    Wide(Column<u32>),
+}
+
+impl Default for NodeClasses {
+    fn default() -> Self {
+        Self::Wide(Column::default())
+    }
+}
+
+impl NodeClasses {
+    /// Packs `rows` (one per node, [`NO_CLASS`] for none) given the number of rows.
+    fn from_rows(row_count: usize, rows: impl Iterator<Item = u32>) -> Self {
+        if row_count < usize::from(u16::MAX) {
+            let narrow: Vec<u16> = rows
+                .map(|c| if c == NO_CLASS { u16::MAX } else { c as u16 })
+                .collect();
+            Self::Narrow(narrow.into())
+        } else {
+            Self::Wide(rows.collect::<Vec<u32>>().into())
+        }
+    }
+
+    /// The row of node `n`, or [`NO_CLASS`]; None when `n` is out of range.
+    #[inline]
+    pub fn get(&self, n: usize) -> Option<u32> {
+        match self {
+            Self::Narrow(c) => c.get(n).map(|&v| {
+                if v == u16::MAX {
+                    NO_CLASS
+                } else {
+                    u32::from(v)
+                }
+            }),
+            Self::Wide(c) => c.get(n).copied(),
+        }
+    }
+
+    /// Calls `f(node, row)` for every node with a row, in node order.
+    fn for_each_row(&self, mut f: impl FnMut(usize, u32)) {
+        match self {
+            Self::Narrow(c) => c.iter().enumerate().for_each(|(n, &v)| {
+                if v != u16::MAX {
+                    f(n, u32::from(v));
+                }
+            }),
+            Self::Wide(c) => c.iter().enumerate().for_each(|(n, &v)| {
+                if v != NO_CLASS {
+                    f(n, v);
+                }
+            }),
+        }
+    }
+
+    /// The column's bytes (owned or mapped) and whether it is the 2-byte form.
+    pub(crate) fn bytes(&self) -> (&[u8], bool) {
+        match self {
+            Self::Narrow(c) => (bytemuck::cast_slice(c), true),
+            Self::Wide(c) => (bytemuck::cast_slice(c), false),
+        }
+    }
+
+    /// Memory held (owned capacity plus mapped length).
+    pub(crate) fn heap_bytes(&self) -> u64 {
+        match self {
+            Self::Narrow(c) => c.heap_bytes() + c.mapped_bytes(),
+            Self::Wide(c) => c.heap_bytes() + c.mapped_bytes(),
+        }
+    }
 }
 
 /// A node's allocation location (from the snapshot's `locations`).
@@ -116,7 +194,7 @@ pub(crate) struct ClassInputs<'a, S: Strings> {
 /// The dominator tree, for class retained sizes.
 pub(crate) struct TreeInputs<'a> {
     pub root: u32,
-    pub retained: &'a [u64],
+    pub retained: &'a RetainedSizes,
     pub first_dominated: &'a [u32],
     pub dominated: &'a [u32],
 }
@@ -301,7 +379,13 @@ pub(crate) fn finish_aggregates(
         grouping,
         mut internals,
     } = counts;
-    let internal_of = &grouping.internal_of;
+    let Grouping {
+        internal_of,
+        internal_class,
+        public_of,
+        public_keys,
+        public_internal,
+    } = grouping;
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
     let root = tree.root;
@@ -313,7 +397,7 @@ pub(crate) fn finish_aggregates(
         if id == u32::MAX || seen[id as usize] {
             return u32::MAX;
         }
-        internals[id as usize].max_ret += tree.retained[n as usize];
+        internals[id as usize].max_ret += tree.retained.get(n as usize);
         seen[id as usize] = true;
         id
     };
@@ -334,12 +418,12 @@ pub(crate) fn finish_aggregates(
         }
     }
 
-    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(grouping.public_keys.len());
-    for (key, &i) in grouping.public_keys.iter().zip(&grouping.public_internal) {
+    let mut classes: Vec<ClassAggregate> = Vec::with_capacity(public_keys.len());
+    for (key, &i) in public_keys.iter().zip(&public_internal) {
         let agg = &internals[i as usize];
         classes.push(ClassAggregate {
             key: key.clone(),
-            name: strings.get(grouping.internal_class[i as usize]).to_owned(),
+            name: strings.get(internal_class[i as usize]).to_owned(),
             count: agg.count,
             shallow_size_bytes: agg.self_size,
             retained_size_bytes: agg.max_ret,
@@ -347,7 +431,7 @@ pub(crate) fn finish_aggregates(
             members: 0..0,
         });
     }
-    let winner_of_internal = &grouping.public_of;
+    let winner_of_internal = &public_of;
 
     // Sort rows, then remap node -> row.
     let mut order: Vec<u32> = (0..classes.len() as u32).collect();
@@ -370,28 +454,24 @@ pub(crate) fn finish_aggregates(
             sorted.push(class);
         }
     }
-    let node_class: Vec<u32> = internal_of
-        .iter()
-        .map(|&id| {
-            if id == u32::MAX {
-                return NO_CLASS;
-            }
-            let w = winner_of_internal[id as usize];
-            if w == u32::MAX {
-                NO_CLASS
-            } else {
-                rank[w as usize]
-            }
-        })
-        .collect();
+    // The rows replace the internal ids before the members are allocated.
+    let row_of = |id: u32| {
+        if id == u32::MAX {
+            return NO_CLASS;
+        }
+        let w = winner_of_internal[id as usize];
+        if w == u32::MAX {
+            NO_CLASS
+        } else {
+            rank[w as usize]
+        }
+    };
+    let node_class = NodeClasses::from_rows(sorted.len(), internal_of.iter().map(|&id| row_of(id)));
+    drop(internal_of);
 
     // Members CSR, node order within a class.
     let mut counts = vec![0usize; sorted.len() + 1];
-    for &c in &node_class {
-        if c != NO_CLASS {
-            counts[c as usize + 1] += 1;
-        }
-    }
+    node_class.for_each_row(|_, c| counts[c as usize + 1] += 1);
     for i in 1..counts.len() {
         counts[i] += counts[i - 1];
     }
@@ -400,16 +480,14 @@ pub(crate) fn finish_aggregates(
     }
     let mut fill = counts;
     let mut members = vec![0u32; fill[sorted.len()]];
-    for (n, &c) in node_class.iter().enumerate() {
-        if c != NO_CLASS {
-            members[fill[c as usize]] = n as u32;
-            fill[c as usize] += 1;
-        }
-    }
+    node_class.for_each_row(|n, c| {
+        members[fill[c as usize]] = n as u32;
+        fill[c as usize] += 1;
+    });
     Aggregates {
         classes: sorted,
         members: members.into(),
-        node_class: node_class.into(),
+        node_class,
     }
 }
 
@@ -552,7 +630,31 @@ impl Aggregates {
 
     /// The row node `n` (an ordinal) belongs to, if any.
     pub fn node_class(&self, n: u32) -> Option<usize> {
-        let c = *self.node_class.get(n as usize)?;
+        let c = self.node_class.get(n as usize)?;
         (c != NO_CLASS).then_some(c as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_classes_narrow_and_wide_read_the_same() {
+        let rows = [3, NO_CLASS, 0, 65_533, NO_CLASS];
+        let narrow = NodeClasses::from_rows(65_534, rows.iter().copied());
+        assert!(narrow.bytes().1);
+        let wide_rows = [3, NO_CLASS, 0, 70_000, NO_CLASS];
+        let wide = NodeClasses::from_rows(70_001, wide_rows.iter().copied());
+        assert!(!wide.bytes().1);
+        for (classes, rows) in [(&narrow, &rows), (&wide, &wide_rows)] {
+            for (n, &row) in rows.iter().enumerate() {
+                assert_eq!(classes.get(n), Some(row));
+            }
+            assert_eq!(classes.get(rows.len()), None);
+            let mut seen = Vec::new();
+            classes.for_each_row(|n, c| seen.push((n, c)));
+            assert_eq!(seen, vec![(0, 3), (2, 0), (3, rows[3])]);
+        }
     }
 }

@@ -705,8 +705,9 @@ impl Snapshot {
             .collect();
         candidates.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
-            self.retained[b]
-                .cmp(&self.retained[a])
+            self.retained
+                .get(b)
+                .cmp(&self.retained.get(a))
                 .then(self.node_id[a].cmp(&self.node_id[b]))
         });
         let stacks = candidates

@@ -1,18 +1,19 @@
 //! The analysis pipeline: parsed columns in, a ready [`Snapshot`] out.
 //!
 //! Phases, in order (each announced through [`Progress`], cancel checked between them):
-//! validate → DOM state → { retainers } beside { page-owned flags → essential edges } →
-//! { dominators } beside { shallow sizes → distances → class names → class counts and
-//! statistics sums } → { retained sizes } beside { dominated nodes } → { class retained
-//! sizes and row order } beside { id index }. The two sides of each step run on the two cores; the
-//! dominator tree (one core, ~2 s for a 1 GB file) is the long pole, so everything that
-//! does not need it is done beside it.
+//! validate → DOM state → { retainer offsets } beside { page-owned flags → essential edges }
+//! → { dominator DFS beside retainer sources → dominator main loop } beside { shallow sizes
+//! → distances → statistics sums } → { retained sizes beside retainer sources → retainer
+//! edges, in place } beside { class names } → { dominated nodes } beside { class counts } →
+//! { class retained sizes and row order } beside { id index }. The two sides of each step
+//! run on the two cores; the dominator tree (~1.3 s for a 1 GB file) is the long pole, so
+//! what does not need it is done beside it, except what would add a column to the peak
+//! memory while the tree's temporaries are alive (class names, the class counts' per-node
+//! class ids).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
-
-use rayon::slice::ParallelSliceMut as _;
 
 use super::aggregate::{self, ClassInputs, StatisticsInputs, TreeInputs};
 use super::distance::{self, DistanceInputs};
@@ -20,6 +21,7 @@ use super::dom::{self, DomInputs};
 use super::dominators::{self, EdgeView};
 use super::error::{ErrorKind, Result};
 use super::graph;
+use super::id_index::IdIndex;
 use super::names::{self, NameInputs, WeakMapEdges};
 use super::parse::Parsed;
 use super::progress::Progress;
@@ -65,13 +67,15 @@ impl Drop for PhaseTimer {
 /// What the second core computes while the dominator tree is built.
 struct Analysed {
     distance: Vec<i32>,
+    statistics: aggregate::StatisticsSums,
+}
+
+/// Class names (DevTools' `{a, b}` interface names included) and the strings they add.
+struct ClassNames {
     class_index: Vec<u32>,
     added_strings: super::strings::StringTable,
     interfaces: Vec<super::InterfaceDefinition>,
     interface_names: HashMap<String, u32>,
-    locations: Vec<(u32, aggregate::Location)>,
-    counts: aggregate::ClassCounts,
-    statistics: aggregate::StatisticsSums,
 }
 
 /// Runs every phase on a parsed snapshot.
@@ -135,10 +139,14 @@ pub(crate) fn analyze(
         edge_type: &edge_type,
         edge_name: &edge_name,
     };
-    let (retainers, (weak_maps, essential)) = rayon::join(
+    let ((first_retainer, locations), (weak_maps, essential)) = rayon::join(
         || {
-            let _timer = PhaseTimer::new("retainers");
-            graph::build_retainers(&first_edge, &edge_to)
+            let _timer = PhaseTimer::new("retainer offsets and locations");
+            let first_retainer = graph::retainer_offsets(node_count, &edge_to);
+            // Built now so the raw array (16 bytes a location, 60 MB in the 1.1 GB file)
+            // is gone before the dominator pass reaches the peak.
+            let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
+            (first_retainer, locations)
         },
         || {
             let _timer = PhaseTimer::new("page-owned flags and essential edges");
@@ -158,6 +166,12 @@ pub(crate) fn analyze(
             (weak_maps, essential)
         },
     );
+    drop(raw_locations);
+    // Only "detached" is read after the analysis: without any (every Node.js snapshot),
+    // the column is dropped (1 byte per node).
+    if !node_detachedness.contains(&dom::DETACHED) {
+        node_detachedness = Vec::new();
+    }
     check_cancel(progress)?;
 
     progress.set_phase("Calculating dominators, distances and names");
@@ -181,12 +195,22 @@ pub(crate) fn analyze(
     let (tree, rest) = rayon::join(
         || {
             let _timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
+            // The retainers' source nodes with their edges' essential bits, built beside
+            // the DFS: all the main loop reads (it renames them to DFS numbers in place).
+            // Once the tree is done the same slots get the edge ordinals (`retainer_edge`),
+            // so the retainer index never holds both (a loaded snapshot finds the source
+            // from the edge).
+            let retainer_slots = || {
+                let _timer = PhaseTimer::new("retainer sources");
+                graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
+                    essential.edges.get(e as usize)
+                })
+            };
             dominators::dominators(
                 &edges,
                 &essential,
-                &retainers.first_retainer,
-                &retainers.retainer_edge,
-                &retainers.retainer_node,
+                &first_retainer,
+                retainer_slots,
                 root,
                 &cancelled,
             )
@@ -210,6 +234,60 @@ pub(crate) fn analyze(
             let timer = PhaseTimer::new("distances");
             let distance = distance::distances(&distance_inputs, &HashSet::new());
             drop(timer);
+            // The class names and counts wait for the tree's temporaries to be freed (their
+            // per-node columns would add to the peak); the statistics need no memory per
+            // node.
+            let _timer = PhaseTimer::new("statistics");
+            let statistics = aggregate::statistics(&StatisticsInputs {
+                meta: &meta,
+                strings: &strings,
+                node_type: &node_type,
+                node_name: &node_name,
+                self_size: &node_self_size,
+                first_edge: &first_edge,
+                edge_to: &edge_to,
+                edge_type: &edge_type,
+                edge_name: &edge_name,
+                first_retainer: &first_retainer,
+            });
+            Analysed {
+                distance,
+                statistics,
+            }
+        },
+    );
+    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
+    let Analysed {
+        distance,
+        statistics,
+    } = rest;
+    drop(essential);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating retained sizes");
+    // In two steps, so the DFS order is freed before the dominated lists and the class
+    // counts allocate.
+    let super::dominators::DominatorTree {
+        dominator,
+        preorder,
+        unreachable_count,
+    } = tree;
+    let ((retained, ()), class_names) = rayon::join(
+        || {
+            rayon::join(
+                || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
+                || {
+                    let _timer = PhaseTimer::new("retainer edges");
+                    graph::sources_to_edges(
+                        &first_edge,
+                        &edge_to,
+                        &first_retainer,
+                        &mut retainer_slots,
+                    );
+                },
+            )
+        },
+        || {
             let timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {
                 meta: &meta,
@@ -232,73 +310,39 @@ pub(crate) fn analyze(
                 &mut class_index,
             );
             drop(timer);
-            // What needs no dominator tree is done here, while the other core computes it.
-            let _timer = PhaseTimer::new("class counts and statistics");
-            let locations = aggregate::build_locations(&meta, &raw_locations, node_count);
-            let self_size = &node_self_size;
-            let (counts, statistics) = rayon::join(
-                || {
-                    aggregate::count_classes(&ClassInputs {
-                        meta: &meta,
-                        strings: &added,
-                        node_type: &node_type,
-                        self_size,
-                        class_index: &class_index,
-                        distance: &distance,
-                        locations: &locations,
-                        include: None,
-                    })
-                },
-                || {
-                    aggregate::statistics(&StatisticsInputs {
-                        meta: &meta,
-                        strings: &strings,
-                        node_type: &node_type,
-                        node_name: &node_name,
-                        self_size,
-                        first_edge: &first_edge,
-                        edge_to: &edge_to,
-                        edge_type: &edge_type,
-                        edge_name: &edge_name,
-                        first_retainer: &retainers.first_retainer,
-                    })
-                },
-            );
-            Analysed {
-                distance,
+            ClassNames {
                 class_index,
                 added_strings: added.into_added(),
                 interfaces,
                 interface_names,
-                locations,
-                counts,
-                statistics,
             }
         },
     );
-    let tree = tree.ok_or(ErrorKind::Cancelled)?;
-    let Analysed {
-        distance,
+    drop(preorder);
+    let ClassNames {
         class_index,
         added_strings,
         interfaces,
         interface_names,
-        locations,
-        counts,
-        statistics,
-    } = rest;
+    } = class_names;
     strings.append(&added_strings);
-    drop(essential);
-    check_cancel(progress)?;
-
-    progress.set_phase("Calculating retained sizes");
-    let (retained, (first_dominated, dominated)) = rayon::join(
-        || dominators::retained_sizes(&tree, &node_self_size),
-        || dominators::dominated_nodes(&tree.dominator, root),
+    let retainer_edge = retainer_slots;
+    let ((first_dominated, dominated), counts) = rayon::join(
+        || dominators::dominated_nodes(&dominator, root),
+        || {
+            let _timer = PhaseTimer::new("class counts");
+            aggregate::count_classes(&ClassInputs {
+                meta: &meta,
+                strings: &strings,
+                node_type: &node_type,
+                self_size: &node_self_size,
+                class_index: &class_index,
+                distance: &distance,
+                locations: &locations,
+                include: None,
+            })
+        },
     );
-    let unreachable_count = tree.unreachable_count;
-    let dominator = tree.dominator;
-    drop(tree.preorder);
     check_cancel(progress)?;
 
     progress.set_phase("Building class aggregates and statistics");
@@ -317,13 +361,9 @@ pub(crate) fn analyze(
                 },
             )
         },
-        || {
-            let mut by_id: Vec<u32> = (0..node_count as u32).collect();
-            by_id.par_sort_unstable_by_key(|&n| (node_id[n as usize], n));
-            by_id
-        },
+        || IdIndex::build(&node_id),
     );
-    let statistics = statistics.finish(retained[root as usize]);
+    let statistics = statistics.finish(retained.get(root as usize));
 
     progress.set_phase("Ready");
     let analyze_secs = started.elapsed().as_secs_f64();
@@ -349,12 +389,11 @@ pub(crate) fn analyze(
         edge_type: edge_type.into(),
         edge_name: edge_name.into(),
         edge_to: edge_to.into(),
-        first_retainer: retainers.first_retainer.into(),
-        retainer_edge: retainers.retainer_edge.into(),
-        retainer_node: retainers.retainer_node.into(),
+        first_retainer: first_retainer.into(),
+        retainer_edge: retainer_edge.into(),
         distance: distance.into(),
         dominator: dominator.into(),
-        retained: retained.into(),
+        retained,
         first_dominated: first_dominated.into(),
         dominated: dominated.into(),
         class_index: class_index.into(),
@@ -364,7 +403,7 @@ pub(crate) fn analyze(
         interfaces,
         interface_names,
         weak_maps,
-        by_id: by_id.into(),
+        by_id,
         unreachable_count,
         trace,
         trace_node_id: trace_node_id.into(),

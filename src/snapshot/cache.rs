@@ -60,8 +60,10 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::aggregate::{Aggregates, ClassAggregate, Location, Statistics};
+use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statistics};
 use super::column::Column;
+use super::dominators::RetainedSizes;
+use super::id_index::IdIndex;
 use super::meta::Meta;
 use super::names::{InterfaceDefinition, WeakMapEdges};
 use super::progress::Progress;
@@ -70,7 +72,7 @@ use super::{Snapshot, Timings};
 
 /// Version of the index format; bump it whenever the layout or any section's meaning
 /// changes (indexes of another version are rebuilt).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const MAGIC: [u8; 8] = *b"HSIDX\0\r\n";
 const BYTE_ORDER: u32 = 0x0102_0304;
@@ -241,6 +243,12 @@ struct Small {
     interface_names: HashMap<String, u32>,
     weak_maps: WeakMapEdges,
     unreachable_count: usize,
+    /// The retained sizes that do not fit the `retained` column's 4 bytes.
+    retained_large: Vec<(u32, u64)>,
+    /// [`IdIndex::all`].
+    ids_all_out_of_order: bool,
+    /// True when `node_class` holds `u16`s ([`NodeClasses::Narrow`]).
+    node_class_narrow: bool,
     node_count: usize,
     edge_count: usize,
 }
@@ -288,10 +296,9 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("edge_to", bytemuck::cast_slice(&snap.edge_to)),
         ("first_retainer", bytemuck::cast_slice(&snap.first_retainer)),
         ("retainer_edge", bytemuck::cast_slice(&snap.retainer_edge)),
-        ("retainer_node", bytemuck::cast_slice(&snap.retainer_node)),
         ("distance", bytemuck::cast_slice(&snap.distance)),
         ("dominator", bytemuck::cast_slice(&snap.dominator)),
-        ("retained", bytemuck::cast_slice(&snap.retained)),
+        ("retained", bytemuck::cast_slice(&snap.retained.small)),
         (
             "first_dominated",
             bytemuck::cast_slice(&snap.first_dominated),
@@ -299,11 +306,12 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("dominated", bytemuck::cast_slice(&snap.dominated)),
         ("class_index", bytemuck::cast_slice(&snap.class_index)),
         ("members", bytemuck::cast_slice(&snap.aggregates.members)),
+        ("node_class", snap.aggregates.node_class.bytes().0),
+        ("by_id", bytemuck::cast_slice(&snap.by_id.by_id)),
         (
-            "node_class",
-            bytemuck::cast_slice(&snap.aggregates.node_class),
+            "id_out_of_order",
+            bytemuck::cast_slice(&snap.by_id.out_of_order),
         ),
-        ("by_id", bytemuck::cast_slice(&snap.by_id)),
     ]
 }
 
@@ -337,6 +345,9 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         interface_names: snap.interface_names.clone(),
         weak_maps: snap.weak_maps.clone(),
         unreachable_count: snap.unreachable_count,
+        retained_large: snap.retained.large.clone(),
+        ids_all_out_of_order: snap.by_id.all,
+        node_class_narrow: snap.aggregates.node_class.bytes().1,
         node_count: snap.node_count(),
         edge_count: snap.edge_count(),
     })
@@ -693,24 +704,34 @@ fn open_index(
         edge_to: column!("edge_to", Some(edges)),
         first_retainer: column!("first_retainer", Some(nodes + 1)),
         retainer_edge: column!("retainer_edge", Some(edges)),
-        retainer_node: column!("retainer_node", Some(edges)),
         distance: column!("distance", Some(nodes)),
         dominator: column!("dominator", Some(nodes)),
-        retained: column!("retained", Some(nodes)),
+        retained: RetainedSizes {
+            small: column!("retained", Some(nodes)),
+            large: small.retained_large,
+        },
         first_dominated: column!("first_dominated", Some(nodes + 1)),
         dominated: column!("dominated", None),
         class_index: column!("class_index", Some(nodes)),
         aggregates: Aggregates {
             classes: small.classes,
             members: column!("members", None),
-            node_class: column!("node_class", Some(nodes)),
+            node_class: if small.node_class_narrow {
+                NodeClasses::Narrow(column!("node_class", Some(nodes)))
+            } else {
+                NodeClasses::Wide(column!("node_class", Some(nodes)))
+            },
         },
         statistics: small.statistics,
         locations,
         interfaces: small.interfaces,
         interface_names: small.interface_names,
         weak_maps: small.weak_maps,
-        by_id: column!("by_id", Some(nodes)),
+        by_id: IdIndex {
+            all: small.ids_all_out_of_order,
+            by_id: column!("by_id", None),
+            out_of_order: column!("id_out_of_order", None),
+        },
         unreachable_count: small.unreachable_count,
         trace: None,
         trace_node_id: Column::default(),
@@ -720,6 +741,9 @@ fn open_index(
         cache_source: None,
         opened_from_index: true,
     };
+    if !snapshot.by_id.fits(nodes) {
+        return Err(invalid("section by_id: wrong length"));
+    }
     let snapshot = Snapshot {
         timings: Timings {
             parse_secs: started.elapsed().as_secs_f64(),

@@ -222,48 +222,44 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         .collect()
 }
 
-/// Number of object ids present in both snapshots.
-fn common_ids(a: &Snapshot, b: &Snapshot) -> usize {
-    let (mut i, mut j, mut common) = (0, 0, 0);
-    while i < a.by_id.len() && j < b.by_id.len() {
-        let (x, y) = (
-            a.node_id[a.by_id[i] as usize],
-            b.node_id[b.by_id[j] as usize],
-        );
-        match x.cmp(&y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
+/// Calls `f` with each pair of nodes (one per snapshot) sharing an object id (a merge over
+/// both snapshots' nodes in id order).
+fn for_common_ids(a: &Snapshot, b: &Snapshot, mut f: impl FnMut(NodeIdx, NodeIdx)) {
+    let mut xs = a.nodes_by_id().peekable();
+    let mut ys = b.nodes_by_id().peekable();
+    while let (Some(&x), Some(&y)) = (xs.peek(), ys.peek()) {
+        match a.node_id[x as usize].cmp(&b.node_id[y as usize]) {
+            std::cmp::Ordering::Less => {
+                xs.next();
+            }
+            std::cmp::Ordering::Greater => {
+                ys.next();
+            }
             std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
+                f(NodeIdx(x), NodeIdx(y));
+                xs.next();
+                ys.next();
             }
         }
     }
+}
+
+/// Number of object ids present in both snapshots.
+fn common_ids(a: &Snapshot, b: &Snapshot) -> usize {
+    let mut common = 0;
+    for_common_ids(a, b, |_, _| common += 1);
     common
 }
 
 /// Ids present in both snapshots, and how many of them name objects that differ in type or
 /// name (a merge over both id-sorted lists).
 pub fn id_agreement(a: &Snapshot, b: &Snapshot) -> (usize, usize) {
-    let (mut i, mut j) = (0, 0);
     let (mut common, mut differing) = (0, 0);
-    while i < a.by_id.len() && j < b.by_id.len() {
-        let na = NodeIdx(a.by_id[i]);
-        let nb = NodeIdx(b.by_id[j]);
-        match a.node_id(na).cmp(&b.node_id(nb)) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                if a.node_type_name(na) != b.node_type_name(nb) || a.raw_name(na) != b.raw_name(nb)
-                {
-                    differing += 1;
-                }
-                i += 1;
-                j += 1;
-            }
+    for_common_ids(a, b, |na, nb| {
+        common += 1;
+        if a.node_type_name(na) != b.node_type_name(nb) || a.raw_name(na) != b.raw_name(nb) {
+            differing += 1;
         }
-    }
+    });
     (common, differing)
 }

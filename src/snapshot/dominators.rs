@@ -15,8 +15,13 @@
 //! - [`dominated_nodes`]: children CSR of the dominator tree: `first_dominated` (length
 //!   node_count + 1) into `dominated` (node ordinals; length node_count - 1).
 //!
-//! Temporary memory of [`dominators`]: at most 7 `u32` arrays of node_count + 1 entries.
+//! Temporary memory of [`dominators`]: at most 6 `u32` arrays of node_count + 1 entries (the
+//! retainer slots are rewritten in place, see [`dominators`]).
 
+use rayon::prelude::*;
+
+use super::column::Column;
+use super::graph::ESSENTIAL_RETAINER;
 use super::meta::EdgeTypes;
 use super::names::WeakMapEdges;
 
@@ -93,6 +98,16 @@ pub(crate) fn page_owned_flags(
     flags
 }
 
+/// Which edges count when computing dominators ([`essential_edges`]), and which nodes one
+/// of them points to.
+pub(crate) struct Essential {
+    /// One bit per edge.
+    pub edges: BitVec,
+    /// One bit per node: some essential edge points to it (DevTools' dominator pass asks
+    /// the opposite, "has only weak retainers", of nodes the root does not reach).
+    pub retained: BitVec,
+}
+
 /// DevTools' `initEssentialEdges`: which edges count when computing dominators.
 pub(crate) fn essential_edges(
     g: &EdgeView<'_>,
@@ -101,9 +116,10 @@ pub(crate) fn essential_edges(
     node_id: &[u32],
     page_owned: &BitVec,
     weak_maps: &WeakMapEdges,
-) -> BitVec {
+) -> Essential {
     let node_count = g.first_edge.len() - 1;
     let mut bits = BitVec::new(g.edge_to.len());
+    let mut retained = BitVec::new(node_count);
     for n in 0..node_count {
         let node_flag = page_owned.get(n);
         for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
@@ -130,9 +146,13 @@ pub(crate) fn essential_edges(
                 }
             }
             bits.set(e);
+            retained.set(to);
         }
     }
-    bits
+    Essential {
+        edges: bits,
+        retained,
+    }
 }
 
 /// Result of [`dominators`].
@@ -147,15 +167,22 @@ pub(crate) struct DominatorTree {
 }
 
 /// Lengauer–Tarjan over the essential edges. See the module docs.
+///
+/// The retainer slots ([`super::graph::retainer_sources`]) are only read by the main loop,
+/// so `retainer_source` builds them on the other core while the DFS runs (the DFS follows
+/// outgoing edges only). They are returned, renamed to DFS numbers, for reuse.
 pub(crate) fn dominators(
     g: &EdgeView<'_>,
-    essential: &BitVec,
+    essential: &Essential,
     first_retainer: &[u32],
-    retainer_edge: &[u32],
-    retainer_node: &[u32],
+    retainer_source: impl FnOnce() -> Vec<u32> + Send,
     root: u32,
     cancelled: &dyn Fn() -> bool,
-) -> Option<DominatorTree> {
+) -> Option<(DominatorTree, Vec<u32>)> {
+    let Essential {
+        edges: essential,
+        retained: essentially_retained,
+    } = essential;
     let node_count = g.first_edge.len() - 1;
     let len = node_count + 1;
     // 1-based vertex numbers; 0 means "none".
@@ -166,10 +193,7 @@ pub(crate) fn dominators(
     let mut next_edge = vec![0u32; len];
     let mut n: u32 = 0;
 
-    let has_only_weak_retainers = |ordinal: usize| {
-        (first_retainer[ordinal]..first_retainer[ordinal + 1])
-            .all(|ri| !essential.get(retainer_edge[ri as usize] as usize))
-    };
+    let has_only_weak_retainers = |ordinal: usize| !essentially_retained.get(ordinal);
 
     // Iterative DFS from `start` (a vertex number), as DevTools' `dfs`.
     // `visited` mirrors `semi[v] != 0` in a bit vector that stays in cache.
@@ -217,21 +241,10 @@ pub(crate) fn dominators(
 
     let dfs_started = std::time::Instant::now();
     let r = root + 1;
-    // Essential bit of each retainer slot, so the main loop reads it sequentially; computed
-    // on the other core while the DFS runs.
-    let (essential_retainer, reached_from_root) = rayon::join(
-        || {
-            let mut bits = BitVec::new(retainer_edge.len());
-            for (slot, &e) in retainer_edge.iter().enumerate() {
-                if essential.get(e as usize) {
-                    bits.set(slot);
-                }
-            }
-            bits
-        },
-        || {
+    macro_rules! run_dfs {
+        ($start:expr) => {
             dfs(
-                r,
+                $start,
                 &mut n,
                 &mut visited,
                 &mut parent,
@@ -239,39 +252,33 @@ pub(crate) fn dominators(
                 &mut label,
                 &mut semi,
                 &mut next_edge,
-            );
-            let reached_from_root = n as usize;
-            if (n as usize) < node_count {
-                for v in 1..=node_count {
-                    if semi[v] == 0 && has_only_weak_retainers(v - 1) {
-                        parent[v] = r;
-                        dfs(
-                            v as u32,
-                            &mut n,
-                            &mut visited,
-                            &mut parent,
-                            &mut vertex,
-                            &mut label,
-                            &mut semi,
-                            &mut next_edge,
-                        );
-                    }
+            )
+        };
+    }
+    let (mut retainer_source, reached_from_root) = rayon::join(retainer_source, || {
+        run_dfs!(r);
+        let reached_from_root = n as usize;
+        if (n as usize) < node_count {
+            for v in 1..=node_count {
+                if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                    parent[v] = r;
+                    run_dfs!(v as u32);
                 }
             }
-            if (n as usize) < node_count {
-                for v in 1..=node_count {
-                    if semi[v] == 0 {
-                        parent[v] = r;
-                        n += 1;
-                        semi[v] = n;
-                        vertex[n as usize] = v as u32;
-                        label[v] = v as u32;
-                    }
+        }
+        if (n as usize) < node_count {
+            for v in 1..=node_count {
+                if semi[v] == 0 {
+                    parent[v] = r;
+                    n += 1;
+                    semi[v] = n;
+                    vertex[n as usize] = v as u32;
+                    label[v] = v as u32;
                 }
             }
-            reached_from_root
-        },
-    );
+        }
+        reached_from_root
+    });
     if cancelled() {
         return None;
     }
@@ -305,13 +312,22 @@ pub(crate) fn dominators(
     for (i, l) in label_p.iter_mut().enumerate() {
         *l = i as u32;
     }
+    // The retainer slots are renamed to preorder space too (keeping the essential bit), so
+    // the main loop needs no `pre` lookups and `pre` is freed before the buckets are
+    // allocated: one array less at the peak. Unreached vertices (0) never occur: every
+    // vertex has a DFS number by now.
+    retainer_source.par_iter_mut().for_each(|slot| {
+        let source = (*slot & !ESSENTIAL_RETAINER) as usize;
+        *slot = (*slot & ESSENTIAL_RETAINER) | pre[source + 1];
+    });
+    let r_p = pre[r as usize];
     // Buckets as singly linked lists: `bucket_head[b]` and `bucket_next[w]`. A vertex leaves
     // its bucket once, when its dominator is decided: that slot of `bucket_next` then holds
     // the dominator (`dom_p`).
-    let mut bucket_head = vec![0u32; len];
+    let mut bucket_head = pre;
+    bucket_head.fill(0);
     let mut bucket_next = vec![0u32; len];
     let mut stack: Vec<u32> = Vec::new();
-    let r_p = pre[r as usize];
 
     // eval(v) with iterative path compression; vertices >= `linked_from` are linked.
     let mut evaluate =
@@ -343,12 +359,12 @@ pub(crate) fn dominators(
         let w_ordinal = vertex[w] as usize - 1;
         let mut is_orphan = true;
         for ri in first_retainer[w_ordinal]..first_retainer[w_ordinal + 1] {
-            let ri = ri as usize;
-            if !essential_retainer.get(ri) {
+            let source = retainer_source[ri as usize];
+            if source & ESSENTIAL_RETAINER == 0 {
                 continue;
             }
             is_orphan = false;
-            let v = pre[retainer_node[ri] as usize + 1];
+            let v = source & !ESSENTIAL_RETAINER;
             let u = evaluate(v, w as u32 + 1, &mut ancestor_p, &mut label_p, &semi_p);
             if semi_p[u as usize] < semi_p[w] {
                 semi_p[w] = semi_p[u as usize];
@@ -394,7 +410,7 @@ pub(crate) fn dominators(
             dom_p[w] = dom_p[dom_p[w] as usize];
         }
     }
-    drop((ancestor_p, label_p, semi_p, bucket_head, pre));
+    drop((ancestor_p, label_p, semi_p, bucket_head));
     // Back to vertex space: dom[vertex[i]] = vertex[dom_p[i]].
     let mut dom = vec![0u32; len];
     for i in 1..=nn {
@@ -409,42 +425,141 @@ pub(crate) fn dominators(
     let dominator: Vec<u32> = dom[1..].iter().map(|&d| d - 1).collect();
     drop(dom);
     let preorder: Vec<u32> = vertex[1..=n as usize].iter().map(|&v| v - 1).collect();
-    Some(DominatorTree {
-        dominator,
-        preorder,
-        unreachable_count: node_count - reached_from_root,
-    })
+    Some((
+        DominatorTree {
+            dominator,
+            preorder,
+            unreachable_count: node_count - reached_from_root,
+        },
+        retainer_source,
+    ))
 }
 
 /// Retained size of every node: self size plus everything it dominates.
-pub(crate) fn retained_sizes(tree: &DominatorTree, self_size: &[u32]) -> Vec<u64> {
-    let mut retained: Vec<u64> = self_size.iter().map(|&s| u64::from(s)).collect();
-    for &n in tree.preorder[1..].iter().rev() {
-        let d = tree.dominator[n as usize] as usize;
-        retained[d] += retained[n as usize];
+/// Accumulated in the 4-byte form directly (sizes that outgrow it move to a map), so no
+/// 8-byte column is ever allocated.
+pub(crate) fn retained_sizes(
+    preorder: &[u32],
+    dominator: &[u32],
+    self_size: &[u32],
+) -> RetainedSizes {
+    const LARGE: u32 = RetainedSizes::LARGE;
+    let mut small: Vec<u32> = self_size.to_vec();
+    let mut large: std::collections::HashMap<u32, u64> = self_size
+        .iter()
+        .enumerate()
+        .filter(|&(_, &s)| s == LARGE)
+        .map(|(n, &s)| (n as u32, u64::from(s)))
+        .collect();
+    for &n in preorder[1..].iter().rev() {
+        let d = dominator[n as usize];
+        let size = match small[n as usize] {
+            LARGE => large[&n],
+            s => u64::from(s),
+        };
+        if size == 0 {
+            continue;
+        }
+        let total = match small[d as usize] {
+            LARGE => large[&d] + size,
+            s => u64::from(s) + size,
+        };
+        match u32::try_from(total) {
+            Ok(t) if t != LARGE => small[d as usize] = t,
+            _ => {
+                small[d as usize] = LARGE;
+                large.insert(d, total);
+            }
+        }
     }
-    retained
+    let mut large: Vec<(u32, u64)> = large.into_iter().collect();
+    large.sort_unstable();
+    RetainedSizes {
+        small: small.into(),
+        large,
+    }
+}
+
+/// Retained sizes in 4 bytes per node: a size from [`RetainedSizes::LARGE`] up (the root's
+/// and those of a few huge subtrees) reads `LARGE` in `small` and is kept in `large`.
+#[derive(Debug, Default)]
+pub(crate) struct RetainedSizes {
+    /// The size of each node, or `LARGE`.
+    pub small: Column<u32>,
+    /// (node, size) of the nodes whose `small` is `LARGE`, by node.
+    pub large: Vec<(u32, u64)>,
+}
+
+impl RetainedSizes {
+    /// `small` value of a size kept in `large`.
+    pub const LARGE: u32 = u32::MAX;
+
+    /// Splits full sizes into the two parts.
+    #[cfg(test)]
+    pub fn from_sizes(sizes: &[u64]) -> Self {
+        let mut large = Vec::new();
+        let small: Vec<u32> = sizes
+            .iter()
+            .enumerate()
+            .map(|(n, &size)| match u32::try_from(size) {
+                Ok(s) if s != Self::LARGE => s,
+                _ => {
+                    large.push((n as u32, size));
+                    Self::LARGE
+                }
+            })
+            .collect();
+        Self {
+            small: small.into(),
+            large,
+        }
+    }
+
+    /// The retained size of node `n`.
+    #[inline]
+    pub fn get(&self, n: usize) -> u64 {
+        match self.small[n] {
+            Self::LARGE => self
+                .large
+                .binary_search_by_key(&(n as u32), |&(node, _)| node)
+                .map_or(u64::from(Self::LARGE), |i| self.large[i].1),
+            size => u64::from(size),
+        }
+    }
+
+    /// Number of nodes.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.small.len()
+    }
 }
 
 /// Children CSR of the dominator tree (see the module docs). Children of a node are listed
 /// in decreasing ordinal order, as DevTools fills them.
 pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
     let node_count = dominator.len();
+    // Counts, then each node's end offset; filling from the end turns every end back into
+    // the node's start, so no separate cursor array is needed.
     let mut first = vec![0u32; node_count + 1];
     for (n, &d) in dominator.iter().enumerate() {
         if n != root as usize {
             first[d as usize] += 1;
         }
     }
-    let mut fill = super::graph::counts_to_offsets(&mut first);
-    let mut dominated = vec![0u32; first[node_count] as usize];
+    let mut end = 0u32;
+    for f in &mut first[..node_count] {
+        end += *f;
+        *f = end;
+    }
+    first[node_count] = end;
+    let mut dominated = vec![0u32; end as usize];
     for (n, &d) in dominator.iter().enumerate() {
         if n == root as usize {
             continue;
         }
-        let d = d as usize;
-        fill[d] -= 1;
-        dominated[(first[d] + fill[d]) as usize] = n as u32;
+        let slot = &mut first[d as usize];
+        *slot -= 1;
+        dominated[*slot as usize] = n as u32;
     }
     (first, dominated)
 }
@@ -452,7 +567,7 @@ pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::graph::build_retainers;
+    use crate::snapshot::graph::{retainer_offsets, retainer_sources};
 
     /// The dominator tree of an all-essential graph given as adjacency lists (root 0).
     fn tree(adj: &[&[u32]]) -> DominatorTree {
@@ -470,19 +585,19 @@ mod tests {
             edge_type: &edge_type,
             edge_name: &edge_name,
         };
-        let mut essential = BitVec::new(edge_to.len());
-        (0..edge_to.len()).for_each(|e| essential.set(e));
-        let r = build_retainers(&first_edge, &edge_to);
-        dominators(
-            &g,
-            &essential,
-            &r.first_retainer,
-            &r.retainer_edge,
-            &r.retainer_node,
-            0,
-            &|| false,
-        )
-        .expect("not cancelled")
+        let mut essential = Essential {
+            edges: BitVec::new(edge_to.len()),
+            retained: BitVec::new(adj.len()),
+        };
+        for (e, &to) in edge_to.iter().enumerate() {
+            essential.edges.set(e);
+            essential.retained.set(to as usize);
+        }
+        let first_retainer = retainer_offsets(adj.len(), &edge_to);
+        let sources = || retainer_sources(&first_edge, &edge_to, &first_retainer, |_| true);
+        dominators(&g, &essential, &first_retainer, sources, 0, &|| false)
+            .expect("not cancelled")
+            .0
     }
 
     fn idoms(adj: &[&[u32]]) -> Vec<u32> {
@@ -563,13 +678,7 @@ mod tests {
 
     #[test]
     fn random_graphs_match_naive() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rand = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rand = crate::snapshot::test_rand(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..200 {
             let count = 2 + rand(14) as usize;
             let mut lists: Vec<Vec<u32>> = vec![Vec::new(); count];
@@ -603,11 +712,42 @@ mod tests {
     fn retained_sizes_sum_dominated_subtrees() {
         let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
         let tree = tree(adj);
-        let retained = retained_sizes(&tree, &[0, 10, 20, 30, 40]);
-        assert_eq!(retained, vec![100, 10, 20, 70, 40]);
+        let retained = retained_sizes(&tree.preorder, &tree.dominator, &[0, 10, 20, 30, 40]);
+        let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
+        assert_eq!(all, vec![100, 10, 20, 70, 40]);
         let (first, dominated) = dominated_nodes(&tree.dominator, 0);
         assert_eq!(first, vec![0, 3, 3, 3, 4, 4]);
         assert_eq!(&dominated[0..3], &[3, 2, 1]);
         assert_eq!(dominated[3], 4);
+    }
+
+    #[test]
+    fn retained_sizes_past_4_gib_are_exact() {
+        // 0 -> 1 -> 2 -> 3, 0 -> 4: sums cross u32::MAX on the way up the chain.
+        let adj: &[&[u32]] = &[&[1, 4], &[2], &[3], &[], &[]];
+        let big = u32::MAX - 1;
+        let t = tree(adj);
+        let retained = retained_sizes(&t.preorder, &t.dominator, &[1, big, u32::MAX, big, 3]);
+        let b = u64::from(big);
+        let m = u64::from(u32::MAX);
+        let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
+        assert_eq!(all, vec![1 + 2 * b + m + 3, 2 * b + m, b + m, b, 3]);
+    }
+
+    #[test]
+    fn large_retained_sizes_keep_every_bit() {
+        let sizes = [
+            0,
+            7,
+            u64::from(u32::MAX) - 1,
+            u64::from(u32::MAX),
+            1 << 40,
+            5,
+        ];
+        let retained = RetainedSizes::from_sizes(&sizes);
+        assert_eq!(retained.large.len(), 2);
+        for (n, &size) in sizes.iter().enumerate() {
+            assert_eq!(retained.get(n), size);
+        }
     }
 }

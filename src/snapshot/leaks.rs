@@ -64,14 +64,14 @@ pub fn is_builtin_class(name: &str) -> bool {
 /// Leak candidates: classes ranked user classes first, then by count, then retained size.
 pub fn leak_candidates(baseline: &Snapshot, target: &Snapshot, last: &Snapshot) -> Vec<LeakClass> {
     let ids =
-        |s: &Snapshot| -> Vec<u32> { s.by_id.iter().map(|&n| s.node_id[n as usize]).collect() };
+        |s: &Snapshot| -> Vec<u32> { s.nodes_by_id().map(|n| s.node_id[n as usize]).collect() };
     let (base_ids, target_ids) = rayon::join(|| ids(baseline), || ids(target));
     let contains = |sorted: &[u32], id: u32| sorted.binary_search(&id).is_ok();
 
     // Survivors, grouped by Summary row of the final snapshot.
     let mut by_class: HashMap<usize, Vec<NodeIdx>> = HashMap::new();
     let mut member_class = vec![u32::MAX; last.node_count()];
-    for &n in &last.by_id {
+    for n in last.nodes_by_id() {
         let node = NodeIdx(n);
         let id = last.node_id(node);
         if !contains(&target_ids, id) || contains(&base_ids, id) {

@@ -18,22 +18,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::error::{ErrorKind, Result};
 use super::meta::Meta;
 
-/// Peak bytes per node of loading and analysing: the 62 bytes per node a loaded snapshot
-/// keeps (see the crate's memory layout) plus the analysis temporaries alive at the peak and
-/// a share of the strings. Calibrated on the release build with `/usr/bin/time -v heapsight
-/// summary --json FILE` (maximum resident set size):
+/// Peak bytes per node of loading and analysing: the ~51 bytes per node a loaded snapshot
+/// keeps (see the crate's memory layout; the peak is now about the loaded snapshot itself,
+/// as the dominator pass's temporaries take the place of the dominator tree, retained sizes
+/// and Summary rows that follow it) plus a share of the strings and of the allocator's
+/// slack. Calibrated on the release build with `/usr/bin/time -v heapsight bench --no-cache
+/// FILE` (maximum resident set size):
 ///
 /// | file | nodes | edges | peak RSS | estimate |
 /// |---|---|---|---|---|
-/// | `heapsight synth 300` | 4.61 M | 12.92 M | 563.5 MB | 645 MB (+14 %) |
-/// | `heapsight synth 1000` | 15.10 M | 42.28 M | 1771.7 MB | 1960 MB (+11 %) |
-/// | make-big.js, 1.1 GB (README) | 14.5 M | 43.7 M | 1858 MB | 1942 MB (+5 %) |
-/// | `heapsight synth 4500` (README) | 66 M | 185 M | 7624 MB | 8347 MB (+9 %) |
-pub const PEAK_BYTES_PER_NODE: u64 = 75;
+/// | `heapsight synth 300` | 4.61 M | 12.92 M | 446 MB | 516 MB (+16 %) |
+/// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1542 MB | 1627 MB (+6 %) |
+/// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 3060 MB | 3188 MB (+4 %) |
+/// | `heapsight synth 4000` | 58.89 M | 164.91 M | 5298 MB | 5791 MB (+9 %) |
+/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 10445 MB | 11401 MB (+9 %) |
+pub const PEAK_BYTES_PER_NODE: u64 = 58;
 
-/// Peak bytes per edge: the 17 bytes per edge a loaded snapshot keeps plus the essential-edge
-/// flags (see [`PEAK_BYTES_PER_NODE`] for the calibration).
-pub const PEAK_BYTES_PER_EDGE: u64 = 18;
+/// Peak bytes per edge: the 13 bytes per edge a loaded snapshot keeps plus the essential-edge
+/// flags and slack (see [`PEAK_BYTES_PER_NODE`] for the calibration).
+pub const PEAK_BYTES_PER_EDGE: u64 = 14;
 
 /// Bytes any load needs whatever its size (read-ahead chunks, threads, the string table's
 /// first block).

@@ -11,12 +11,16 @@
 //!
 //! # Memory layout
 //! Everything is a flat column indexed by node ordinal ([`NodeIdx`]) or edge ordinal
-//! ([`EdgeIdx`]). Bytes per node: type 1, detachedness 1, name 4, id 4, self size 4,
-//! first edge 4, first retainer 4, distance 4, dominator 4, first dominated 4, dominated 4,
-//! class name 4, Summary row 4, id index 4, retained size 8 = **62 bytes per node**.
-//! Bytes per edge: type 1, name 4, target 4, retainer edge 4, retainer node 4 = **17 bytes
-//! per edge**. Plus the string table (the file's strings, UTF-8, once) and per-class member
-//! lists (4 bytes per counted node). Snapshots written with allocation tracking add their
+//! ([`EdgeIdx`]). Bytes per node: type 1, name 4, id 4, self size 4, first edge 4, first
+//! retainer 4, distance 4, dominator 4, first dominated 4, dominated 4, class name 4,
+//! Summary row 2 (4 past 65 534 rows), retained size 4 = **51 bytes per node** (plus 1 for DOM detachedness
+//! when some node is detached), plus 4 per node
+//! counted in a Summary row (its member list) and 8 per node whose id is out of order (see
+//! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type 1,
+//! name 4, target 4, retainer edge 4 = **13 bytes per edge** (a retainer's node is its
+//! edge's source, found by binary search). Retained sizes of 4 GiB and more are kept aside
+//! (12 bytes each). Plus the string table (the file's strings, UTF-8, once). Snapshots
+//! written with allocation tracking add their
 //! trace tree and a `trace_node_id` column (4 bytes per node); others pay nothing for it.
 //! The file itself is never held in memory.
 
@@ -35,6 +39,7 @@ pub mod export;
 mod filters;
 mod graph;
 pub mod heapprofile;
+mod id_index;
 pub mod leaks;
 mod memory;
 mod meta;
@@ -59,7 +64,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, Statistics};
+pub use aggregate::{Aggregates, ClassAggregate, Location, NO_CLASS, NodeClasses, Statistics};
 pub use allocation::{
     AllocationCallers, AllocationFunction, AllocationIndex, AllocationRow, CallerPath, FunctionIdx,
 };
@@ -83,6 +88,17 @@ pub use redact::{RedactOptions, RedactStats, redact};
 pub use strings::StringTable;
 
 use names::WeakMapEdges;
+
+/// A xorshift generator for the unit tests' random inputs: `rand(m)` is in `0..m`.
+#[cfg(test)]
+pub(crate) fn test_rand(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |m| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    }
+}
 
 /// A node ordinal (0-based position in the snapshot's node list).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -142,6 +158,7 @@ pub struct Snapshot {
     pub(crate) node_name: Column<u32>,
     pub(crate) node_id: Column<u32>,
     pub(crate) self_size: Column<u32>,
+    /// Empty when no node is detached.
     pub(crate) detachedness: Column<u8>,
     pub(crate) first_edge: Column<u32>,
     pub(crate) edge_type: Column<u8>,
@@ -149,10 +166,9 @@ pub struct Snapshot {
     pub(crate) edge_to: Column<u32>,
     pub(crate) first_retainer: Column<u32>,
     pub(crate) retainer_edge: Column<u32>,
-    pub(crate) retainer_node: Column<u32>,
     pub(crate) distance: Column<i32>,
     pub(crate) dominator: Column<u32>,
-    pub(crate) retained: Column<u64>,
+    pub(crate) retained: dominators::RetainedSizes,
     pub(crate) first_dominated: Column<u32>,
     pub(crate) dominated: Column<u32>,
     pub(crate) class_index: Column<u32>,
@@ -163,8 +179,8 @@ pub struct Snapshot {
     /// String indexes of the `{a, b}` interface names added so far (reused by comparisons).
     pub(crate) interface_names: HashMap<String, u32>,
     pub(crate) weak_maps: WeakMapEdges,
-    /// Node ordinals sorted by id.
-    pub(crate) by_id: Column<u32>,
+    /// Finds nodes by id.
+    pub(crate) by_id: id_index::IdIndex,
     pub(crate) unreachable_count: usize,
     /// Allocation traces (None unless the snapshot was written with allocation tracking).
     pub(crate) trace: Option<trace::TraceData>,
@@ -578,7 +594,7 @@ impl Snapshot {
 
     /// Retained size in bytes.
     pub fn retained_size(&self, n: NodeIdx) -> u64 {
-        self.retained[n.0 as usize]
+        self.retained.get(n.0 as usize)
     }
 
     /// Distance from the GC roots as DevTools computes it ([`NO_DISTANCE`] when
@@ -727,10 +743,8 @@ impl Snapshot {
         let range = self.first_retainer[n.0 as usize] as usize
             ..self.first_retainer[n.0 as usize + 1] as usize;
         range.map(|i| {
-            (
-                NodeIdx(self.retainer_node[i]),
-                EdgeIdx(self.retainer_edge[i]),
-            )
+            let e = EdgeIdx(self.retainer_edge[i]);
+            (self.edge_source(e), e)
         })
     }
 
@@ -763,8 +777,7 @@ impl Snapshot {
 
     /// The Summary row `n` belongs to (None for nodes with zero shallow size).
     pub fn node_class(&self, n: NodeIdx) -> Option<usize> {
-        let c = self.aggregates.node_class[n.0 as usize];
-        (c != NO_CLASS).then_some(c as usize)
+        self.aggregates.node_class(n.0)
     }
 
     /// DevTools' Statistics.
@@ -825,13 +838,12 @@ impl Snapshot {
 
     /// The node with snapshot object id `id`.
     pub fn find_by_id(&self, id: u32) -> Option<NodeIdx> {
-        let i = self
-            .by_id
-            .partition_point(|&n| self.node_id[n as usize] < id);
-        self.by_id
-            .get(i)
-            .filter(|&&n| self.node_id[n as usize] == id)
-            .map(|&n| NodeIdx(n))
+        self.by_id.find(&self.node_id, id).map(NodeIdx)
+    }
+
+    /// Every node ordinal, by increasing id (ties: by ordinal).
+    pub(crate) fn nodes_by_id(&self) -> impl Iterator<Item = u32> + '_ {
+        self.by_id.nodes_by_id(&self.node_id)
     }
 
     /// Sum of all shallow sizes.
@@ -877,19 +889,19 @@ impl Snapshot {
             + col(&self.first_retainer)
             + col(&self.distance)
             + col(&self.dominator)
-            + col(&self.retained)
+            + col(&self.retained.small)
+            + cap(&self.retained.large)
             + col(&self.first_dominated)
             + col(&self.dominated)
             + col(&self.class_index)
-            + col(&self.aggregates.node_class)
+            + self.aggregates.node_class.heap_bytes()
             + col(&self.aggregates.members)
-            + col(&self.by_id)
+            + self.by_id.heap_bytes()
             + col(&self.trace_node_id);
         let per_edge = col(&self.edge_type)
             + col(&self.edge_name)
             + col(&self.edge_to)
-            + col(&self.retainer_edge)
-            + col(&self.retainer_node);
+            + col(&self.retainer_edge);
         let string_bytes = self.strings.heap_bytes() as u64;
         MemoryUsage {
             total_bytes: per_node

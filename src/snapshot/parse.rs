@@ -13,7 +13,7 @@ use super::error::{Error, ErrorKind, Result, meta_err};
 use super::memory::{self, LoadOptions, Need};
 use super::meta::{Meta, RawHeader, TraceLayout};
 use super::progress::Progress;
-use super::strings::StringTable;
+use super::strings::{MAX_FILE_TEXT_BYTES, StringTable};
 use super::trace::{NO_PARENT, TraceTree, trace_err};
 
 /// Size of one chunk handed from the reader thread to the parser.
@@ -1308,6 +1308,12 @@ fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
         }
         scratch.clear();
         input.string_into(&mut scratch)?;
+        if table.text_len() + scratch.len() > MAX_FILE_TEXT_BYTES {
+            return Err(meta_err(format!(
+                "the strings add up to more than {} MiB, which is not supported",
+                MAX_FILE_TEXT_BYTES >> 20
+            )));
+        }
         // `string_into` leaves valid UTF-8 (invalid input is replaced with U+FFFD).
         table.push(std::str::from_utf8(&scratch).unwrap_or("\u{FFFD}"));
         match input.next_non_ws()? {

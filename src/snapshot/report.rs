@@ -192,7 +192,7 @@ impl Snapshot {
     /// The `count` nodes with the largest retained size (ties: lower id first).
     pub fn top_retainers(&self, count: usize) -> Vec<NodeIdx> {
         let better = |a: u32, b: u32| {
-            let (ra, rb) = (self.retained[a as usize], self.retained[b as usize]);
+            let (ra, rb) = (self.retained.get(a as usize), self.retained.get(b as usize));
             ra > rb || (ra == rb && self.node_id[a as usize] < self.node_id[b as usize])
         };
         let mut top: Vec<u32> = Vec::with_capacity(count + 1);

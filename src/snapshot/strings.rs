@@ -14,8 +14,16 @@ use super::column::Column;
 pub struct StringTable {
     /// All strings back to back.
     text: Text,
-    ends: Column<u64>,
+    ends: Column<u32>,
 }
+
+/// The most text a table holds: its end offsets are `u32`. The parser stops with an error
+/// at [`MAX_FILE_TEXT_BYTES`], leaving the rest for the class and interface names analysis
+/// adds.
+pub(crate) const MAX_TEXT_BYTES: usize = u32::MAX as usize;
+
+/// The most string text a file may have (see [`MAX_TEXT_BYTES`]).
+pub(crate) const MAX_FILE_TEXT_BYTES: usize = MAX_TEXT_BYTES - (256 << 20);
 
 /// The text of a [`StringTable`].
 #[derive(Debug, Clone)]
@@ -61,8 +69,12 @@ impl StringTable {
         let Text::Owned(text) = &mut self.text else {
             unreachable!("made owned above")
         };
-        text.push_str(s);
-        let end = text.len() as u64;
+        // Past the limit (only after the parser's check, by analysis names: not expected)
+        // the string reads back empty rather than the table breaking.
+        if text.len() + s.len() <= MAX_TEXT_BYTES {
+            text.push_str(s);
+        }
+        let end = text.len() as u32;
         let ends = self.ends.make_mut();
         let index = ends.len() as u32;
         ends.push(end);
@@ -85,6 +97,14 @@ impl StringTable {
         .unwrap_or("")
     }
 
+    /// Bytes of text held.
+    pub(crate) fn text_len(&self) -> usize {
+        match &self.text {
+            Text::Owned(text) => text.len(),
+            Text::Mapped(bytes) => bytes.len(),
+        }
+    }
+
     /// Bytes used by the table (for memory accounting; mapped bytes included).
     pub fn heap_bytes(&self) -> usize {
         let text = match &self.text {
@@ -95,7 +115,7 @@ impl StringTable {
     }
 
     /// The table's text (all strings back to back) and the end offset of each string.
-    pub(crate) fn columns(&self) -> (&[u8], &[u64]) {
+    pub(crate) fn columns(&self) -> (&[u8], &[u32]) {
         let text = match &self.text {
             Text::Owned(text) => text.as_bytes(),
             Text::Mapped(bytes) => bytes,
@@ -106,9 +126,9 @@ impl StringTable {
     /// A table over `text` and `ends` as [`StringTable::columns`] returns them; None when
     /// the last end is not the text's length (the columns come from a checksummed index
     /// that this crate wrote, so that is all that is checked).
-    pub(crate) fn from_columns(text: Column<u8>, ends: Column<u64>) -> Option<Self> {
+    pub(crate) fn from_columns(text: Column<u8>, ends: Column<u32>) -> Option<Self> {
         let last = ends.last().copied().unwrap_or(0);
-        (last == text.len() as u64).then_some(Self {
+        (last as usize == text.len()).then_some(Self {
             text: Text::Mapped(text),
             ends,
         })

@@ -94,12 +94,12 @@ enum Status {
 /// is `first`), fresh (allocated since `prev`). Merges the id-sorted node lists.
 fn statuses(first: &Snapshot, prev: &Snapshot, last: &Snapshot) -> Vec<Status> {
     let ids =
-        |s: &Snapshot| -> Vec<u32> { s.by_id.iter().map(|&n| s.node_id[n as usize]).collect() };
+        |s: &Snapshot| -> Vec<u32> { s.nodes_by_id().map(|n| s.node_id[n as usize]).collect() };
     let (first_ids, prev_ids) = rayon::join(|| ids(first), || ids(prev));
     let two = std::ptr::eq(first, prev);
     let mut status = vec![Status::Fresh; last.node_count()];
     let (mut i, mut j) = (0usize, 0usize);
-    for &n in &last.by_id {
+    for n in last.nodes_by_id() {
         let id = last.node_id[n as usize];
         while i < first_ids.len() && first_ids[i] < id {
             i += 1;
