@@ -67,7 +67,7 @@ use std::collections::{BTreeSet, VecDeque};
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use rayon::prelude::*;
 use std::hash::BuildHasher as _;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -255,7 +255,7 @@ fn copy_pass(
     let (reader, _, inflate) = super::open_reader(in_path, progress)?;
     std::thread::scope(|scope| {
         let mut reader_thread = None;
-        let input: Box<dyn BufRead + '_> = if inflate {
+        let input = if inflate {
             let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
             let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
             reader_thread = Some(
@@ -264,19 +264,50 @@ fn copy_pass(
                     .spawn_scoped(scope, move || parse::read_chunks(reader, &in_tx, &recycled))
                     .map_err(|e| Error::new(ErrorKind::Io(e)))?,
             );
-            Box::new(ChannelReader::new(in_rx, recycle))
+            Input::Inflated(ChannelReader::new(in_rx, recycle))
         } else {
-            Box::new(BufReader::with_capacity(BLOCK_BYTES, reader))
+            drop(reader);
+            let open = || std::fs::File::open(in_path).map_err(|e| Error::new(ErrorKind::Io(e)));
+            let file = ProgressFile {
+                file: open()?,
+                progress,
+            };
+            Input::File(BufReader::with_capacity(BLOCK_BYTES, file))
+        };
+        // The large values that stay as they are skip the scanner: from file to file in the
+        // kernel, or read straight into the blocks to compress.
+        let mut verbatim = match &input {
+            Input::File(_) => Some(Verbatim {
+                src: std::fs::File::open(in_path).map_err(|e| Error::new(ErrorKind::Io(e)))?,
+                sections: &parsed.sections,
+            }),
+            Input::Inflated(_) => None,
         };
         let mut input = Scanner::new(input, progress);
         let result = if gzip {
-            compress_pass(scope, &mut input, file, parsed, renames, plan)
+            compress_pass(
+                scope,
+                &mut input,
+                file,
+                parsed,
+                renames,
+                plan,
+                verbatim.as_mut(),
+            )
         } else {
             let mut out = CountingWriter {
                 inner: file,
                 bytes: 0,
             };
-            rewrite(&mut input, &mut out, parsed, renames, plan).map(|()| out.bytes)
+            rewrite(
+                &mut input,
+                &mut out,
+                parsed,
+                renames,
+                plan,
+                verbatim.as_mut(),
+            )
+            .map(|()| out.bytes)
         };
         // Hanging up stops the reader thread.
         drop(input);
@@ -289,13 +320,14 @@ fn copy_pass(
 
 /// [`rewrite`] into blocks that a writer thread compresses (see [`write_blocks`]) and writes
 /// to `file`. Returns the bytes written.
-fn compress_pass<'s, R: BufRead>(
+fn compress_pass<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
-    input: &mut Scanner<'_, R>,
+    input: &mut Scanner<'_, Input>,
     file: &'s mut std::io::BufWriter<std::fs::File>,
     parsed: &Parsed,
     renames: &[(u32, u32)],
     plan: &mut LatePlan<'_>,
+    verbatim: Option<&mut Verbatim<'_>>,
 ) -> Result<u64> {
     let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
     let (out_recycle, out_recycled) = sync_channel::<Vec<u8>>(4);
@@ -308,7 +340,7 @@ fn compress_pass<'s, R: BufRead>(
         recycled: out_recycled,
         buf: Vec::with_capacity(BLOCK_BYTES),
     };
-    let scanned = rewrite(input, &mut out, parsed, renames, plan)
+    let scanned = rewrite(input, &mut out, parsed, renames, plan, verbatim)
         .and_then(|()| out.send_rest().map_err(write_err));
     // Hanging up stops the writer thread.
     drop(out);
@@ -376,6 +408,137 @@ fn gzip_member(block: &[u8]) -> io::Result<Vec<u8>> {
     );
     gz.write_all(block)?;
     gz.finish()
+}
+
+/// The copy pass's input: a plain file, read directly, or the chunks of the thread that
+/// inflates a gzip file.
+enum Input<'p> {
+    File(BufReader<ProgressFile<'p>>),
+    Inflated(ChannelReader),
+}
+
+impl Read for Input<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::File(r) => r.read(out),
+            Input::Inflated(r) => r.read(out),
+        }
+    }
+}
+
+impl BufRead for Input<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Input::File(r) => r.fill_buf(),
+            Input::Inflated(r) => r.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Input::File(r) => r.consume(n),
+            Input::Inflated(r) => r.consume(n),
+        }
+    }
+}
+
+/// A file whose read position is the progress.
+struct ProgressFile<'p> {
+    file: std::fs::File,
+    progress: &'p Progress,
+}
+
+impl Read for ProgressFile<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(out)?;
+        let at = self.file.stream_position()?;
+        self.progress.set_bytes_read(at);
+        Ok(n)
+    }
+}
+
+impl Seek for ProgressFile<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = self.file.seek(to)?;
+        self.progress.set_bytes_read(at);
+        Ok(at)
+    }
+}
+
+/// Values smaller than this are copied through the scanner even when they could be copied
+/// unread.
+const VERBATIM_MIN_BYTES: u64 = 1 << 20;
+
+/// Top-level values copied unread (all but `nodes` and `strings`): the input file and where
+/// the first pass found them. Only for a plain input written to a plain output.
+struct Verbatim<'a> {
+    src: std::fs::File,
+    sections: &'a [parse::Section],
+}
+
+impl Verbatim<'_> {
+    /// Copies the value of `key` that starts at `offset` (just after its `:`) to `out` when
+    /// it is a large one that stays as it is; its length in bytes.
+    fn copy(&mut self, offset: u64, key: &[u8], out: &mut impl Output) -> Result<Option<u64>> {
+        let Some(section) = self.sections.iter().find(|s| s.start == offset) else {
+            return Ok(None);
+        };
+        let len = section.end.saturating_sub(section.start);
+        if section.key != key || matches!(key, b"nodes" | b"strings") || len < VERBATIM_MIN_BYTES {
+            return Ok(None);
+        }
+        self.src
+            .seek(SeekFrom::Start(section.start))
+            .map_err(read_err)?;
+        match out.copy_from(&mut self.src, len).map_err(write_err)? {
+            None => Ok(None),
+            Some(copied) if copied == len => Ok(Some(len)),
+            Some(_) => Err(ErrorKind::Truncated {
+                context: "in the second pass (did the file change?)".into(),
+                offset: section.end,
+            }
+            .into()),
+        }
+    }
+}
+
+/// Where [`rewrite`] writes: bytes, and for a plain file also ranges of the input file that
+/// the kernel copies (`copy_file_range`) without them passing through this process.
+trait Output: Write {
+    /// Copies up to `len` bytes of `src` from its position; the bytes copied, or `None`
+    /// when this output cannot.
+    fn copy_from(&mut self, _src: &mut std::fs::File, _len: u64) -> io::Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
+impl Output for ChannelWriter {
+    /// Reads the bytes straight into the blocks.
+    fn copy_from(&mut self, src: &mut std::fs::File, len: u64) -> io::Result<Option<u64>> {
+        let mut copied = 0;
+        while copied < len {
+            let room = BLOCK_BYTES.saturating_sub(self.buf.len()).max(1);
+            let want = (room as u64).min(len - copied);
+            let n = Read::take(&mut *src, want).read_to_end(&mut self.buf)?;
+            copied += n as u64;
+            if self.buf.len() >= BLOCK_BYTES {
+                self.send_rest()?;
+            }
+            if (n as u64) < want {
+                break;
+            }
+        }
+        Ok(Some(copied))
+    }
+}
+
+impl Output for CountingWriter<&mut std::io::BufWriter<std::fs::File>> {
+    fn copy_from(&mut self, src: &mut std::fs::File, len: u64) -> io::Result<Option<u64>> {
+        self.inner.flush()?;
+        let copied = io::copy(&mut Read::take(src, len), self.inner.get_mut())?;
+        self.bytes += copied;
+        Ok(Some(copied))
+    }
 }
 
 /// The scanner's side of the reader thread's channel.
@@ -1438,6 +1601,22 @@ fn push_char(out: &mut Vec<u8>, c: char) {
     out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
 }
 
+impl Scanner<'_, Input<'_>> {
+    /// Skips `n` bytes (copied by other means): a plain file seeks past them.
+    fn skip(&mut self, n: u64) -> Result<()> {
+        let Ok(by) = i64::try_from(n) else {
+            return Err(self.truncated());
+        };
+        let Input::File(file) = &mut self.reader else {
+            return self.skip_read(n);
+        };
+        file.seek_relative(by).map_err(read_err)?;
+        self.offset += n;
+        self.since_update += n;
+        Ok(())
+    }
+}
+
 /// A byte scanner over the (decompressed) input, for the copying pass.
 struct Scanner<'p, R> {
     reader: R,
@@ -1497,6 +1676,20 @@ impl<'p, R: BufRead> Scanner<'p, R> {
             message: format!("{what} in the second pass (did the file change?)"),
         }
         .into()
+    }
+
+    /// Skips `n` bytes (copied by other means), reading them.
+    fn skip_read(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let available = self.buf()?.len();
+            if available == 0 {
+                return Err(self.truncated());
+            }
+            let k = (available as u64).min(n) as usize;
+            self.consume(k);
+            n -= k as u64;
+        }
+        Ok(())
     }
 
     /// Next byte, consumed.
@@ -1805,12 +1998,13 @@ fn write_json_string(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
 }
 
 /// The second pass: copies the document, rewriting `nodes` names and `strings`.
-fn rewrite<R: BufRead>(
-    input: &mut Scanner<'_, R>,
-    out: &mut impl Write,
+fn rewrite(
+    input: &mut Scanner<'_, Input>,
+    out: &mut impl Output,
     parsed: &Parsed,
     renames: &[(u32, u32)],
     plan: &mut LatePlan<'_>,
+    mut verbatim: Option<&mut Verbatim<'_>>,
 ) -> Result<()> {
     let first = input.ws(out)?;
     if first != b'{' {
@@ -1841,6 +2035,12 @@ fn rewrite<R: BufRead>(
             return Err(input.unexpected("':' was expected"));
         }
         out.write_all(b":").map_err(write_err)?;
+        if let Some(verbatim) = verbatim.as_deref_mut()
+            && let Some(len) = verbatim.copy(input.offset, &key, out)?
+        {
+            input.skip(len)?;
+            continue;
+        }
         let first = input.ws(out)?;
         match (key.as_slice(), first) {
             (b"nodes", b'[') => input.rewrite_nodes(
