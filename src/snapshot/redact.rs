@@ -16,9 +16,11 @@
 //! Redacting costs about what loading costs: a file read twice, planning mostly hidden behind
 //! the copy. Most concatenated strings have unique names, so the segmentation (below) hashes
 //! the names in parallel and builds only those whose hash repeats; without cuts, equal texts
-//! are found by sorting hashes instead of a map of every text. A plain input and output are
-//! read and written directly in large blocks; a gzip output is compressed in 4 MiB members on
-//! rayon's threads while the copy goes on.
+//! are found by sorting hashes instead of a map of every text. The first pass records where
+//! each top-level value lies, so the large ones that stay as they are (`edges`, `locations`)
+//! skip the scanner: from a plain input to a plain output the kernel copies them
+//! (`copy_file_range`), for a gzip output they are read straight into the blocks to compress.
+//! A gzip output is compressed in 4 MiB members on rayon's threads while the copy goes on.
 //!
 //! # What is replaced
 //! - **String nodes** (type `string`: user data, keys, environment values, the `source` of
