@@ -17,8 +17,8 @@
 //! the copy. Most concatenated strings have unique names, so the segmentation (below) hashes
 //! the names in parallel and builds only those whose hash repeats; without cuts, equal texts
 //! are found by sorting hashes instead of a map of every text. The first pass records where
-//! each top-level value lies, so the large ones that stay as they are (`edges`, `locations`)
-//! skip the scanner: from a plain input to a plain output the kernel copies them
+//! each top-level value lies, so the large ones that stay as they are (`edges`, `locations`,
+//! `nodes` when no node is renamed) skip the scanner: from a plain input to a plain output the kernel copies them
 //! (`copy_file_range`), for a gzip output they are read straight into the blocks to compress.
 //! A gzip output is compressed in 4 MiB members on rayon's threads while the copy goes on.
 //!
@@ -282,6 +282,7 @@ fn copy_pass(
             Input::File(_) => Some(Verbatim {
                 src: std::fs::File::open(in_path).map_err(|e| Error::new(ErrorKind::Io(e)))?,
                 sections: &parsed.sections,
+                nodes_kept: renames.is_empty(),
             }),
             Input::Inflated(_) => None,
         };
@@ -471,11 +472,13 @@ impl Seek for ProgressFile<'_> {
 /// unread.
 const VERBATIM_MIN_BYTES: u64 = 1 << 20;
 
-/// Top-level values copied unread (all but `nodes` and `strings`): the input file and where
-/// the first pass found them. Only for a plain input written to a plain output.
+/// Top-level values copied unread (all but `strings`, and `nodes` when a node is renamed):
+/// the input file and where the first pass found them. Only for a plain input.
 struct Verbatim<'a> {
     src: std::fs::File,
     sections: &'a [parse::Section],
+    /// No node is renamed: `nodes` stays as it is too.
+    nodes_kept: bool,
 }
 
 impl Verbatim<'_> {
@@ -486,7 +489,12 @@ impl Verbatim<'_> {
             return Ok(None);
         };
         let len = section.end.saturating_sub(section.start);
-        if section.key != key || matches!(key, b"nodes" | b"strings") || len < VERBATIM_MIN_BYTES {
+        let changes = match key {
+            b"nodes" => !self.nodes_kept,
+            b"strings" => true,
+            _ => false,
+        };
+        if section.key != key || changes || len < VERBATIM_MIN_BYTES {
             return Ok(None);
         }
         self.src
