@@ -91,6 +91,7 @@ pub(crate) fn analyze(
         meta,
         cols,
         mut strings,
+        ..
     } = parsed;
     progress.set_phase("Checking the graph");
     graph::validate(&meta, &cols, strings.len())?;

@@ -52,6 +52,17 @@ pub(crate) struct Parsed {
     pub meta: Meta,
     pub cols: RawColumns,
     pub strings: StringTable,
+    /// Where each top-level value lies in the (decompressed) input, in file order.
+    pub sections: Vec<Section>,
+}
+
+/// Where a top-level value lies: from just after its key's `:` to just after the value
+/// (offsets in the decompressed input). The redactor copies most of them unread.
+#[derive(Clone, Debug)]
+pub(crate) struct Section {
+    pub key: Vec<u8>,
+    pub start: u64,
+    pub end: u64,
 }
 
 /// A source of input bytes: the reader thread's channel plus the current chunk.
@@ -1006,6 +1017,7 @@ fn parse_document(
     let mut meta: Option<Meta> = None;
     let mut cols = RawColumns::default();
     let mut strings: Option<StringTable> = None;
+    let mut sections = Vec::new();
     let mut seen_nodes = false;
     let mut seen_edges = false;
     let mut key = Vec::new();
@@ -1022,6 +1034,7 @@ fn parse_document(
         key.clear();
         input.string_into(&mut key)?;
         input.expect(b':')?;
+        let start = input.offset();
         match key.as_slice() {
             b"snapshot" => {
                 input.context = "inside the \"snapshot\" header";
@@ -1095,6 +1108,11 @@ fn parse_document(
                 input.skip_value(None)?;
             }
         }
+        sections.push(Section {
+            key: key.clone(),
+            start,
+            end: input.offset(),
+        });
         input.context = "between top-level fields";
         match input.next_non_ws()? {
             b',' => {}
@@ -1136,6 +1154,7 @@ fn parse_document(
         meta,
         cols,
         strings,
+        sections,
     })
 }
 

@@ -5,8 +5,22 @@
 //! plan needs. The second pass streams the file to `OUT.part` (renamed to `OUT` when complete,
 //! removed on any error or cancel): the `snapshot` header, `edges`, `locations`, the allocation
 //! arrays and every other value are copied byte for byte; in `nodes` only the `name` field of
-//! some string nodes changes; the `strings` array is rewritten. Any top-level key order works,
-//! because the plan is complete before the second pass starts.
+//! some string nodes changes; the `strings` array is rewritten. The plan comes in two parts:
+//! the layout of the output's string table (which entries stay, become tokens or are
+//! appended, and so the nodes' new names) before the second pass starts, and the tokens
+//! themselves on a thread of their own while the second pass copies everything before
+//! `strings` (V8 writes it last). Any top-level key order works: rewriting `strings` waits
+//! for the tokens.
+//!
+//! # Speed
+//! Redacting costs about what loading costs: a file read twice, planning mostly hidden behind
+//! the copy. Most concatenated strings have unique names, so the segmentation (below) hashes
+//! the names in parallel and builds only those whose hash repeats; without cuts, equal texts
+//! are found by sorting hashes instead of a map of every text. The first pass records where
+//! each top-level value lies, so the large ones that stay as they are (`edges`, `locations`,
+//! `nodes` when no node is renamed) skip the scanner: from a plain input to a plain output the kernel copies them
+//! (`copy_file_range`), for a gzip output they are read straight into the blocks to compress.
+//! A gzip output is compressed in 4 MiB members on rayon's threads while the copy goes on.
 //!
 //! # What is replaced
 //! - **String nodes** (type `string`: user data, keys, environment values, the `source` of
@@ -50,10 +64,12 @@
 //! different; because lengths are kept, the 1024-unit cut-off takes the same parts. The
 //! length of a string is no secret anyway: its shallow size (kept) already tells it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use rayon::prelude::*;
+use std::hash::BuildHasher as _;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -137,8 +153,7 @@ pub fn redact(
             .as_deref()
             .map_or_else(NameKey::random, NameKey::from_secret)
     });
-    let plan = Plan::new(&parsed, &trace_names, name_key).map_err(|e| e.with_path(in_path))?;
-    drop(trace_names);
+    let mut layout = Layout::new(&parsed, &trace_names).map_err(|e| e.with_path(in_path))?;
     if progress.is_cancelled() {
         return Err(ErrorKind::Cancelled.into());
     }
@@ -148,29 +163,67 @@ pub fn redact(
             .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
     });
     progress.set_phase("Writing the redacted copy");
-    let mut stats = plan.stats.clone();
-    stats.node_count = parsed.cols.node_type.len();
-    stats.edge_count = parsed.cols.edge_type.len();
-    // Errors of the writer closure travel through `io::Error`; the real one is kept here.
-    let mut failure: Option<Error> = None;
-    let written = crate::atomic_file::write_via_part(out_path, |file| {
-        let result = copy_pass(in_path, file, gzip, &parsed, &plan, progress);
-        result.map_err(|e: Error| {
-            let message = e.to_string();
-            failure = Some(e);
-            io::Error::other(message)
-        })
-    });
-    match (written, failure) {
-        (Ok(bytes), _) => {
-            stats.bytes_written = bytes;
-            Ok(stats)
+    let renames = std::mem::take(&mut layout.renames);
+    std::thread::scope(|scope| {
+        // The tokens are planned while the copy pass writes everything before `strings`.
+        let (parsed, trace_names) = (&parsed, &trace_names);
+        let planner = std::thread::Builder::new()
+            .name("heapsight-redact-plan".into())
+            .spawn_scoped(scope, move || {
+                StringsPlan::new(parsed, trace_names, layout, name_key)
+            })
+            .map_err(|e| Error::new(ErrorKind::Io(e)).with_path(in_path))?;
+        let mut plan = LatePlan {
+            planner: Some(planner),
+            plan: None,
+        };
+        // Errors of the writer closure travel through `io::Error`; the real one is kept here.
+        let mut failure: Option<Error> = None;
+        let written = crate::atomic_file::write_via_part(out_path, |file| {
+            let result = copy_pass(in_path, file, gzip, parsed, &renames, &mut plan, progress);
+            result.map_err(|e: Error| {
+                let message = e.to_string();
+                failure = Some(e);
+                io::Error::other(message)
+            })
+        });
+        match (written, failure) {
+            (Ok(bytes), _) => {
+                let mut stats = plan.get().map_err(|e| e.with_path(in_path))?.stats.clone();
+                stats.node_count = parsed.cols.node_type.len();
+                stats.edge_count = parsed.cols.edge_type.len();
+                stats.bytes_written = bytes;
+                Ok(stats)
+            }
+            (Err(_), Some(err)) if matches!(err.kind(), ErrorKind::Write(_)) => {
+                Err(err.with_path(out_path))
+            }
+            (Err(_), Some(err)) => Err(err.with_path(in_path)),
+            (Err(err), None) => Err(Error::new(ErrorKind::Write(err)).with_path(out_path)),
         }
-        (Err(_), Some(err)) if matches!(err.kind(), ErrorKind::Write(_)) => {
-            Err(err.with_path(out_path))
+    })
+}
+
+/// The [`StringsPlan`], computed on its own thread while the copy pass starts.
+struct LatePlan<'s> {
+    planner: Option<std::thread::ScopedJoinHandle<'s, Result<StringsPlan>>>,
+    plan: Option<StringsPlan>,
+}
+
+impl LatePlan<'_> {
+    /// The plan, once it is ready (or why it could not be made).
+    fn get(&mut self) -> Result<&StringsPlan> {
+        if let Some(planner) = self.planner.take() {
+            let plan = planner.join().unwrap_or_else(|_| {
+                Err(Error::new(ErrorKind::Graph(
+                    "planning the tokens failed unexpectedly".into(),
+                )))
+            })?;
+            self.plan = Some(plan);
         }
-        (Err(_), Some(err)) => Err(err.with_path(in_path)),
-        (Err(err), None) => Err(Error::new(ErrorKind::Write(err)).with_path(out_path)),
+        self.plan
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Graph("planning the tokens failed".into())))
     }
 }
 
@@ -188,90 +241,164 @@ fn write_err(err: io::Error) -> Error {
 /// Size of the output blocks handed to the writer thread.
 const BLOCK_BYTES: usize = 4 << 20;
 
-/// The second pass, on three threads: one reads (and inflates) the input, this one scans
-/// and rewrites it, one compresses (when `gzip`) and writes. Returns the bytes written.
+/// The second pass. This thread scans and rewrites the input; a gzip input is inflated on a
+/// reader thread, a gzip output compressed on rayon's threads and written by a writer
+/// thread. A plain input is read, and a plain output written, right here: one copy each way
+/// and no hand-offs. Returns the bytes written.
 fn copy_pass(
     in_path: &Path,
     file: &mut std::io::BufWriter<std::fs::File>,
     gzip: bool,
     parsed: &Parsed,
-    plan: &Plan,
+    renames: &[(u32, u32)],
+    plan: &mut LatePlan<'_>,
     progress: &Progress,
 ) -> Result<u64> {
-    let (reader, _, _) = super::open_reader(in_path, progress)?;
+    let (reader, _, inflate) = super::open_reader(in_path, progress)?;
     std::thread::scope(|scope| {
-        let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
-        let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
-        let reader_thread = std::thread::Builder::new()
-            .name("heapsight-redact-reader".into())
-            .spawn_scoped(scope, move || parse::read_chunks(reader, &in_tx, &recycled))
-            .map_err(|e| Error::new(ErrorKind::Io(e)))?;
-        let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
-        let writer_thread = std::thread::Builder::new()
-            .name("heapsight-redact-writer".into())
-            .spawn_scoped(scope, move || write_blocks(&out_rx, file, gzip))
-            .map_err(write_err)?;
-        let mut input = Scanner::new(ChannelReader::new(in_rx, recycle), progress);
-        let mut out = ChannelWriter {
-            tx: out_tx,
-            buf: Vec::with_capacity(BLOCK_BYTES),
+        let mut reader_thread = None;
+        let input = if inflate {
+            let (in_tx, in_rx) = sync_channel::<io::Result<Vec<u8>>>(4);
+            let (recycle, recycled) = sync_channel::<Vec<u8>>(4);
+            reader_thread = Some(
+                std::thread::Builder::new()
+                    .name("heapsight-redact-reader".into())
+                    .spawn_scoped(scope, move || parse::read_chunks(reader, &in_tx, &recycled))
+                    .map_err(|e| Error::new(ErrorKind::Io(e)))?,
+            );
+            Input::Inflated(ChannelReader::new(in_rx, recycle))
+        } else {
+            drop(reader);
+            let open = || std::fs::File::open(in_path).map_err(|e| Error::new(ErrorKind::Io(e)));
+            let file = ProgressFile {
+                file: open()?,
+                progress,
+            };
+            Input::File(BufReader::with_capacity(BLOCK_BYTES, file))
         };
-        let scanned = rewrite(&mut input, &mut out, parsed, plan)
-            .and_then(|()| out.send_rest().map_err(write_err));
-        // Hanging up stops both threads.
+        // The large values that stay as they are skip the scanner: from file to file in the
+        // kernel, or read straight into the blocks to compress.
+        let mut verbatim = match &input {
+            Input::File(_) => Some(Verbatim {
+                src: std::fs::File::open(in_path).map_err(|e| Error::new(ErrorKind::Io(e)))?,
+                sections: &parsed.sections,
+                nodes_kept: renames.is_empty(),
+            }),
+            Input::Inflated(_) => None,
+        };
+        let mut input = Scanner::new(input, progress);
+        let result = if gzip {
+            compress_pass(
+                scope,
+                &mut input,
+                file,
+                parsed,
+                renames,
+                plan,
+                verbatim.as_mut(),
+            )
+        } else {
+            let mut out = CountingWriter {
+                inner: file,
+                bytes: 0,
+            };
+            rewrite(
+                &mut input,
+                &mut out,
+                parsed,
+                renames,
+                plan,
+                verbatim.as_mut(),
+            )
+            .map(|()| out.bytes)
+        };
+        // Hanging up stops the reader thread.
         drop(input);
-        drop(out);
-        let written = writer_thread
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
-        reader_thread.join().ok();
-        match (scanned, written) {
-            (Ok(()), Ok(bytes)) => Ok(bytes),
-            // The writer's own error explains why handing it blocks failed.
-            (Ok(()), Err(err)) => Err(write_err(err)),
-            (Err(e), Err(err)) if matches!(e.kind(), ErrorKind::Write(_)) => Err(write_err(err)),
-            (Err(e), _) => Err(e),
+        if let Some(reader_thread) = reader_thread {
+            reader_thread.join().ok();
         }
+        result
     })
 }
 
-/// The writer thread: compresses (when `gzip`) and writes the blocks it receives until the
-/// sender hangs up. Returns the bytes written to `file`.
+/// [`rewrite`] into blocks that a writer thread compresses (see [`write_blocks`]) and writes
+/// to `file`. Returns the bytes written.
+fn compress_pass<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    input: &mut Scanner<'_, Input>,
+    file: &'s mut std::io::BufWriter<std::fs::File>,
+    parsed: &Parsed,
+    renames: &[(u32, u32)],
+    plan: &mut LatePlan<'_>,
+    verbatim: Option<&mut Verbatim<'_>>,
+) -> Result<u64> {
+    let (out_tx, out_rx) = sync_channel::<Vec<u8>>(4);
+    let (out_recycle, out_recycled) = sync_channel::<Vec<u8>>(4);
+    let writer_thread = std::thread::Builder::new()
+        .name("heapsight-redact-writer".into())
+        .spawn_scoped(scope, move || write_blocks(&out_rx, &out_recycle, file))
+        .map_err(write_err)?;
+    let mut out = ChannelWriter {
+        tx: out_tx,
+        recycled: out_recycled,
+        buf: Vec::with_capacity(BLOCK_BYTES),
+    };
+    let scanned = rewrite(input, &mut out, parsed, renames, plan, verbatim)
+        .and_then(|()| out.send_rest().map_err(write_err));
+    // Hanging up stops the writer thread.
+    drop(out);
+    let written = writer_thread
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+    match (scanned, written) {
+        (Ok(()), Ok(bytes)) => Ok(bytes),
+        // The writer's own error explains why handing it blocks failed.
+        (Ok(()), Err(err)) => Err(write_err(err)),
+        (Err(e), Err(err)) if matches!(e.kind(), ErrorKind::Write(_)) => Err(write_err(err)),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// The writer thread: compresses the blocks it receives until the sender hangs up and
+/// writes them, handing the blocks back through `recycle`. Each block becomes a gzip member
+/// of its own (as pigz writes), compressed on rayon's threads as soon as it arrives; members
+/// are written in order (gzip readers decode concatenated members as one stream). Returns
+/// the bytes written to `file`.
 fn write_blocks(
     rx: &Receiver<Vec<u8>>,
+    recycle: &SyncSender<Vec<u8>>,
     file: &mut std::io::BufWriter<std::fs::File>,
-    gzip: bool,
 ) -> io::Result<u64> {
     let mut counter = CountingWriter {
         inner: file,
         bytes: 0,
     };
-    if gzip {
-        // Each block is a gzip member of its own (as pigz writes), compressed a batch at a
-        // time on rayon's threads; gzip readers decode concatenated members as one stream.
-        let threads = rayon::current_num_threads().max(1);
-        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(threads);
-        loop {
-            let next = rx.recv().ok();
-            let end = next.is_none();
-            batch.extend(next);
-            if batch.len() == threads || (end && !batch.is_empty()) {
-                use rayon::prelude::*;
-                let members: Vec<io::Result<Vec<u8>>> =
-                    batch.par_iter().map(|b| gzip_member(b)).collect();
-                for member in members {
-                    counter.write_all(&member?)?;
-                }
-                batch.clear();
-            }
-            if end {
-                break;
-            }
+    type Member = (io::Result<Vec<u8>>, Vec<u8>);
+    let in_flight = rayon::current_num_threads().max(1) + 1;
+    let mut pending: VecDeque<Receiver<Member>> = VecDeque::with_capacity(in_flight);
+    let mut write_oldest = |pending: &mut VecDeque<Receiver<Member>>| -> io::Result<()> {
+        let Some(member) = pending.pop_front() else {
+            return Ok(());
+        };
+        let (member, block) = member
+            .recv()
+            .map_err(|_| io::Error::other("a compression task stopped"))?;
+        counter.write_all(&member?)?;
+        recycle.try_send(block).ok();
+        Ok(())
+    };
+    for block in rx {
+        let (tx, member) = sync_channel::<Member>(1);
+        rayon::spawn(move || {
+            tx.send((gzip_member(&block), block)).ok();
+        });
+        pending.push_back(member);
+        while pending.len() >= in_flight {
+            write_oldest(&mut pending)?;
         }
-    } else {
-        for block in rx {
-            counter.write_all(&block)?;
-        }
+    }
+    while !pending.is_empty() {
+        write_oldest(&mut pending)?;
     }
     Ok(counter.bytes)
 }
@@ -284,6 +411,144 @@ fn gzip_member(block: &[u8]) -> io::Result<Vec<u8>> {
     );
     gz.write_all(block)?;
     gz.finish()
+}
+
+/// The copy pass's input: a plain file, read directly, or the chunks of the thread that
+/// inflates a gzip file.
+enum Input<'p> {
+    File(BufReader<ProgressFile<'p>>),
+    Inflated(ChannelReader),
+}
+
+impl Read for Input<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::File(r) => r.read(out),
+            Input::Inflated(r) => r.read(out),
+        }
+    }
+}
+
+impl BufRead for Input<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Input::File(r) => r.fill_buf(),
+            Input::Inflated(r) => r.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Input::File(r) => r.consume(n),
+            Input::Inflated(r) => r.consume(n),
+        }
+    }
+}
+
+/// A file whose read position is the progress.
+struct ProgressFile<'p> {
+    file: std::fs::File,
+    progress: &'p Progress,
+}
+
+impl Read for ProgressFile<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(out)?;
+        let at = self.file.stream_position()?;
+        self.progress.set_bytes_read(at);
+        Ok(n)
+    }
+}
+
+impl Seek for ProgressFile<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = self.file.seek(to)?;
+        self.progress.set_bytes_read(at);
+        Ok(at)
+    }
+}
+
+/// Values smaller than this are copied through the scanner even when they could be copied
+/// unread.
+const VERBATIM_MIN_BYTES: u64 = 1 << 20;
+
+/// Top-level values copied unread (all but `strings`, and `nodes` when a node is renamed):
+/// the input file and where the first pass found them. Only for a plain input.
+struct Verbatim<'a> {
+    src: std::fs::File,
+    sections: &'a [parse::Section],
+    /// No node is renamed: `nodes` stays as it is too.
+    nodes_kept: bool,
+}
+
+impl Verbatim<'_> {
+    /// Copies the value of `key` that starts at `offset` (just after its `:`) to `out` when
+    /// it is a large one that stays as it is; its length in bytes.
+    fn copy(&mut self, offset: u64, key: &[u8], out: &mut impl Output) -> Result<Option<u64>> {
+        let Some(section) = self.sections.iter().find(|s| s.start == offset) else {
+            return Ok(None);
+        };
+        let len = section.end.saturating_sub(section.start);
+        let changes = match key {
+            b"nodes" => !self.nodes_kept,
+            b"strings" => true,
+            _ => false,
+        };
+        if section.key != key || changes || len < VERBATIM_MIN_BYTES {
+            return Ok(None);
+        }
+        self.src
+            .seek(SeekFrom::Start(section.start))
+            .map_err(read_err)?;
+        match out.copy_from(&mut self.src, len).map_err(write_err)? {
+            None => Ok(None),
+            Some(copied) if copied == len => Ok(Some(len)),
+            Some(_) => Err(ErrorKind::Truncated {
+                context: "in the second pass (did the file change?)".into(),
+                offset: section.end,
+            }
+            .into()),
+        }
+    }
+}
+
+/// Where [`rewrite`] writes: bytes, and for a plain file also ranges of the input file that
+/// the kernel copies (`copy_file_range`) without them passing through this process.
+trait Output: Write {
+    /// Copies up to `len` bytes of `src` from its position; the bytes copied, or `None`
+    /// when this output cannot.
+    fn copy_from(&mut self, _src: &mut std::fs::File, _len: u64) -> io::Result<Option<u64>> {
+        Ok(None)
+    }
+}
+
+impl Output for ChannelWriter {
+    /// Reads the bytes straight into the blocks.
+    fn copy_from(&mut self, src: &mut std::fs::File, len: u64) -> io::Result<Option<u64>> {
+        let mut copied = 0;
+        while copied < len {
+            let room = BLOCK_BYTES.saturating_sub(self.buf.len()).max(1);
+            let want = (room as u64).min(len - copied);
+            let n = Read::take(&mut *src, want).read_to_end(&mut self.buf)?;
+            copied += n as u64;
+            if self.buf.len() >= BLOCK_BYTES {
+                self.send_rest()?;
+            }
+            if (n as u64) < want {
+                break;
+            }
+        }
+        Ok(Some(copied))
+    }
+}
+
+impl Output for CountingWriter<&mut std::io::BufWriter<std::fs::File>> {
+    fn copy_from(&mut self, src: &mut std::fs::File, len: u64) -> io::Result<Option<u64>> {
+        self.inner.flush()?;
+        let copied = io::copy(&mut Read::take(src, len), self.inner.get_mut())?;
+        self.bytes += copied;
+        Ok(Some(copied))
+    }
 }
 
 /// The scanner's side of the reader thread's channel.
@@ -342,6 +607,8 @@ impl BufRead for ChannelReader {
 /// The scanner's side of the writer thread's channel: collects output in blocks.
 struct ChannelWriter {
     tx: SyncSender<Vec<u8>>,
+    /// Blocks the writer thread is done with, for reuse (saves page faults).
+    recycled: Receiver<Vec<u8>>,
     buf: Vec<u8>,
 }
 
@@ -351,7 +618,14 @@ impl ChannelWriter {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK_BYTES));
+        let next = match self.recycled.try_recv() {
+            Ok(mut block) => {
+                block.clear();
+                block
+            }
+            Err(_) => Vec::with_capacity(BLOCK_BYTES),
+        };
+        let block = std::mem::replace(&mut self.buf, next);
         self.tx
             .send(block)
             .map_err(|_| io::Error::other("the writer thread stopped"))
@@ -439,24 +713,38 @@ enum EntryOut {
     Renamed,
 }
 
-/// Everything the second pass needs.
-struct Plan {
-    /// Per input string-table entry.
+/// How the output's string table is laid out: decided before the tokens, because the nodes'
+/// new names depend on it and not on the tokens. The copy pass starts from this while
+/// [`StringsPlan::new`] computes the tokens.
+struct Layout {
+    policy: Vec<Policy>,
+    /// [`named_edge_types`].
+    named: Vec<bool>,
+    /// Per input string-table entry (hashed names not marked yet).
     entries: Vec<EntryOut>,
     /// Entries appended after the input's, as input entry indexes whose token to write
     /// (`None`: `""`).
     appended: Vec<Option<u32>>,
     /// Nodes whose `name` field changes: (node ordinal, new string index), by ordinal.
     renames: Vec<(u32, u32)>,
+    stats: RedactStats,
+}
+
+/// Everything the copy pass writes for the `strings` array.
+struct StringsPlan {
+    /// Per input string-table entry.
+    entries: Vec<EntryOut>,
+    /// As [`Layout::appended`].
+    appended: Vec<Option<u32>>,
     /// Token texts, by input entry (only for entries written as tokens).
-    tokens: HashMap<u32, String>,
+    tokens: Tokens,
     /// New texts of the entries written as [`EntryOut::Renamed`].
     renamed: HashMap<u32, String>,
     stats: RedactStats,
 }
 
-impl Plan {
-    fn new(parsed: &Parsed, trace_names: &[u32], name_key: Option<NameKey>) -> Result<Self> {
+impl Layout {
+    fn new(parsed: &Parsed, trace_names: &[u32]) -> Result<Self> {
         let meta = &parsed.meta;
         let cols = &parsed.cols;
         let strings = &parsed.strings;
@@ -476,24 +764,33 @@ impl Plan {
                 cols.edge_to.len()
             ))));
         }
-        let nt = meta.nt;
-        let mut policy = vec![Policy::Name; node_count];
-        for (i, &t) in cols.node_type.iter().enumerate() {
-            if cols.node_name[i] as usize >= string_count {
-                return Err(bad_string(&format!("node {i}"), cols.node_name[i]));
-            }
-            if (t == nt.string || t == nt.regexp) && t != NO_TYPE {
-                policy[i] = Policy::Token;
-            }
+        if let Some(i) = first_bad(&cols.node_name, |_, &s| s as usize >= string_count) {
+            return Err(bad_string(&format!("node {i}"), cols.node_name[i]));
         }
-        for &to in &cols.edge_to {
-            if to as usize >= node_count {
-                return Err(Error::new(ErrorKind::Graph(format!(
-                    "an edge points to node {to}, but there are only {node_count} nodes"
-                ))));
-            }
+        if let Some(e) = first_bad(&cols.edge_to, |_, &to| to as usize >= node_count) {
+            let to = cols.edge_to[e];
+            return Err(Error::new(ErrorKind::Graph(format!(
+                "an edge points to node {to}, but there are only {node_count} nodes"
+            ))));
         }
         let named = named_edge_types(meta);
+        if let Some(e) = first_bad(&cols.edge_name, |e, &s| {
+            named[cols.edge_type[e] as usize] && s as usize >= string_count
+        }) {
+            return Err(bad_string(&format!("edge {e}"), cols.edge_name[e]));
+        }
+        let nt = meta.nt;
+        let mut policy: Vec<Policy> = cols
+            .node_type
+            .iter()
+            .map(|&t| {
+                if (t == nt.string || t == nt.regexp) && t != NO_TYPE {
+                    Policy::Token
+                } else {
+                    Policy::Name
+                }
+            })
+            .collect();
         let edge_name = |e: usize| -> Option<&str> {
             named[cols.edge_type[e] as usize].then(|| strings.get(cols.edge_name[e]))
         };
@@ -516,30 +813,41 @@ impl Plan {
             }
         }
 
-        // Who uses each entry.
-        let mut other_use = vec![false; string_count];
-        let mut token_use = vec![false; string_count];
-        let mut blank_use = vec![false; string_count];
-        for (i, p) in policy.iter().enumerate() {
-            let s = cols.node_name[i] as usize;
-            match p {
-                Policy::Name | Policy::Keep => other_use[s] = true,
-                Policy::Token => token_use[s] = true,
-                Policy::Blank => blank_use[s] = true,
+        // Who uses each entry: bit 0 other (a name), bit 1 a token, bit 2 a blanked number.
+        // Nodes and two halves of the edges are counted in parallel.
+        const OTHER: u8 = 1;
+        const TOKEN: u8 = 2;
+        const BLANK: u8 = 4;
+        let node_uses = || {
+            let mut uses = vec![0u8; string_count];
+            for (p, &s) in policy.iter().zip(&cols.node_name) {
+                uses[s as usize] |= match p {
+                    Policy::Name | Policy::Keep => OTHER,
+                    Policy::Token => TOKEN,
+                    Policy::Blank => BLANK,
+                };
             }
-        }
-        for e in 0..cols.edge_type.len() {
-            if named[cols.edge_type[e] as usize] {
-                let s = cols.edge_name[e];
-                match other_use.get_mut(s as usize) {
-                    Some(u) => *u = true,
-                    None => return Err(bad_string(&format!("edge {e}"), s)),
+            uses
+        };
+        let edge_uses = |edges: std::ops::Range<usize>| {
+            let mut uses = vec![0u8; string_count];
+            for e in edges {
+                if named[cols.edge_type[e] as usize] {
+                    uses[cols.edge_name[e] as usize] |= OTHER;
                 }
             }
+            uses
+        };
+        let (edge_count, half) = (cols.edge_type.len(), cols.edge_type.len() / 2);
+        let (mut uses, (first_half, second_half)) = rayon::join(node_uses, || {
+            rayon::join(|| edge_uses(0..half), || edge_uses(half..edge_count))
+        });
+        for ((u, a), b) in uses.iter_mut().zip(first_half).zip(second_half) {
+            *u |= a | b;
         }
         for &s in trace_names {
-            match other_use.get_mut(s as usize) {
-                Some(u) => *u = true,
+            match uses.get_mut(s as usize) {
+                Some(u) => *u |= OTHER,
                 None => return Err(bad_string("trace_function_infos", s)),
             }
         }
@@ -547,11 +855,13 @@ impl Plan {
         let mut stats = RedactStats::default();
         let mut entries = vec![EntryOut::Same; string_count];
         let mut appended: Vec<Option<u32>> = Vec::new();
-        // New index of the token of a shared entry, and of the one appended `""`.
-        let mut token_index: HashMap<u32, u32> = HashMap::new();
+        // New index of the token of a shared entry (`u32::MAX`: none), and of the one
+        // appended `""`.
+        let mut token_index = vec![u32::MAX; string_count];
         let mut blank_index: Option<u32> = None;
         for s in 0..string_count {
-            let (o, t, b) = (other_use[s], token_use[s], blank_use[s]);
+            let u = uses[s];
+            let (o, t, b) = (u & OTHER != 0, u & TOKEN != 0, u & BLANK != 0);
             entries[s] = match (o, t, b) {
                 (false, false, false) => {
                     if !strings.get(s as u32).is_empty() {
@@ -565,7 +875,7 @@ impl Plan {
                 _ => EntryOut::Same,
             };
             if t && entries[s] != EntryOut::Token {
-                token_index.insert(s as u32, (string_count + appended.len()) as u32);
+                token_index[s] = (string_count + appended.len()) as u32;
                 appended.push(Some(s as u32));
             }
             if b && entries[s] != EntryOut::Empty && blank_index.is_none() {
@@ -580,7 +890,8 @@ impl Plan {
             match p {
                 Policy::Token => {
                     stats.redacted_nodes += 1;
-                    if let Some(&new) = token_index.get(&s) {
+                    let new = token_index[s as usize];
+                    if new != u32::MAX {
                         renames.push((i as u32, new));
                     }
                 }
@@ -601,32 +912,58 @@ impl Plan {
                 entries[s] = EntryOut::Empty;
             }
         }
+        Ok(Self {
+            policy,
+            named,
+            entries,
+            appended,
+            renames,
+            stats,
+        })
+    }
+}
 
+impl StringsPlan {
+    /// The tokens (and with `name_key`, the hashed names) of the entries `layout` decided.
+    fn new(
+        parsed: &Parsed,
+        trace_names: &[u32],
+        layout: Layout,
+        name_key: Option<NameKey>,
+    ) -> Result<Self> {
+        let strings = &parsed.strings;
+        let Layout {
+            policy,
+            named,
+            mut entries,
+            appended,
+            renames: _,
+            mut stats,
+        } = layout;
         let segmentation = Segmentation::new(parsed, &policy, &named);
         stats.segmented_texts = segmentation.cuts.values().filter(|c| !c.is_empty()).count();
         let mut alphabet = Alphabet::new(&segmentation.forbidden);
-        let mut tokens: HashMap<u32, String> = HashMap::new();
-        let mut texts: HashSet<&str> = HashSet::new();
-        let mut to_token = |s: u32, tokens: &mut HashMap<u32, String>| -> Result<()> {
-            if tokens.contains_key(&s) {
-                return Ok(());
-            }
-            let text = strings.get(s);
-            texts.insert(text);
-            let cuts = segmentation.cuts.get(text);
-            let token = alphabet.token(text, cuts)?;
-            tokens.insert(s, token);
-            Ok(())
+        // Entries written as tokens, in the order codes are given (each once: the appended
+        // ones are never written as tokens in place).
+        let tokenized: Vec<u32> = (0..strings.len() as u32)
+            .filter(|&s| entries[s as usize] == EntryOut::Token)
+            .chain(appended.iter().flatten().copied())
+            .collect();
+        let texts: Vec<&str> = tokenized.iter().map(|&s| strings.get(s)).collect();
+        let ids = if segmentation.cuts.values().all(BTreeSet::is_empty) {
+            alphabet.whole_tokens(&texts)?
+        } else {
+            texts
+                .iter()
+                .map(|text| alphabet.token(text, segmentation.cuts.get(text)))
+                .collect::<Result<Vec<u32>>>()?
         };
-        for s in 0..string_count {
-            if entries[s] == EntryOut::Token {
-                to_token(s as u32, &mut tokens)?;
-            }
+        let mut of_entry = vec![u32::MAX; strings.len()];
+        for (&s, id) in tokenized.iter().zip(ids) {
+            of_entry[s as usize] = id;
         }
-        for s in appended.iter().flatten() {
-            to_token(*s, &mut tokens)?;
-        }
-        stats.redacted_texts = texts.len();
+        stats.redacted_texts = alphabet.text_count;
+        let tokens = alphabet.into_tokens(of_entry);
         let renamed = match name_key {
             Some(key) => hashed_names(parsed, trace_names, &policy, &named, &mut entries, key)?,
             None => HashMap::new(),
@@ -635,7 +972,6 @@ impl Plan {
         Ok(Self {
             entries,
             appended,
-            renames,
             tokens,
             renamed,
             stats,
@@ -769,6 +1105,22 @@ fn hashed_names(
     Ok(renamed)
 }
 
+/// The index of the first element of `v` for which `bad` (given its index) holds, checked
+/// in parallel blocks.
+fn first_bad<T: Sync>(v: &[T], bad: impl Fn(usize, &T) -> bool + Sync) -> Option<usize> {
+    const BLOCK: usize = 1 << 20;
+    v.par_chunks(BLOCK)
+        .enumerate()
+        .find_map_first(|(b, block)| {
+            let at = b * BLOCK;
+            block
+                .iter()
+                .enumerate()
+                .position(|(i, x)| bad(at + i, x))
+                .map(|i| at + i)
+        })
+}
+
 /// Edge types whose `name_or_index` is a string index (all but `element` and `hidden`).
 fn named_edge_types(meta: &Meta) -> Vec<bool> {
     (0..meta.edge_types.len())
@@ -796,16 +1148,55 @@ struct Part<'a> {
     len: u32,
 }
 
+/// A set of characters, ASCII ones in a bit set.
+#[derive(Default)]
+struct CharSet {
+    ascii: u128,
+    other: HashSet<char>,
+}
+
+impl CharSet {
+    fn extend(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_ascii() {
+                self.ascii |= 1u128 << (c as u32);
+            } else {
+                self.other.insert(c);
+            }
+        }
+    }
+
+    fn union(mut self, other: Self) -> Self {
+        self.ascii |= other.ascii;
+        self.other.extend(other.other);
+        self
+    }
+
+    fn into_set(self) -> HashSet<char> {
+        let ascii = (0..128u8)
+            .filter(|&c| self.ascii & (1 << c) != 0)
+            .map(char::from);
+        let mut set = self.other;
+        set.extend(ascii);
+        set
+    }
+}
+
+/// Nodes per parallel task when walking concatenated strings.
+const NODES_PER_TASK: usize = 1 << 16;
+
 impl<'a> Segmentation<'a> {
     fn new(parsed: &'a Parsed, policy: &[Policy], named: &[bool]) -> Self {
         let meta = &parsed.meta;
         let cols = &parsed.cols;
         let strings: &'a StringTable = &parsed.strings;
         let (cons, string) = (meta.nt.cons_string, meta.nt.string);
-        let mut forbidden = HashSet::new();
         let mut cuts: HashMap<&'a str, BTreeSet<u32>> = HashMap::new();
         if cons == NO_TYPE {
-            return Self { cuts, forbidden };
+            return Self {
+                cuts,
+                forbidden: HashSet::new(),
+            };
         }
         let internal_name = |e: usize| -> &'a str {
             if cols.edge_type[e] == meta.et.internal && named[cols.edge_type[e] as usize] {
@@ -814,10 +1205,6 @@ impl<'a> Segmentation<'a> {
                 ""
             }
         };
-        // Groups of counted names (as DevTools' "Duplicated strings" counts them: string and
-        // concatenated-string nodes with a size, flat cons strings excepted) that contain a
-        // concatenation: name -> the parts of each member.
-        let mut groups: HashMap<String, Vec<Vec<Part<'a>>>> = HashMap::new();
         let columns = ConsColumns {
             node_type: &cols.node_type,
             node_name: &cols.node_name,
@@ -829,9 +1216,11 @@ impl<'a> Segmentation<'a> {
             cons,
             internal: meta.et.internal,
         };
-        for n in 0..cols.node_type.len() {
+        // Counted names (as DevTools' "Duplicated strings" counts them: string and
+        // concatenated-string nodes with a size, flat cons strings excepted).
+        let counted_cons = |n: usize| {
             if cols.node_type[n] != cons || cols.node_self_size[n] == 0 {
-                continue;
+                return false;
             }
             let edges = cols.first_edge[n] as usize..cols.first_edge[n + 1] as usize;
             let flat = edges.clone().any(|e| {
@@ -841,21 +1230,92 @@ impl<'a> Segmentation<'a> {
                         .get(cols.node_name[cols.edge_to[e] as usize])
                         .is_empty()
             });
-            if flat {
+            !flat
+        };
+        // Most names of concatenated strings are unique and constrain nothing, so a first
+        // walk (in parallel) only hashes each name, and collects the characters of fixed
+        // parts; only names whose hash occurs twice are built and grouped below.
+        let hasher = foldhash::quality::RandomState::default();
+        let node_count = cols.node_type.len();
+        let (hashed, fixed) = (0..node_count.div_ceil(NODES_PER_TASK))
+            .into_par_iter()
+            .map(|task| {
+                let mut hashed: Vec<(u64, u32)> = Vec::new();
+                let mut fixed = CharSet::default();
+                let mut name = String::new();
+                let nodes = task * NODES_PER_TASK..((task + 1) * NODES_PER_TASK).min(node_count);
+                for n in nodes.filter(|&n| counted_cons(n)) {
+                    name.clear();
+                    cons_string_parts(&columns, n as u32, |node, text| {
+                        if policy[node] != Policy::Token {
+                            fixed.extend(text);
+                        }
+                        name.push_str(text);
+                    });
+                    hashed.push((hasher.hash_one(name.as_str()), n as u32));
+                }
+                (hashed, fixed)
+            })
+            .reduce(
+                || (Vec::new(), CharSet::default()),
+                |(mut a, fa), (b, fb)| {
+                    a.extend(b);
+                    (a, fa.union(fb))
+                },
+            );
+        let forbidden = fixed.into_set();
+        if hashed.is_empty() {
+            return Self { cuts, forbidden };
+        }
+        let mut sorted: Vec<u64> = hashed.iter().map(|&(h, _)| h).collect();
+        sorted.par_sort_unstable();
+        // Flat strings whose text may equal a concatenated string's name (same hash), each
+        // entry once, in node order.
+        let mut seen = vec![false; strings.len()];
+        let mut flat: Vec<u32> = Vec::new();
+        for n in 0..node_count {
+            if cols.node_type[n] != string
+                || cols.node_self_size[n] == 0
+                || policy[n] != Policy::Token
+            {
+                continue;
+            }
+            let s = cols.node_name[n];
+            if !std::mem::replace(&mut seen[s as usize], true) {
+                flat.push(s);
+            }
+        }
+        drop(seen);
+        let flat: Vec<(u32, u64)> = flat
+            .into_par_iter()
+            .filter_map(|s| {
+                let h = hasher.hash_one(strings.get(s));
+                sorted.binary_search(&h).is_ok().then_some((s, h))
+            })
+            .collect();
+        // Hashes of names that occur at least twice (or collide).
+        let mut candidates: HashSet<u64> = sorted
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        candidates.extend(flat.iter().map(|&(_, h)| h));
+        drop(sorted);
+        // Groups of equal names that contain a concatenation: name -> the parts of each
+        // member.
+        let mut groups: HashMap<String, Vec<Vec<Part<'a>>>> = HashMap::new();
+        for &(h, n) in &hashed {
+            if !candidates.contains(&h) {
                 continue;
             }
             let mut parts = Vec::new();
             let mut name = String::new();
             let mut name_len = 0u32;
-            cons_string_parts(&columns, n as u32, |node, text| {
+            cons_string_parts(&columns, n, |node, text| {
                 let len = utf16_len(text) as u32;
-                let token_text = (policy[node] == Policy::Token).then_some(text);
-                if token_text.is_none() {
-                    forbidden.extend(text.chars());
-                }
                 if len > 0 {
                     parts.push(Part {
-                        token_text,
+                        token_text: (policy[node] == Policy::Token).then_some(text),
                         offset: name_len,
                         len,
                     });
@@ -865,22 +1325,8 @@ impl<'a> Segmentation<'a> {
             });
             groups.entry(name).or_default().push(parts);
         }
-        if groups.is_empty() {
-            return Self { cuts, forbidden };
-        }
         // Flat strings whose text equals a concatenated string's name join its group.
-        let mut seen: HashSet<u32> = HashSet::new();
-        for n in 0..cols.node_type.len() {
-            if cols.node_type[n] != string
-                || cols.node_self_size[n] == 0
-                || policy[n] != Policy::Token
-            {
-                continue;
-            }
-            let s = cols.node_name[n];
-            if !seen.insert(s) {
-                continue;
-            }
+        for &(s, _) in &flat {
             let text = strings.get(s);
             if let Some(members) = groups.get_mut(text) {
                 members.push(vec![Part {
@@ -931,6 +1377,30 @@ impl<'a> Segmentation<'a> {
     }
 }
 
+/// Token texts, each distinct one stored once in one buffer.
+struct Tokens {
+    /// Per input entry: its token's index in `ends`, or `u32::MAX` (none).
+    of_entry: Vec<u32>,
+    /// All tokens back to back (UTF-8).
+    text: Vec<u8>,
+    /// End offset of each token in `text`.
+    ends: Vec<usize>,
+}
+
+impl Tokens {
+    /// The token of input entry `s` (empty when it has none).
+    fn get(&self, s: u32) -> &[u8] {
+        match self.of_entry.get(s as usize) {
+            Some(&t) if t != u32::MAX => {
+                let t = t as usize;
+                let start = if t == 0 { 0 } else { self.ends[t - 1] };
+                &self.text[start..self.ends[t]]
+            }
+            _ => b"",
+        }
+    }
+}
+
 /// Allocates tokens: per UTF-16 length, codes in order of first use. The first
 /// 26·36^(k−1) codes of length k are ASCII (`A`–`Z` then `a`–`z`, `0`–`9`); later ones start
 /// with a CJK ideograph and continue with any continuation character, so the two ranges
@@ -940,10 +1410,17 @@ struct Alphabet<'a> {
     ascii_rest: Vec<char>,
     wide_start: Vec<char>,
     wide_rest: Vec<char>,
-    /// Atom text -> its token.
-    atoms: HashMap<&'a str, String>,
+    /// Text -> its token's index in `ends`.
+    texts: HashMap<&'a str, u32>,
+    /// Atom text -> its token's bytes in `text`.
+    atoms: HashMap<&'a str, (usize, usize)>,
     /// Next code per length.
     next: HashMap<u32, u64>,
+    /// The tokens of `texts`, back to back.
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    /// Number of distinct texts given a token.
+    text_count: usize,
 }
 
 impl<'a> Alphabet<'a> {
@@ -959,74 +1436,195 @@ impl<'a> Alphabet<'a> {
                 .chain(('\u{AC00}'..='\u{D7A3}').filter(allowed))
                 .collect(),
             ascii_rest,
+            texts: HashMap::new(),
             atoms: HashMap::new(),
             next: HashMap::new(),
+            text: Vec::new(),
+            ends: Vec::new(),
+            text_count: 0,
         }
     }
 
-    /// The token of `text`, cut at `cuts` (UTF-16 offsets).
-    fn token(&mut self, text: &'a str, cuts: Option<&BTreeSet<u32>>) -> Result<String> {
-        let mut out = String::with_capacity(text.len());
-        let mut cuts = cuts.into_iter().flatten().copied().peekable();
-        let (mut start, mut at) = (0usize, 0u32);
-        for (i, c) in text.char_indices() {
-            if cuts.peek() == Some(&at) {
-                cuts.next();
-                self.atom(&text[start..i], &mut out)?;
-                start = i;
+    /// The tokens of `texts` when no text is cut: what [`Alphabet::token`] gives each in
+    /// turn, without its maps. Equal texts are found by sorting hashes (in parallel), so the
+    /// only sequential work is giving each new text the next code of its length.
+    fn whole_tokens(&mut self, texts: &[&'a str]) -> Result<Vec<u32>> {
+        let hasher = foldhash::quality::RandomState::default();
+        let hashes: Vec<u64> = texts.par_iter().map(|t| hasher.hash_one(t)).collect();
+        let mut by_hash: Vec<u32> = (0..texts.len() as u32).collect();
+        by_hash.par_sort_unstable_by_key(|&i| (hashes[i as usize], i));
+        // The first occurrence of each text (runs of equal hashes are in text order).
+        let mut first: Vec<u32> = (0..texts.len() as u32).collect();
+        for run in by_hash.chunk_by(|&a, &b| hashes[a as usize] == hashes[b as usize]) {
+            for (k, &i) in run.iter().enumerate().skip(1) {
+                let earlier = run[..k]
+                    .iter()
+                    .find(|&&j| first[j as usize] == j && texts[j as usize] == texts[i as usize]);
+                if let Some(&j) = earlier {
+                    first[i as usize] = j;
+                }
             }
-            at += c.len_utf16() as u32;
         }
-        self.atom(&text[start..], &mut out)?;
-        Ok(out)
+        let mut ids: Vec<u32> = Vec::with_capacity(texts.len());
+        for (i, text) in texts.iter().enumerate() {
+            let f = first[i] as usize;
+            let id = if f == i {
+                self.new_atom(text)?;
+                self.end_token()
+            } else {
+                ids[f]
+            };
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
-    fn atom(&mut self, atom: &'a str, out: &mut String) -> Result<()> {
+    /// Ends the current token (a new text's): its index.
+    fn end_token(&mut self) -> u32 {
+        let t = self.ends.len() as u32;
+        self.ends.push(self.text.len());
+        self.text_count += 1;
+        t
+    }
+
+    /// The token of `text`, cut at `cuts` (UTF-16 offsets), as an index for
+    /// [`Alphabet::into_tokens`]; equal texts get the same index.
+    fn token(&mut self, text: &'a str, cuts: Option<&BTreeSet<u32>>) -> Result<u32> {
+        if let Some(&t) = self.texts.get(text) {
+            return Ok(t);
+        }
+        match cuts.filter(|c| !c.is_empty()) {
+            None => self.atom(text)?,
+            Some(cuts) => {
+                let mut cuts = cuts.iter().copied().peekable();
+                let (mut start, mut at) = (0usize, 0u32);
+                for (i, c) in text.char_indices() {
+                    if cuts.peek() == Some(&at) {
+                        cuts.next();
+                        self.atom(&text[start..i])?;
+                        start = i;
+                    }
+                    at += c.len_utf16() as u32;
+                }
+                self.atom(&text[start..])?;
+            }
+        }
+        let t = self.end_token();
+        self.texts.insert(text, t);
+        Ok(t)
+    }
+
+    /// Appends the token of `atom` to the current token.
+    fn atom(&mut self, atom: &'a str) -> Result<()> {
         if atom.is_empty() {
             return Ok(());
         }
-        if let Some(t) = self.atoms.get(atom) {
-            out.push_str(t);
+        if let Some(&(start, end)) = self.atoms.get(atom) {
+            self.text.extend_from_within(start..end);
+            return Ok(());
+        }
+        let start = self.text.len();
+        self.new_atom(atom)?;
+        self.atoms.insert(atom, (start, self.text.len()));
+        Ok(())
+    }
+
+    /// Appends the next code of `atom`'s length to the current token.
+    fn new_atom(&mut self, atom: &str) -> Result<()> {
+        if atom.is_empty() {
             return Ok(());
         }
         let len = utf16_len(atom) as u32;
         let next = self.next.entry(len).or_insert(0);
         let code = *next;
         *next += 1;
-        let token = encode(code, len as usize, &self.ascii_start, &self.ascii_rest)
-            .or_else(|code| encode(code, len as usize, &self.wide_start, &self.wide_rest))
-            .map_err(|_| {
-                Error::new(ErrorKind::Graph(format!(
-                    "too many distinct strings of length {len} to give each its own token"
-                )))
-            })?;
-        out.push_str(&token);
-        self.atoms.insert(atom, token);
-        Ok(())
+        encode(
+            code,
+            len as usize,
+            &self.ascii_start,
+            &self.ascii_rest,
+            &mut self.text,
+        )
+        .or_else(|code| {
+            encode(
+                code,
+                len as usize,
+                &self.wide_start,
+                &self.wide_rest,
+                &mut self.text,
+            )
+        })
+        .map_err(|_| {
+            Error::new(ErrorKind::Graph(format!(
+                "too many distinct strings of length {len} to give each its own token"
+            )))
+        })
+    }
+
+    /// The tokens, with `of_entry` (per input entry, an index [`Alphabet::token`] returned).
+    fn into_tokens(self, of_entry: Vec<u32>) -> Tokens {
+        Tokens {
+            of_entry,
+            text: self.text,
+            ends: self.ends,
+        }
     }
 }
 
-/// Code `code` of length `len` over `start` (first character) and `rest` (the others), or,
-/// when there are fewer codes than that, `code` minus their number.
+/// Appends code `code` of length `len` over `start` (first character) and `rest` (the others)
+/// to `out` as UTF-8, or, when there are fewer codes than that, returns `code` minus their
+/// number.
 fn encode(
     code: u64,
     len: usize,
     start: &[char],
     rest: &[char],
-) -> std::result::Result<String, u64> {
+    out: &mut Vec<u8>,
+) -> std::result::Result<(), u64> {
     let capacity = (1..len).try_fold(start.len() as u64, |c, _| c.checked_mul(rest.len() as u64));
     match capacity {
         Some(capacity) if code >= capacity => return Err(code - capacity),
         _ => {}
     }
-    let mut chars = vec![' '; len];
+    // The last characters are the digits of `code` in base `rest.len()`; the ones before
+    // them (all of a long token but its end) are `rest[0]`.
+    let mut low: Vec<char> = Vec::new();
     let mut rem = code;
-    for slot in chars.iter_mut().skip(1).rev() {
-        *slot = rest[(rem % rest.len() as u64) as usize];
+    while low.len() + 1 < len && rem > 0 {
+        low.push(rest[(rem % rest.len() as u64) as usize]);
         rem /= rest.len() as u64;
     }
-    chars[0] = start[rem as usize];
-    Ok(chars.into_iter().collect())
+    push_char(out, start[rem as usize]);
+    let zeros = len - 1 - low.len();
+    match rest.first() {
+        Some(&zero) if zero.is_ascii() => out.resize(out.len() + zeros, zero as u8),
+        Some(&zero) => (0..zeros).for_each(|_| push_char(out, zero)),
+        None => {}
+    }
+    for &c in low.iter().rev() {
+        push_char(out, c);
+    }
+    Ok(())
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+}
+
+impl Scanner<'_, Input<'_>> {
+    /// Skips `n` bytes (copied by other means): a plain file seeks past them.
+    fn skip(&mut self, n: u64) -> Result<()> {
+        let Ok(by) = i64::try_from(n) else {
+            return Err(self.truncated());
+        };
+        let Input::File(file) = &mut self.reader else {
+            return self.skip_read(n);
+        };
+        file.seek_relative(by).map_err(read_err)?;
+        self.offset += n;
+        self.since_update += n;
+        Ok(())
+    }
 }
 
 /// A byte scanner over the (decompressed) input, for the copying pass.
@@ -1088,6 +1686,20 @@ impl<'p, R: BufRead> Scanner<'p, R> {
             message: format!("{what} in the second pass (did the file change?)"),
         }
         .into()
+    }
+
+    /// Skips `n` bytes (copied by other means), reading them.
+    fn skip_read(&mut self, mut n: u64) -> Result<()> {
+        while n > 0 {
+            let available = self.buf()?.len();
+            if available == 0 {
+                return Err(self.truncated());
+            }
+            let k = (available as u64).min(n) as usize;
+            self.consume(k);
+            n -= k as u64;
+        }
+        Ok(())
     }
 
     /// Next byte, consumed.
@@ -1322,15 +1934,13 @@ impl<'p, R: BufRead> Scanner<'p, R> {
                     target = target_of(rename);
                     continue;
                 }
-                let rest = &region[i..];
-                let need = (target - value).min(rest.len() as u64 + 1) as usize;
-                match memchr::memchr_iter(b',', rest).nth(need - 1) {
-                    Some(k) => {
-                        i += k + 1;
-                        value += need as u64;
+                match after_nth_comma(&region[i..], target - value) {
+                    Ok(k) => {
+                        i += k;
+                        value = target;
                     }
-                    None => {
-                        value += rest.iter().filter(|&&b| b == b',').count() as u64;
+                    Err(commas) => {
+                        value += commas;
                         i = region.len();
                     }
                 }
@@ -1350,10 +1960,33 @@ impl<'p, R: BufRead> Scanner<'p, R> {
     }
 }
 
-/// Writes `text` as a JSON string.
-fn write_json_string(out: &mut impl Write, text: &str) -> Result<()> {
+/// The index after the `need`-th comma of `bytes` (`need` ≥ 1), or the number of commas in
+/// `bytes` when there are fewer. Blocks short of the target are only counted, which is
+/// faster than finding each comma.
+fn after_nth_comma(bytes: &[u8], need: u64) -> std::result::Result<usize, u64> {
+    const BLOCK: usize = 1 << 12;
+    let mut seen = 0u64;
+    let mut at = 0;
+    while bytes.len() - at > BLOCK {
+        let commas = memchr::memchr_iter(b',', &bytes[at..at + BLOCK]).count() as u64;
+        if seen + commas >= need {
+            break;
+        }
+        seen += commas;
+        at += BLOCK;
+    }
+    for k in memchr::memchr_iter(b',', &bytes[at..]) {
+        seen += 1;
+        if seen == need {
+            return Ok(at + k + 1);
+        }
+    }
+    Err(seen)
+}
+
+/// Writes `text` (UTF-8) as a JSON string.
+fn write_json_string(out: &mut impl Write, bytes: &[u8]) -> Result<()> {
     out.write_all(b"\"").map_err(write_err)?;
-    let bytes = text.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: Option<&[u8]> = match b {
@@ -1375,11 +2008,13 @@ fn write_json_string(out: &mut impl Write, text: &str) -> Result<()> {
 }
 
 /// The second pass: copies the document, rewriting `nodes` names and `strings`.
-fn rewrite<R: BufRead>(
-    input: &mut Scanner<'_, R>,
-    out: &mut impl Write,
+fn rewrite(
+    input: &mut Scanner<'_, Input>,
+    out: &mut impl Output,
     parsed: &Parsed,
-    plan: &Plan,
+    renames: &[(u32, u32)],
+    plan: &mut LatePlan<'_>,
+    mut verbatim: Option<&mut Verbatim<'_>>,
 ) -> Result<()> {
     let first = input.ws(out)?;
     if first != b'{' {
@@ -1410,13 +2045,19 @@ fn rewrite<R: BufRead>(
             return Err(input.unexpected("':' was expected"));
         }
         out.write_all(b":").map_err(write_err)?;
+        if let Some(verbatim) = verbatim.as_deref_mut()
+            && let Some(len) = verbatim.copy(input.offset, &key, out)?
+        {
+            input.skip(len)?;
+            continue;
+        }
         let first = input.ws(out)?;
         match (key.as_slice(), first) {
             (b"nodes", b'[') => input.rewrite_nodes(
                 out,
                 parsed.meta.node_field_count,
                 parsed.meta.node_name_offset,
-                &plan.renames,
+                renames,
             )?,
             (b"strings", b'[') => rewrite_strings(input, out, parsed, plan)?,
             _ => input.copy_value(first, out)?,
@@ -1432,7 +2073,8 @@ fn rewrite<R: BufRead>(
         out.write_all(buf).map_err(write_err)?;
         input.consume(n);
     }
-    Ok(())
+    // The plan's errors count even when there was no `strings` array to write.
+    plan.get().map(|_| ())
 }
 
 /// Rewrites the `strings` array (its `[` consumed) entry by entry, then appends.
@@ -1440,15 +2082,13 @@ fn rewrite_strings<R: BufRead>(
     input: &mut Scanner<'_, R>,
     out: &mut impl Write,
     parsed: &Parsed,
-    plan: &Plan,
+    plan: &mut LatePlan<'_>,
 ) -> Result<()> {
+    let plan = plan.get()?;
     out.write_all(b"[").map_err(write_err)?;
     let mut raw = Vec::new();
     let mut index = 0usize;
-    let write_token = |out: &mut _, s: u32| -> Result<()> {
-        let token = plan.tokens.get(&s).map_or("", String::as_str);
-        write_json_string(out, token)
-    };
+    let write_token = |out: &mut _, s: u32| write_json_string(out, plan.tokens.get(s));
     loop {
         let mut b = input.byte()?;
         while matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
@@ -1475,7 +2115,7 @@ fn rewrite_strings<R: BufRead>(
             Some(EntryOut::Empty) => out.write_all(b"\"\"").map_err(write_err)?,
             Some(EntryOut::Renamed) => {
                 let text = plan.renamed.get(&(index as u32)).map_or("", String::as_str);
-                write_json_string(out, text)?;
+                write_json_string(out, text.as_bytes())?;
             }
             None => return Err(input.unexpected("more strings than in the first pass")),
         }
@@ -1580,6 +2220,18 @@ fn trace_function_names(path: &Path, progress: &Progress) -> Result<Vec<u32>> {
 mod tests {
     use super::*;
 
+    /// The token of `text` as a string.
+    fn token_of<'a>(
+        alphabet: &mut Alphabet<'a>,
+        text: &'a str,
+        cuts: Option<&BTreeSet<u32>>,
+    ) -> Result<String> {
+        let t = alphabet.token(text, cuts)? as usize;
+        let start = if t == 0 { 0 } else { alphabet.ends[t - 1] };
+        let bytes = alphabet.text[start..alphabet.ends[t]].to_vec();
+        Ok(String::from_utf8(bytes).expect("tokens are UTF-8"))
+    }
+
     #[test]
     fn codes_are_distinct_and_keep_the_length() {
         let mut alphabet = Alphabet::new(&HashSet::new());
@@ -1588,7 +2240,7 @@ mod tests {
             .collect();
         let mut by_token: HashMap<String, &str> = HashMap::new();
         for text in &texts {
-            let token = alphabet.token(text, None).expect("token");
+            let token = token_of(&mut alphabet, text, None).expect("token");
             assert_eq!(utf16_len(&token), utf16_len(text), "{text:?} -> {token:?}");
             // Equal texts, equal tokens; different texts, different tokens.
             assert_eq!(*by_token.entry(token).or_insert(text), text.as_str());
@@ -1599,25 +2251,28 @@ mod tests {
             .collect();
         let tokens: Vec<String> = ones
             .iter()
-            .map(|t| alphabet.token(t, None).expect("token"))
+            .map(|t| token_of(&mut alphabet, t, None).expect("token"))
             .collect();
         assert_eq!(tokens[0], "A");
         assert_eq!(tokens[25], "Z");
         assert_eq!(tokens[26], "\u{4E00}");
         assert_eq!(tokens.iter().collect::<HashSet<_>>().len(), 100);
-        assert_eq!(alphabet.token("", None).expect("token"), "");
+        assert_eq!(token_of(&mut alphabet, "", None).expect("token"), "");
         // Astral characters count two UTF-16 units.
-        assert_eq!(utf16_len(&alphabet.token("😀", None).expect("token")), 2);
+        assert_eq!(
+            utf16_len(&token_of(&mut alphabet, "😀", None).expect("token")),
+            2
+        );
     }
 
     #[test]
     fn cuts_compose_tokens_and_forbidden_characters_are_avoided() {
         let forbidden: HashSet<char> = "(sliced string)ABC".chars().collect();
         let mut alphabet = Alphabet::new(&forbidden);
-        let ab = alphabet.token("ab", None).expect("token");
-        let c = alphabet.token("c", None).expect("token");
+        let ab = token_of(&mut alphabet, "ab", None).expect("token");
+        let c = token_of(&mut alphabet, "c", None).expect("token");
         let cuts: BTreeSet<u32> = [2].into();
-        let abc = alphabet.token("abc", Some(&cuts)).expect("token");
+        let abc = token_of(&mut alphabet, "abc", Some(&cuts)).expect("token");
         assert_eq!(abc, format!("{ab}{c}"));
         assert!(!abc.chars().any(|ch| forbidden.contains(&ch)), "{abc:?}");
         assert!(abc.starts_with('D'), "{abc:?}");
@@ -1628,7 +2283,13 @@ mod tests {
         let start: Vec<char> = ('A'..='B').collect();
         let rest: Vec<char> = ('a'..='b').collect();
         // 2 * 2 = 4 ASCII codes of length 2; the fifth is the first of the next range.
-        let codes: Vec<_> = (0..5).map(|c| encode(c, 2, &start, &rest)).collect();
+        let codes: Vec<_> = (0..5)
+            .map(|c| {
+                let mut out = Vec::new();
+                encode(c, 2, &start, &rest, &mut out)
+                    .map(|()| String::from_utf8(out).expect("UTF-8"))
+            })
+            .collect();
         assert_eq!(codes[0], Ok("Aa".to_owned()));
         assert_eq!(codes[3], Ok("Bb".to_owned()));
         assert_eq!(codes[4], Err(0));
