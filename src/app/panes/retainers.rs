@@ -299,7 +299,7 @@ impl RetainersPane {
                 }
                 None => {
                     ui.label(
-                        RichText::new("\u{2014} select an object to see what keeps it alive")
+                        RichText::new("Select an object to see what keeps it alive")
                             .color(theme.weak_text),
                     );
                 }
