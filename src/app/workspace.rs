@@ -220,20 +220,23 @@ impl Workspace {
             Some(id) => id,
             None => {
                 let id = self.tree.tiles.insert_pane(Tile::new(kind));
-                let parent = self.main_tabs();
-                match parent.and_then(|p| self.tree.tiles.get_mut(p)) {
-                    Some(egui_tiles::Tile::Container(c)) => c.add_child(id),
-                    _ => {
-                        let root = self.tree.root();
-                        let children = root.into_iter().chain([id]).collect();
-                        let tabs = self.tree.tiles.insert_tab_tile(children);
-                        self.tree.root = Some(tabs);
-                    }
-                }
+                self.add_to_main_tabs(id);
                 id
             }
         };
         self.tree.make_active(|id, _| id == tile);
+    }
+
+    /// Adds `tile` as a tab of the main group (or, with none left, beside the whole layout).
+    fn add_to_main_tabs(&mut self, tile: TileId) {
+        match self.main_tabs().and_then(|p| self.tree.tiles.get_mut(p)) {
+            Some(egui_tiles::Tile::Container(c)) => c.add_child(tile),
+            _ => {
+                let children = self.tree.root().into_iter().chain([tile]).collect();
+                let tabs = self.tree.tiles.insert_tab_tile(children);
+                self.tree.root = Some(tabs);
+            }
+        }
     }
 
     /// The tab group of the main views (where a view's tile goes when it is added back).
@@ -292,14 +295,7 @@ impl Workspace {
             [top, bottom],
             0.62,
         ));
-        match self.main_tabs().and_then(|p| self.tree.tiles.get_mut(p)) {
-            Some(egui_tiles::Tile::Container(c)) => c.add_child(split),
-            _ => {
-                let children = self.tree.root().into_iter().chain([split]).collect();
-                let tabs = self.tree.tiles.insert_tab_tile(children);
-                self.tree.root = Some(tabs);
-            }
-        }
+        self.add_to_main_tabs(split);
         self.tree.make_active(|id, _| id == sa);
     }
 
@@ -387,11 +383,7 @@ struct Behavior<'a, 'f> {
 
 impl Behavior<'_, '_> {
     fn doc_title(&self, doc: DocId) -> String {
-        self.cx
-            .docs
-            .all()
-            .iter()
-            .find(|d| d.id == doc)
+        super::roles::find(self.cx.docs, doc)
             .map_or_else(|| "closed snapshot".to_owned(), |d| d.title.clone())
     }
 }
@@ -468,7 +460,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
                 // A split: named by the snapshots its tiles are bound to, else their views.
                 let mut docs = Vec::new();
                 let mut kinds = Vec::new();
-                collect_panes(tiles, tile_id, &mut |t| {
+                for_each_pane(tiles, tile_id, &mut |_, t| {
                     if let Some(d) = t.bound
                         && !docs.contains(&d)
                     {
@@ -500,11 +492,10 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
     }
 
     fn on_tab_close(&mut self, tiles: &mut Tiles<Tile>, tile_id: TileId) -> bool {
-        let mut closed = Vec::new();
-        collect_pane_ids(tiles, tile_id, &mut closed);
-        for id in closed {
-            self.bound.remove(&id);
-        }
+        let bound = &mut self.bound;
+        for_each_pane(tiles, tile_id, &mut |id, _| {
+            bound.remove(&id);
+        });
         true
     }
 
@@ -613,24 +604,13 @@ pub const ACTIVE_SNAPSHOT: &str = "Active snapshot";
 /// The accessible name of a tile's snapshot box.
 pub const TILE_SNAPSHOT_LABEL: &str = "Snapshot of this tile";
 
-fn collect_panes(tiles: &Tiles<Tile>, id: TileId, f: &mut impl FnMut(&Tile)) {
+/// Calls `f` with every pane tile under `id` (itself, if it is one).
+fn for_each_pane(tiles: &Tiles<Tile>, id: TileId, f: &mut impl FnMut(TileId, &Tile)) {
     match tiles.get(id) {
-        Some(egui_tiles::Tile::Pane(t)) => f(t),
+        Some(egui_tiles::Tile::Pane(t)) => f(id, t),
         Some(egui_tiles::Tile::Container(c)) => {
             for &child in c.children() {
-                collect_panes(tiles, child, f);
-            }
-        }
-        None => {}
-    }
-}
-
-fn collect_pane_ids(tiles: &Tiles<Tile>, id: TileId, out: &mut Vec<TileId>) {
-    match tiles.get(id) {
-        Some(egui_tiles::Tile::Pane(_)) => out.push(id),
-        Some(egui_tiles::Tile::Container(c)) => {
-            for &child in c.children() {
-                collect_pane_ids(tiles, child, out);
+                for_each_pane(tiles, child, f);
             }
         }
         None => {}

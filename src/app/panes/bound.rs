@@ -12,6 +12,7 @@ use crate::snapshot::Snapshot;
 
 use super::super::command::{Command, CommandQueue, PaneId};
 use super::super::document::{DocId, Documents};
+use super::super::roles;
 use super::super::selection::{Link, Linked, Selection};
 use super::super::theme::Theme;
 use super::{Pane, TileContext};
@@ -77,7 +78,7 @@ impl BoundPane {
             Linked::Class(class) => {
                 self.absent = None;
                 if link.doc != Some(self.doc) && self.inner.follow_class(class) == Some(false) {
-                    let here = docs.all().iter().find(|doc| doc.id == self.doc);
+                    let here = roles::find(docs, self.doc);
                     let title = here.map_or("this snapshot", |d| d.title.as_str());
                     self.absent = Some(format!("{title} has no {class} objects"));
                 }
@@ -90,10 +91,8 @@ impl BoundPane {
                     }
                 }
                 None => {
-                    let from = link
-                        .doc
-                        .and_then(|d| docs.all().iter().find(|doc| doc.id == d));
-                    let here = docs.all().iter().find(|doc| doc.id == self.doc);
+                    let from = link.doc.and_then(|d| roles::find(docs, d));
+                    let here = roles::find(docs, self.doc);
                     self.absent = Some(absence_message(
                         &format!("{class} @{id}"),
                         *id,
