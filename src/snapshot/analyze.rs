@@ -57,9 +57,10 @@ impl PhaseTimer {
 impl Drop for PhaseTimer {
     fn drop(&mut self) {
         log::debug!(
-            "  {}: {:.3} s",
+            "  {}: {:.3} s{}",
             self.name,
-            self.started.elapsed().as_secs_f64()
+            self.started.elapsed().as_secs_f64(),
+            super::progress::memory_note()
         );
     }
 }

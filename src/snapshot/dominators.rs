@@ -283,8 +283,9 @@ pub(crate) fn dominators(
         return None;
     }
     log::debug!(
-        "    dominators DFS: {:.3} s",
-        dfs_started.elapsed().as_secs_f64()
+        "    dominators DFS: {:.3} s{}",
+        dfs_started.elapsed().as_secs_f64(),
+        super::progress::memory_note()
     );
     let main_started = std::time::Instant::now();
 
@@ -418,8 +419,9 @@ pub(crate) fn dominators(
     }
     drop(dom_p);
     log::debug!(
-        "    dominators main loop: {:.3} s",
-        main_started.elapsed().as_secs_f64()
+        "    dominators main loop: {:.3} s{}",
+        main_started.elapsed().as_secs_f64(),
+        super::progress::memory_note()
     );
 
     let dominator: Vec<u32> = dom[1..].iter().map(|&d| d - 1).collect();

@@ -43,7 +43,11 @@ impl Progress {
     pub fn set_phase(&self, phase: &'static str) {
         if let Ok(mut p) = self.phase.lock() {
             if let (prev, Some(started)) = *p {
-                log::debug!("{prev}: {:.3} s", started.elapsed().as_secs_f64());
+                log::debug!(
+                    "{prev}: {:.3} s{}",
+                    started.elapsed().as_secs_f64(),
+                    memory_note()
+                );
             }
             *p = (phase, Some(Instant::now()));
         }
@@ -82,5 +86,24 @@ impl Progress {
             self.bytes_read.load(Ordering::Relaxed),
             self.bytes_total.load(Ordering::Relaxed),
         )
+    }
+}
+
+/// ", rss X MiB, peak Y MiB" of this process (Linux), for the phase logs; empty elsewhere
+/// and when debug logging is off.
+pub(crate) fn memory_note() -> String {
+    if !log::log_enabled!(log::Level::Debug) {
+        return String::new();
+    }
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(", rss {} MiB, peak {} MiB", rss / 1024, peak / 1024),
+        _ => String::new(),
     }
 }
