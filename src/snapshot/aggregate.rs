@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::column::Column;
+use super::dict::{ClassIndex, Locations};
 use super::dominators::RetainedSizes;
 use super::meta::Meta;
 use super::names::js_cmp;
@@ -146,9 +147,9 @@ pub struct Location {
 }
 
 /// Locations sorted by node ordinal (the last entry wins for duplicates, as in DevTools' map).
-pub(crate) fn build_locations(meta: &Meta, raw: &[u32], node_count: usize) -> Vec<(u32, Location)> {
+pub(crate) fn build_locations(meta: &Meta, raw: &[u32], node_count: usize) -> Locations {
     let Some([oi, si, li, ci]) = meta.location_offsets else {
-        return Vec::new();
+        return Locations::default();
     };
     let lf = meta.location_field_count;
     let nf = meta.node_field_count as u32;
@@ -175,7 +176,7 @@ pub(crate) fn build_locations(meta: &Meta, raw: &[u32], node_count: usize) -> Ve
             _ => dedup.push(entry),
         }
     }
-    dedup
+    Locations::from_sorted(&dedup)
 }
 
 /// Inputs of the aggregation that do not depend on the dominator tree.
@@ -184,9 +185,9 @@ pub(crate) struct ClassInputs<'a, S: Strings> {
     pub strings: &'a S,
     pub node_type: &'a [u8],
     pub self_size: &'a [u32],
-    pub class_index: &'a [u32],
+    pub class_index: &'a ClassIndex,
     pub distance: &'a [i32],
-    pub locations: &'a [(u32, Location)],
+    pub locations: &'a Locations,
     /// Only nodes passing this filter are counted (DevTools' node filters).
     pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
 }
@@ -208,8 +209,8 @@ pub(crate) struct GroupInputs<'a, S: Strings> {
     pub strings: &'a S,
     pub node_type: &'a [u8],
     pub self_size: &'a [u32],
-    pub class_index: &'a [u32],
-    pub locations: &'a [(u32, Location)],
+    pub class_index: &'a ClassIndex,
+    pub locations: &'a Locations,
     pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
 }
 
@@ -250,7 +251,7 @@ pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
         if inp.self_size[n] == 0 || inp.include.is_some_and(|f| !f(n)) {
             continue;
         }
-        let class = inp.class_index[n];
+        let class = inp.class_index.get(n);
         let location = if inp.node_type[n] == object {
             loc_iter
                 .peek()

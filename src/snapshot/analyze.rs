@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::aggregate::{self, ClassInputs, StatisticsInputs, TreeInputs};
+use super::dict::ClassIndex;
 use super::distance::{self, DistanceInputs};
 use super::dom::{self, DomInputs};
 use super::dominators::{self, EdgeView};
@@ -73,7 +74,7 @@ struct Analysed {
 
 /// Class names (DevTools' `{a, b}` interface names included) and the strings they add.
 struct ClassNames {
-    class_index: Vec<u32>,
+    class_index: ClassIndex,
     added_strings: super::strings::StringTable,
     interfaces: Vec<super::InterfaceDefinition>,
     interface_names: HashMap<String, u32>,
@@ -311,6 +312,7 @@ pub(crate) fn analyze(
                 &mut interface_names,
                 &mut class_index,
             );
+            let class_index = ClassIndex::from_indexes(&class_index);
             drop(timer);
             ClassNames {
                 class_index,
@@ -398,7 +400,7 @@ pub(crate) fn analyze(
         retained,
         first_dominated: first_dominated.into(),
         dominated: dominated.into(),
-        class_index: class_index.into(),
+        class_index,
         aggregates,
         statistics,
         locations,

@@ -62,6 +62,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statistics};
 use super::column::Column;
+use super::dict::{ClassIndex, Codes, Locations};
 use super::dominators::RetainedSizes;
 use super::id_index::IdIndex;
 use super::meta::Meta;
@@ -72,7 +73,7 @@ use super::{Snapshot, Timings};
 
 /// Version of the index format; bump it whenever the layout or any section's meaning
 /// changes (indexes of another version are rebuilt).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const MAGIC: [u8; 8] = *b"HSIDX\0\r\n";
 const BYTE_ORDER: u32 = 0x0102_0304;
@@ -249,6 +250,12 @@ struct Small {
     ids_all_out_of_order: bool,
     /// True when `node_class` holds `u16`s ([`NodeClasses::Narrow`]).
     node_class_narrow: bool,
+    /// [`ClassIndex::names`]; `class_codes` holds `u16`s when `class_codes_narrow`.
+    class_names: Vec<u32>,
+    class_codes_narrow: bool,
+    /// [`Locations::table`]; `location_codes` holds `u16`s when `location_codes_narrow`.
+    location_table: Vec<Location>,
+    location_codes_narrow: bool,
     node_count: usize,
     edge_count: usize,
 }
@@ -304,7 +311,12 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
             bytemuck::cast_slice(&snap.first_dominated),
         ),
         ("dominated", bytemuck::cast_slice(&snap.dominated)),
-        ("class_index", bytemuck::cast_slice(&snap.class_index)),
+        ("class_codes", snap.class_index.codes.bytes().0),
+        (
+            "location_nodes",
+            bytemuck::cast_slice(&snap.locations.nodes),
+        ),
+        ("location_codes", snap.locations.codes.bytes().0),
         ("members", bytemuck::cast_slice(&snap.aggregates.members)),
         ("node_class", snap.aggregates.node_class.bytes().0),
         ("by_id", bytemuck::cast_slice(&snap.by_id.by_id)),
@@ -348,19 +360,15 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         retained_large: snap.retained.large.clone(),
         ids_all_out_of_order: snap.by_id.all,
         node_class_narrow: snap.aggregates.node_class.bytes().1,
+        class_names: snap.class_index.names.clone(),
+        class_codes_narrow: snap.class_index.codes.bytes().1,
+        location_table: snap.locations.table.clone(),
+        location_codes_narrow: snap.locations.codes.bytes().1,
         node_count: snap.node_count(),
         edge_count: snap.edge_count(),
     })
     .map_err(io::Error::other)?;
-    let locations: Vec<u32> = snap
-        .locations
-        .iter()
-        .flat_map(|&(n, l)| [n, l.script_id, l.line, l.column])
-        .collect();
-    let mut parts: Vec<(&str, &[u8])> = vec![
-        ("small", &small),
-        ("locations", bytemuck::cast_slice(&locations)),
-    ];
+    let mut parts: Vec<(&str, &[u8])> = vec![("small", &small)];
     parts.extend(columns_of(snap));
     let crcs: Vec<u32> = parts.par_iter().map(|(_, bytes)| crc32(bytes)).collect();
     let mut sections = Vec::with_capacity(parts.len());
@@ -672,21 +680,29 @@ fn open_index(
     let strings =
         StringTable::from_columns(column!("strings.text", None), column!("strings.ends", None))
             .ok_or_else(|| invalid("string table inconsistent"))?;
-    let locations_flat: Column<u32> = column!("locations", None);
-    let locations: Vec<(u32, Location)> = locations_flat
-        .chunks_exact(4)
-        .map(|c| {
-            (
-                c[0],
-                Location {
-                    script_id: c[1],
-                    line: c[2],
-                    column: c[3],
-                },
-            )
-        })
-        .collect();
-    drop(locations_flat);
+    macro_rules! codes {
+        ($name:expr, $narrow:expr, $len:expr) => {
+            if $narrow {
+                Codes::Narrow(column!($name, $len))
+            } else {
+                Codes::Wide(column!($name, $len))
+            }
+        };
+    }
+    let class_index = ClassIndex {
+        codes: codes!("class_codes", small.class_codes_narrow, Some(nodes)),
+        names: small.class_names,
+    };
+    let location_nodes: Column<u32> = column!("location_nodes", None);
+    let locations = Locations {
+        codes: codes!(
+            "location_codes",
+            small.location_codes_narrow,
+            Some(location_nodes.len())
+        ),
+        nodes: location_nodes,
+        table: small.location_table,
+    };
     let snapshot = Snapshot {
         path: Some(display_path),
         file_bytes: source.size_bytes,
@@ -712,7 +728,7 @@ fn open_index(
         },
         first_dominated: column!("first_dominated", Some(nodes + 1)),
         dominated: column!("dominated", None),
-        class_index: column!("class_index", Some(nodes)),
+        class_index,
         aggregates: Aggregates {
             classes: small.classes,
             members: column!("members", None),

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::aggregate::{GroupInputs, group_classes};
+use super::dict::ClassIndex;
 use super::names::{self, NameInputs, js_cmp};
 use super::strings::StringsOverlay;
 use super::{NodeIdx, Snapshot};
@@ -192,7 +193,7 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         strings: &overlay,
         node_type: &base.node_type,
         self_size: &base.self_size,
-        class_index: &class_index,
+        class_index: &ClassIndex::from_indexes(&class_index),
         locations: &base.locations,
         include: None,
     });

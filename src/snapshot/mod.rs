@@ -29,6 +29,7 @@ pub mod allocation;
 mod analyze;
 pub mod cache;
 mod column;
+mod dict;
 pub mod diff;
 mod distance;
 pub mod doctor;
@@ -171,10 +172,10 @@ pub struct Snapshot {
     pub(crate) retained: dominators::RetainedSizes,
     pub(crate) first_dominated: Column<u32>,
     pub(crate) dominated: Column<u32>,
-    pub(crate) class_index: Column<u32>,
+    pub(crate) class_index: dict::ClassIndex,
     pub(crate) aggregates: aggregate::Aggregates,
     pub(crate) statistics: Statistics,
-    pub(crate) locations: Vec<(u32, Location)>,
+    pub(crate) locations: dict::Locations,
     pub(crate) interfaces: Vec<InterfaceDefinition>,
     /// String indexes of the `{a, b}` interface names added so far (reused by comparisons).
     pub(crate) interface_names: HashMap<String, u32>,
@@ -584,7 +585,7 @@ impl Snapshot {
 
     /// The node's class name as shown in the Summary's Constructor column.
     pub fn class_name(&self, n: NodeIdx) -> &str {
-        self.strings.get(self.class_index[n.0 as usize])
+        self.strings.get(self.class_index.get(n.0 as usize))
     }
 
     /// Shallow size in bytes, after DevTools' re-attribution of owned internal arrays.
@@ -636,10 +637,7 @@ impl Snapshot {
 
     /// The allocation location of the node, when the snapshot records one.
     pub fn location(&self, n: NodeIdx) -> Option<Location> {
-        self.locations
-            .binary_search_by_key(&n.0, |&(o, _)| o)
-            .ok()
-            .map(|i| self.locations[i].1)
+        self.locations.get(n.0)
     }
 
     /// The node's outgoing edges, in snapshot order.
@@ -893,7 +891,7 @@ impl Snapshot {
             + cap(&self.retained.large)
             + col(&self.first_dominated)
             + col(&self.dominated)
-            + col(&self.class_index)
+            + self.class_index.heap_bytes()
             + self.aggregates.node_class.heap_bytes()
             + col(&self.aggregates.members)
             + self.by_id.heap_bytes()
@@ -907,7 +905,7 @@ impl Snapshot {
             total_bytes: per_node
                 + per_edge
                 + string_bytes
-                + cap(&self.locations)
+                + self.locations.heap_bytes()
                 + self.trace.as_ref().map_or(0, trace::TraceData::heap_bytes)
                 + cap(&self.samples),
             bytes_per_node: per_node as f64 / self.node_count().max(1) as f64,

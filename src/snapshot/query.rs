@@ -70,7 +70,7 @@ pub fn search(snap: &Snapshot, query: &SearchQuery) -> Vec<NodeIdx> {
             let t = snap.node_type[i];
             let is_string = t == nt.string || t == nt.cons_string || t == nt.sliced_string;
             match query.scope {
-                SearchScope::ClassName => string_matches[snap.class_index[i] as usize],
+                SearchScope::ClassName => string_matches[snap.class_index.get(i) as usize],
                 SearchScope::StringValue => {
                     is_string
                         && if t == nt.cons_string {
@@ -80,7 +80,7 @@ pub fn search(snap: &Snapshot, query: &SearchQuery) -> Vec<NodeIdx> {
                         }
                 }
                 SearchScope::ClassOrName => {
-                    string_matches[snap.class_index[i] as usize]
+                    string_matches[snap.class_index.get(i) as usize]
                         || string_matches[snap.node_name[i] as usize]
                         || ((t == nt.cons_string
                             || (t == nt.object && snap.raw_name(NodeIdx(n)) == "Object"))

@@ -27,7 +27,7 @@ impl Snapshot {
         self.script_names.get_or_init(|| {
             let (closure, code) = (self.meta.nt.closure, self.meta.nt.code);
             let mut map = HashMap::new();
-            for &(node, location) in &self.locations {
+            for (node, location) in self.locations.iter() {
                 if self.node_type[node as usize] != closure || map.contains_key(&location.script_id)
                 {
                     continue;
