@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use super::column::Column;
 use super::dict::{ClassIndex, Locations};
-use super::dominators::RetainedSizes;
+use super::dominators::{Dominated, RetainedSizes};
 use super::meta::Meta;
 use super::names::js_cmp;
 use super::strings::{StringTable, Strings};
@@ -196,8 +196,7 @@ pub(crate) struct ClassInputs<'a, S: Strings> {
 pub(crate) struct TreeInputs<'a> {
     pub root: u32,
     pub retained: &'a RetainedSizes,
-    pub first_dominated: &'a [u32],
-    pub dominated: &'a [u32],
+    pub dominated: &'a Dominated,
 }
 
 /// Key of an object class with a location: DevTools compares `script,line,col,Name` text.
@@ -403,14 +402,13 @@ pub(crate) fn finish_aggregates(
         id
     };
     let marked = enter(root, &mut seen, &mut internals);
-    stack.push((root, tree.first_dominated[root as usize], marked));
+    stack.push((root, 0, marked));
     while let Some(top) = stack.last_mut() {
         let (n, pos, marked) = *top;
-        if pos < tree.first_dominated[n as usize + 1] {
+        if let Some(&child) = tree.dominated.of(n as usize).get(pos as usize) {
             top.1 += 1;
-            let child = tree.dominated[pos as usize];
             let m = enter(child, &mut seen, &mut internals);
-            stack.push((child, tree.first_dominated[child as usize], m));
+            stack.push((child, 0, m));
         } else {
             if marked != u32::MAX {
                 seen[marked as usize] = false;

@@ -331,8 +331,8 @@ pub(crate) fn analyze(
     } = class_names;
     strings.append(&added_strings);
     let retainer_edge = retainer_slots;
-    let ((first_dominated, dominated), counts) = rayon::join(
-        || dominators::dominated_nodes(&dominator, root),
+    let (dominated, counts) = rayon::join(
+        || dominators::Dominated::build(&dominator, root),
         || {
             let _timer = PhaseTimer::new("class counts");
             aggregate::count_classes(&ClassInputs {
@@ -360,7 +360,6 @@ pub(crate) fn analyze(
                 &TreeInputs {
                     root,
                     retained: &retained,
-                    first_dominated: &first_dominated,
                     dominated: &dominated,
                 },
             )
@@ -398,8 +397,7 @@ pub(crate) fn analyze(
         distance: distance.into(),
         dominator: dominator.into(),
         retained,
-        first_dominated: first_dominated.into(),
-        dominated: dominated.into(),
+        dominated,
         class_index,
         aggregates,
         statistics,

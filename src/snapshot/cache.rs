@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statistics};
 use super::column::Column;
 use super::dict::{ClassIndex, Codes, Locations};
-use super::dominators::RetainedSizes;
+use super::dominators::{Dominated, RetainedSizes};
 use super::id_index::IdIndex;
 use super::meta::Meta;
 use super::names::{InterfaceDefinition, WeakMapEdges};
@@ -306,11 +306,16 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("distance", bytemuck::cast_slice(&snap.distance)),
         ("dominator", bytemuck::cast_slice(&snap.dominator)),
         ("retained", bytemuck::cast_slice(&snap.retained.small)),
+        ("dominated.has", bytemuck::cast_slice(&snap.dominated.has)),
+        ("dominated.rank", bytemuck::cast_slice(&snap.dominated.rank)),
         (
-            "first_dominated",
-            bytemuck::cast_slice(&snap.first_dominated),
+            "dominated.starts",
+            bytemuck::cast_slice(&snap.dominated.starts),
         ),
-        ("dominated", bytemuck::cast_slice(&snap.dominated)),
+        (
+            "dominated.nodes",
+            bytemuck::cast_slice(&snap.dominated.nodes),
+        ),
         ("class_codes", snap.class_index.codes.bytes().0),
         (
             "location_nodes",
@@ -726,8 +731,12 @@ fn open_index(
             small: column!("retained", Some(nodes)),
             large: small.retained_large,
         },
-        first_dominated: column!("first_dominated", Some(nodes + 1)),
-        dominated: column!("dominated", None),
+        dominated: Dominated {
+            has: column!("dominated.has", Some(nodes.div_ceil(64))),
+            rank: column!("dominated.rank", Some(nodes.div_ceil(64))),
+            starts: column!("dominated.starts", None),
+            nodes: column!("dominated.nodes", None),
+        },
         class_index,
         aggregates: Aggregates {
             classes: small.classes,
@@ -757,6 +766,9 @@ fn open_index(
         cache_source: None,
         opened_from_index: true,
     };
+    if !snapshot.dominated.fits(nodes) {
+        return Err(invalid("dominated sections inconsistent"));
+    }
     if !snapshot.by_id.fits(nodes) {
         return Err(invalid("section by_id: wrong length"));
     }

@@ -12,8 +12,8 @@
 //!   Result: `dominator[n]` = node ordinal of the immediate dominator (the root is its own),
 //!   and the DFS order used to accumulate retained sizes.
 //! - [`retained_sizes`]: self size plus the retained sizes of dominated nodes (`u64`).
-//! - [`dominated_nodes`]: children CSR of the dominator tree: `first_dominated` (length
-//!   node_count + 1) into `dominated` (node ordinals; length node_count - 1).
+//! - [`Dominated`]: children lists of the dominator tree, offsets only for the nodes that
+//!   dominate something.
 //!
 //! Temporary memory of [`dominators`]: at most 6 `u32` arrays of node_count + 1 entries (the
 //! retainer slots are rewritten in place, see [`dominators`]).
@@ -587,34 +587,110 @@ impl RetainedSizes {
     }
 }
 
-/// Children CSR of the dominator tree (see the module docs). Children of a node are listed
-/// in decreasing ordinal order, as DevTools fills them.
-pub(crate) fn dominated_nodes(dominator: &[u32], root: u32) -> (Vec<u32>, Vec<u32>) {
-    let node_count = dominator.len();
-    // Counts, then each node's end offset; filling from the end turns every end back into
-    // the node's start, so no separate cursor array is needed.
-    let mut first = vec![0u32; node_count + 1];
-    for (n, &d) in dominator.iter().enumerate() {
-        if n != root as usize {
-            first[d as usize] += 1;
+/// Children lists of the dominator tree, in about 2 bytes per node: only nodes that
+/// dominate something (44 % of the 1.1 GB benchmark file's) have an offset, found by rank
+/// over a bit per node, instead of a 4-byte offset for every node.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Dominated {
+    /// Bit `n`: node `n` dominates some node.
+    pub has: Column<u64>,
+    /// Number of set bits in `has` before each word.
+    pub rank: Column<u32>,
+    /// Where the children of the `k`-th dominating node (in node order) start in `nodes`;
+    /// one more entry holds the end.
+    pub starts: Column<u32>,
+    /// Node ordinals, grouped by dominator; within a group in decreasing ordinal order, as
+    /// DevTools fills them.
+    pub nodes: Column<u32>,
+}
+
+impl Dominated {
+    /// Children CSR of the dominator tree `dominator` (the root dominates itself).
+    pub fn build(dominator: &[u32], root: u32) -> Self {
+        let node_count = dominator.len();
+        let children = || {
+            dominator
+                .iter()
+                .enumerate()
+                .filter(move |&(n, _)| n != root as usize)
+                .map(|(n, &d)| (n as u32, d as usize))
+        };
+        let mut has = vec![0u64; node_count.div_ceil(64)];
+        for (_, d) in children() {
+            has[d >> 6] |= 1 << (d & 63);
+        }
+        let mut rank = Vec::with_capacity(has.len());
+        let mut total = 0u32;
+        for w in &has {
+            rank.push(total);
+            total += w.count_ones();
+        }
+        let slot = |d: usize| -> usize {
+            rank[d >> 6] as usize + (has[d >> 6] & ((1u64 << (d & 63)) - 1)).count_ones() as usize
+        };
+        // Counts, then each group's end; filling from the end turns every end back into the
+        // group's start.
+        let mut starts = vec![0u32; total as usize + 1];
+        for (_, d) in children() {
+            starts[slot(d)] += 1;
+        }
+        let mut end = 0u32;
+        for s in &mut starts[..total as usize] {
+            end += *s;
+            *s = end;
+        }
+        starts[total as usize] = end;
+        let mut nodes = vec![0u32; end as usize];
+        for (n, d) in children() {
+            let s = &mut starts[slot(d)];
+            *s -= 1;
+            nodes[*s as usize] = n;
+        }
+        Self {
+            has: has.into(),
+            rank: rank.into(),
+            starts: starts.into(),
+            nodes: nodes.into(),
         }
     }
-    let mut end = 0u32;
-    for f in &mut first[..node_count] {
-        end += *f;
-        *f = end;
-    }
-    first[node_count] = end;
-    let mut dominated = vec![0u32; end as usize];
-    for (n, &d) in dominator.iter().enumerate() {
-        if n == root as usize {
-            continue;
+
+    /// The nodes `n` immediately dominates.
+    #[inline]
+    pub fn of(&self, n: usize) -> &[u32] {
+        let Some(&word) = self.has.get(n >> 6) else {
+            return &[];
+        };
+        if word >> (n & 63) & 1 == 0 {
+            return &[];
         }
-        let slot = &mut first[d as usize];
-        *slot -= 1;
-        dominated[*slot as usize] = n as u32;
+        let k =
+            self.rank[n >> 6] as usize + (word & ((1u64 << (n & 63)) - 1)).count_ones() as usize;
+        &self.nodes[self.starts[k] as usize..self.starts[k + 1] as usize]
     }
-    (first, dominated)
+
+    /// True when the parts fit together for `node_count` nodes (a persisted index's check).
+    pub fn fits(&self, node_count: usize) -> bool {
+        let set: u64 = self.has.iter().map(|w| u64::from(w.count_ones())).sum();
+        self.has.len() == node_count.div_ceil(64)
+            && self.rank.len() == self.has.len()
+            && self.starts.len() as u64 == set + 1
+            && self
+                .starts
+                .last()
+                .is_some_and(|&e| e as usize == self.nodes.len())
+    }
+
+    /// Memory held (owned capacity plus mapped length).
+    pub fn heap_bytes(&self) -> u64 {
+        self.has.heap_bytes()
+            + self.has.mapped_bytes()
+            + self.rank.heap_bytes()
+            + self.rank.mapped_bytes()
+            + self.starts.heap_bytes()
+            + self.starts.mapped_bytes()
+            + self.nodes.heap_bytes()
+            + self.nodes.mapped_bytes()
+    }
 }
 
 #[cfg(test)]
@@ -815,10 +891,38 @@ mod tests {
         let retained = retained_sizes(&tree.preorder, &tree.dominator, &[0, 10, 20, 30, 40]);
         let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
         assert_eq!(all, vec![100, 10, 20, 70, 40]);
-        let (first, dominated) = dominated_nodes(&tree.dominator, 0);
-        assert_eq!(first, vec![0, 3, 3, 3, 4, 4]);
-        assert_eq!(&dominated[0..3], &[3, 2, 1]);
-        assert_eq!(dominated[3], 4);
+        let dominated = Dominated::build(&tree.dominator, 0);
+        assert_eq!(dominated.of(0), &[3, 2, 1]);
+        assert_eq!(dominated.of(1), &[] as &[u32]);
+        assert_eq!(dominated.of(3), &[4]);
+        assert_eq!(dominated.of(4), &[] as &[u32]);
+        assert_eq!(dominated.of(5), &[] as &[u32], "past the end");
+        assert_eq!(
+            dominated.starts.len(),
+            3,
+            "two dominating nodes and the end"
+        );
+        assert!(dominated.fits(5));
+        assert!(!dominated.fits(65));
+    }
+
+    #[test]
+    fn dominated_lists_match_the_dominators_across_words() {
+        let mut rand = crate::snapshot::test_rand(0x51_7CC1_B727_220Au64);
+        let count = 1000;
+        // A random tree: every node's dominator comes before it; node 0 is the root.
+        let dominator: Vec<u32> = (0..count)
+            .map(|n| if n == 0 { 0 } else { rand(n as u64) as u32 })
+            .collect();
+        let dominated = Dominated::build(&dominator, 0);
+        assert!(dominated.fits(count));
+        for d in 0..count {
+            let expected: Vec<u32> = (1..count as u32)
+                .rev()
+                .filter(|&n| dominator[n as usize] == d as u32)
+                .collect();
+            assert_eq!(dominated.of(d), expected.as_slice(), "node {d}");
+        }
     }
 
     #[test]

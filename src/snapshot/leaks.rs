@@ -155,10 +155,8 @@ fn retained_without_double_counting(
     enter(root, &mut active, &mut top);
     let mut stack: Vec<(NodeIdx, usize)> = vec![(root, 0)];
     while let Some(&mut (n, ref mut pos)) = stack.last_mut() {
-        let start = s.first_dominated[n.0 as usize] as usize;
-        let end = s.first_dominated[n.0 as usize + 1] as usize;
-        if start + *pos < end {
-            let child = NodeIdx(s.dominated[start + *pos]);
+        if let Some(&child) = s.dominated.of(n.0 as usize).get(*pos) {
+            let child = NodeIdx(child);
             *pos += 1;
             enter(child, &mut active, &mut top);
             stack.push((child, 0));

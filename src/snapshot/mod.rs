@@ -170,8 +170,7 @@ pub struct Snapshot {
     pub(crate) distance: Column<i32>,
     pub(crate) dominator: Column<u32>,
     pub(crate) retained: dominators::RetainedSizes,
-    pub(crate) first_dominated: Column<u32>,
-    pub(crate) dominated: Column<u32>,
+    pub(crate) dominated: dominators::Dominated,
     pub(crate) class_index: dict::ClassIndex,
     pub(crate) aggregates: aggregate::Aggregates,
     pub(crate) statistics: Statistics,
@@ -611,9 +610,7 @@ impl Snapshot {
 
     /// The nodes `n` immediately dominates (children in the dominator tree).
     pub fn dominated(&self, n: NodeIdx) -> impl ExactSizeIterator<Item = NodeIdx> + '_ {
-        let range = self.first_dominated[n.0 as usize] as usize
-            ..self.first_dominated[n.0 as usize + 1] as usize;
-        self.dominated[range].iter().map(|&d| NodeIdx(d))
+        self.dominated.of(n.0 as usize).iter().map(|&d| NodeIdx(d))
     }
 
     /// Ids from the immediate dominator of `n` up to the root (inclusive).
@@ -823,7 +820,6 @@ impl Snapshot {
             &aggregate::TreeInputs {
                 root: self.meta.root_ordinal,
                 retained: &self.retained,
-                first_dominated: &self.first_dominated,
                 dominated: &self.dominated,
             },
         )
@@ -889,8 +885,7 @@ impl Snapshot {
             + col(&self.dominator)
             + col(&self.retained.small)
             + cap(&self.retained.large)
-            + col(&self.first_dominated)
-            + col(&self.dominated)
+            + self.dominated.heap_bytes()
             + self.class_index.heap_bytes()
             + self.aggregates.node_class.heap_bytes()
             + col(&self.aggregates.members)

@@ -159,14 +159,12 @@ fn walk(s: &Snapshot, status: &[Status]) -> Vec<Group> {
     let mut stack: Vec<(NodeIdx, usize, u32, u32)> = vec![(root, 0, NONE, 0)];
     while let Some(top) = stack.last_mut() {
         let (n, pos, group, depth) = *top;
-        let start = s.first_dominated[n.0 as usize] as usize;
-        let end = s.first_dominated[n.0 as usize + 1] as usize;
-        if start + pos >= end {
+        let Some(&child) = s.dominated.of(n.0 as usize).get(pos) else {
             stack.pop();
             continue;
-        }
+        };
         top.1 += 1;
-        let child = NodeIdx(s.dominated[start + pos]);
+        let child = NodeIdx(child);
         let c = child.0 as usize;
         if status[c] == Status::Old {
             stack.push((child, 0, NONE, 0));

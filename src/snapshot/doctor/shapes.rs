@@ -462,10 +462,9 @@ pub fn held_classes<'s>(
         enter(r, &mut active, &mut by_class);
         stack.push((r, 0));
         while let Some(&mut (n, ref mut pos)) = stack.last_mut() {
-            let start = s.first_dominated[n.0 as usize] as usize;
-            let end = s.first_dominated[n.0 as usize + 1] as usize;
-            if start + *pos < end && visited < MAX_HELD_WALK {
-                let child = NodeIdx(s.dominated[start + *pos]);
+            let kids = s.dominated.of(n.0 as usize);
+            if *pos < kids.len() && visited < MAX_HELD_WALK {
+                let child = NodeIdx(kids[*pos]);
                 *pos += 1;
                 if skip(child) || s.self_size(child) == 0 && s.node_type_name(child) == "synthetic"
                 {
