@@ -447,7 +447,7 @@ pub(crate) fn retained_sizes(
     self_size: &SelfSizes,
 ) -> RetainedSizes {
     const LARGE: u32 = RetainedSizes::LARGE;
-    let mut small: Vec<u32> = self_size.iter().collect();
+    let mut small: Vec<u32> = self_size.to_vec();
     let mut large: std::collections::HashMap<u32, u64> = self_size
         .parts()
         .1

@@ -25,7 +25,7 @@ pub(crate) trait Codec {
     type Value: Copy + PartialEq + fmt::Debug;
     /// The code of `v`, or None when `v` goes to the overflow list.
     fn encode(v: Self::Value) -> Option<u16>;
-    /// The value of a code other than [`OVERFLOW`].
+    /// The value of a code other than [`OVERFLOW`] (any value for [`OVERFLOW`]: no branch).
     fn decode(code: u16) -> Self::Value;
     /// The value [`Narrow16::get`] returns for an overflow code without an entry (never
     /// happens in a consistent column).
@@ -195,6 +195,16 @@ impl<C: Codec> Narrow16<C> {
         })
     }
 
+    /// Every node's value as a 4-byte vector (decoded in one pass, then the overflowing
+    /// values written over their nodes').
+    pub fn to_vec(&self) -> Vec<C::Value> {
+        let mut values: Vec<C::Value> = self.small.iter().map(|&code| C::decode(code)).collect();
+        for &(n, v) in &self.large {
+            values[n as usize] = v;
+        }
+        values
+    }
+
     /// Bytes of heap memory owned (codes' capacity, 0 when mapped, plus the overflow list).
     pub fn heap_bytes(&self) -> u64 {
         self.small.heap_bytes() + (self.large.capacity() * size_of::<(u32, C::Value)>()) as u64
@@ -318,6 +328,7 @@ mod tests {
             assert_eq!(column.get(n), v, "node {n}");
         }
         assert_eq!(column.iter().collect::<Vec<_>>(), values);
+        assert_eq!(column.to_vec(), values);
         assert!(column.large.windows(2).all(|w| w[0].0 < w[1].0));
         // Appended one by one, and through the builder: the same column.
         let mut pushed = Narrow16::<C>::new();
