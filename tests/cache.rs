@@ -138,6 +138,8 @@ fn reopen_maps_the_index_and_answers_the_same() {
     for n in (0..fresh.node_count() as u32).map(snapshot::NodeIdx) {
         assert_eq!(fresh.node_name(n), cached.node_name(n));
         assert_eq!(fresh.class_name(n), cached.class_name(n));
+        assert_eq!(fresh.self_size(n), cached.self_size(n));
+        assert_eq!(fresh.distance(n), cached.distance(n));
         assert_eq!(fresh.retained_size(n), cached.retained_size(n));
         assert_eq!(fresh.location(n), cached.location(n));
         let edges = |s: &Snapshot| -> Vec<String> { s.edges(n).map(|e| s.edge_label(e)).collect() };
@@ -367,5 +369,102 @@ fn the_size_cap_evicts_the_oldest_index() {
     let tiny = CacheConfig::in_dir(dir.join("tiny")).with_max_bytes(1000);
     load_and_store(&inputs[0], &tiny);
     assert!(index_files(&dir.join("tiny")).is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Self sizes and distances the 2-byte codes cannot hold (sizes from 65 535 up, owned
+/// arrays re-attributed past it, depths past 32 767, system depths past base + 32 765)
+/// read exactly, from the fresh load and from the reopened index.
+#[test]
+fn sizes_and_distances_past_the_2_byte_codes_survive_the_index() {
+    const USER_CHAIN: u32 = 33_000;
+    const SYSTEM_CHAIN: u32 = 32_800;
+    let user_size = |k: u32| match k {
+        5 => 4_000_000_000,
+        7 => 65_535,
+        8 => 65_534,
+        _ if k % 1000 == 0 => 70_000 + k,
+        _ => k % 7 + 1,
+    };
+    let mut b = util::SnapshotBuilder::new();
+    let mut id = 1;
+    let mut next_id = || {
+        id += 2;
+        id
+    };
+    let global = b.global(next_id(), 10);
+    // Owned arrays hand their size to their owners: 10 + 60 000, and 1 + 65 534 = 65 535.
+    let holder = b.node("object", "Holder", next_id(), 10);
+    let elements = b.node("array", "(object elements)", next_id(), 60_000);
+    let small_holder = b.node("object", "Holder", next_id(), 1);
+    let small_elements = b.node("array", "(object elements)", next_id(), 65_534);
+    b.prop(global, "holder", holder)
+        .prop(global, "small", small_holder)
+        .edge(holder, "internal", "elements", elements)
+        .edge(small_holder, "internal", "elements", small_elements);
+    let mut user = Vec::new();
+    let mut from = global;
+    for k in 0..USER_CHAIN {
+        let n = b.node("object", "Link", next_id(), user_size(k));
+        b.prop(from, "next", n);
+        user.push(n);
+        from = n;
+    }
+    let roots = b.gc_roots(next_id());
+    let mut system = Vec::new();
+    let mut from = roots;
+    for _ in 0..SYSTEM_CHAIN {
+        let n = b.node("object", "SystemLink", next_id(), 3);
+        b.prop(from, "next", n);
+        system.push(n);
+        from = n;
+    }
+    let lost = b.node("object", "Lost", next_id(), 70_000);
+    let dir = scratch_dir("cache-narrow");
+    let config = CacheConfig::in_dir(dir.join("cache"));
+    let path = dir.join("narrow.heapsnapshot");
+    std::fs::write(&path, b.to_bytes()).expect("write the snapshot");
+    let fresh = load_and_store(&path, &config);
+    let cached = load_and_store(&path, &config);
+    assert!(!fresh.opened_from_index());
+    assert!(cached.opened_from_index());
+    let user_total: u64 = (0..USER_CHAIN).map(|k| u64::from(user_size(k))).sum();
+    for snap in [&fresh, &cached] {
+        let node = |n: usize| snapshot::NodeIdx(n as u32);
+        assert_eq!(snap.self_size(node(holder)), 60_010);
+        assert_eq!(snap.self_size(node(small_holder)), 65_535);
+        assert_eq!(snap.self_size(node(elements)), 0);
+        assert_eq!(snap.self_size(node(lost)), 70_000);
+        assert_eq!(snap.distance(node(lost)), snapshot::NO_DISTANCE);
+        assert_eq!(snap.distance(node(holder)), 2);
+        let mut retained = user_total;
+        for (k, &n) in user.iter().enumerate() {
+            let k = k as u32;
+            assert_eq!(snap.self_size(node(n)), u64::from(user_size(k)), "link {k}");
+            assert_eq!(snap.distance(node(n)), k as i32 + 2, "link {k}");
+            assert_eq!(snap.retained_size(node(n)), retained, "link {k}");
+            retained -= u64::from(user_size(k));
+        }
+        for (k, &n) in system.iter().enumerate() {
+            // The root is at the base, `(GC roots)` one below it.
+            let expected = snapshot::BASE_SYSTEM_DISTANCE + k as i32 + 2;
+            assert_eq!(snap.distance(node(n)), expected, "system link {k}");
+        }
+        let link = snap
+            .classes()
+            .iter()
+            .find(|c| c.name == "Link")
+            .expect("a Link row");
+        assert_eq!(
+            (link.count, link.shallow_size_bytes),
+            (USER_CHAIN, user_total)
+        );
+        assert_eq!(link.distance, 2);
+        assert_eq!(
+            snap.total_shallow_size(),
+            user_total + 60_010 + 65_535 + 10 + 70_000 + 3 * u64::from(SYSTEM_CHAIN)
+        );
+    }
+    assert_eq!(summary_json(&fresh), summary_json(&cached));
     std::fs::remove_dir_all(&dir).ok();
 }

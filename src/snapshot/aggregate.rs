@@ -23,6 +23,7 @@ use super::dict::{ClassIndex, Locations};
 use super::dominators::{Dominated, RetainedSizes};
 use super::meta::Meta;
 use super::names::js_cmp;
+use super::narrow::{Distances, SelfSizes};
 use super::strings::{StringTable, Strings};
 
 /// `node_class` value of nodes that belong to no Summary row (zero shallow size).
@@ -184,9 +185,9 @@ pub(crate) struct ClassInputs<'a, S: Strings> {
     pub meta: &'a Meta,
     pub strings: &'a S,
     pub node_type: &'a [u8],
-    pub self_size: &'a [u32],
+    pub self_size: &'a SelfSizes,
     pub class_index: &'a ClassIndex,
-    pub distance: &'a [i32],
+    pub distance: &'a Distances,
     pub locations: &'a Locations,
     /// Only nodes passing this filter are counted (DevTools' node filters).
     pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
@@ -207,7 +208,7 @@ pub(crate) struct GroupInputs<'a, S: Strings> {
     pub meta: &'a Meta,
     pub strings: &'a S,
     pub node_type: &'a [u8],
-    pub self_size: &'a [u32],
+    pub self_size: &'a SelfSizes,
     pub class_index: &'a ClassIndex,
     pub locations: &'a Locations,
     pub include: Option<&'a (dyn Fn(usize) -> bool + Sync)>,
@@ -247,7 +248,7 @@ pub(crate) fn group_classes<S: Strings>(inp: &GroupInputs<'_, S>) -> Grouping {
         while loc_iter.peek().is_some_and(|(o, _)| (*o as usize) < n) {
             loc_iter.next();
         }
-        if inp.self_size[n] == 0 || inp.include.is_some_and(|f| !f(n)) {
+        if inp.self_size.get(n) == 0 || inp.include.is_some_and(|f| !f(n)) {
             continue;
         }
         let class = inp.class_index.get(n);
@@ -351,8 +352,8 @@ pub(crate) fn count_classes<S: Strings>(inp: &ClassInputs<'_, S>) -> ClassCounts
         }
         let agg = &mut internals[id as usize];
         agg.count += 1;
-        agg.self_size += u64::from(inp.self_size[n]);
-        agg.distance = agg.distance.min(inp.distance[n]);
+        agg.self_size += u64::from(inp.self_size.get(n));
+        agg.distance = agg.distance.min(inp.distance.get(n));
     }
     ClassCounts {
         grouping,
@@ -524,7 +525,7 @@ pub(crate) struct StatisticsInputs<'a> {
     pub strings: &'a StringTable,
     pub node_type: &'a [u8],
     pub node_name: &'a [u32],
-    pub self_size: &'a [u32],
+    pub self_size: &'a SelfSizes,
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
     pub edge_type: &'a [u8],
@@ -551,7 +552,7 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> StatisticsSums {
     let mut native = extra;
     let (mut typed, mut code, mut strings, mut arrays, mut system) = (0u64, 0u64, 0u64, 0u64, 0u64);
     for n in 0..inp.node_type.len() {
-        let size = u64::from(inp.self_size[n]);
+        let size = u64::from(inp.self_size.get(n));
         let t = inp.node_type[n];
         if t == nt.hidden {
             system += size;
@@ -572,7 +573,7 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> StatisticsSums {
                 }
                 let el = inp.edge_to[e] as usize;
                 if inp.first_retainer[el + 1] - inp.first_retainer[el] == 1 {
-                    array_size += u64::from(inp.self_size[el]);
+                    array_size += u64::from(inp.self_size.get(el));
                 }
                 break;
             }

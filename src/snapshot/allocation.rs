@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::narrow::SelfSizes;
 use super::trace::{NO_PARENT, TraceData};
 use super::{Aggregates, NodeIdx, Snapshot};
 
@@ -189,13 +190,13 @@ struct Sums {
 }
 
 impl AllocationIndex {
-    fn build(trace: &TraceData, trace_node_id: &[u32], self_size: &[u32]) -> Self {
+    fn build(trace: &TraceData, trace_node_id: &[u32], self_size: &SelfSizes) -> Self {
         let tree = &trace.tree;
         let by_id = IdMap::new(&tree.id);
         // Live objects per trace node id, accumulated at the id's last trace node.
         let mut acc_count = vec![0u64; tree.len()];
         let mut acc_size = vec![0u64; tree.len()];
-        for (&t, &size) in trace_node_id.iter().zip(self_size) {
+        for (&t, size) in trace_node_id.iter().zip(self_size.iter()) {
             if let Some(i) = by_id.get(t) {
                 acc_count[i as usize] += 1;
                 acc_size[i as usize] += u64::from(size);

@@ -24,6 +24,7 @@ use super::error::{ErrorKind, Result};
 use super::graph;
 use super::id_index::IdIndex;
 use super::names::{self, NameInputs, WeakMapEdges};
+use super::narrow::Distances;
 use super::parse::Parsed;
 use super::progress::Progress;
 use super::shallow::{self, ShallowInputs};
@@ -68,7 +69,7 @@ impl Drop for PhaseTimer {
 
 /// What the second core computes while the dominator tree is built.
 struct Analysed {
-    distance: Vec<i32>,
+    distance: Distances,
     statistics: aggregate::StatisticsSums,
 }
 
@@ -386,7 +387,7 @@ pub(crate) fn analyze(
         node_type: node_type.into(),
         node_name: node_name.into(),
         node_id: node_id.into(),
-        self_size: node_self_size.into(),
+        self_size: node_self_size,
         detachedness: node_detachedness.into(),
         first_edge: first_edge.into(),
         edge_type: edge_type.into(),
@@ -394,7 +395,7 @@ pub(crate) fn analyze(
         edge_to: edge_to.into(),
         first_retainer: first_retainer.into(),
         retainer_edge: retainer_edge.into(),
-        distance: distance.into(),
+        distance,
         dominator: dominator.into(),
         retained,
         dominated,

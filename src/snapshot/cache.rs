@@ -67,13 +67,14 @@ use super::dominators::{Dominated, RetainedSizes};
 use super::id_index::IdIndex;
 use super::meta::Meta;
 use super::names::{InterfaceDefinition, WeakMapEdges};
+use super::narrow::Narrow16;
 use super::progress::Progress;
 use super::strings::StringTable;
 use super::{Snapshot, Timings};
 
 /// Version of the index format; bump it whenever the layout or any section's meaning
 /// changes (indexes of another version are rebuilt).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const MAGIC: [u8; 8] = *b"HSIDX\0\r\n";
 const BYTE_ORDER: u32 = 0x0102_0304;
@@ -246,6 +247,10 @@ struct Small {
     unreachable_count: usize,
     /// The retained sizes that do not fit the `retained` column's 4 bytes.
     retained_large: Vec<(u32, u64)>,
+    /// The self sizes the `self_size` column's 2-byte codes do not hold ([`Narrow16`]).
+    self_size_large: Vec<(u32, u32)>,
+    /// The distances the `distance` column's 2-byte codes do not hold.
+    distance_large: Vec<(u32, i32)>,
     /// [`IdIndex::all`].
     ids_all_out_of_order: bool,
     /// True when `node_class` holds `u16`s ([`NodeClasses::Narrow`]).
@@ -295,7 +300,7 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("node_type", bytemuck::cast_slice(&snap.node_type)),
         ("node_name", bytemuck::cast_slice(&snap.node_name)),
         ("node_id", bytemuck::cast_slice(&snap.node_id)),
-        ("self_size", bytemuck::cast_slice(&snap.self_size)),
+        ("self_size", bytemuck::cast_slice(snap.self_size.parts().0)),
         ("detachedness", bytemuck::cast_slice(&snap.detachedness)),
         ("first_edge", bytemuck::cast_slice(&snap.first_edge)),
         ("edge_type", bytemuck::cast_slice(&snap.edge_type)),
@@ -303,7 +308,7 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("edge_to", bytemuck::cast_slice(&snap.edge_to)),
         ("first_retainer", bytemuck::cast_slice(&snap.first_retainer)),
         ("retainer_edge", bytemuck::cast_slice(&snap.retainer_edge)),
-        ("distance", bytemuck::cast_slice(&snap.distance)),
+        ("distance", bytemuck::cast_slice(snap.distance.parts().0)),
         ("dominator", bytemuck::cast_slice(&snap.dominator)),
         ("retained", bytemuck::cast_slice(&snap.retained.small)),
         ("dominated.has", bytemuck::cast_slice(&snap.dominated.has)),
@@ -363,6 +368,8 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         weak_maps: snap.weak_maps.clone(),
         unreachable_count: snap.unreachable_count,
         retained_large: snap.retained.large.clone(),
+        self_size_large: snap.self_size.parts().1.to_vec(),
+        distance_large: snap.distance.parts().1.to_vec(),
         ids_all_out_of_order: snap.by_id.all,
         node_class_narrow: snap.aggregates.node_class.bytes().1,
         class_names: snap.class_index.names.clone(),
@@ -717,7 +724,8 @@ fn open_index(
         node_type: column!("node_type", Some(nodes)),
         node_name: column!("node_name", Some(nodes)),
         node_id: column!("node_id", Some(nodes)),
-        self_size: column!("self_size", Some(nodes)),
+        self_size: Narrow16::from_parts(column!("self_size", Some(nodes)), small.self_size_large)
+            .ok_or_else(|| invalid("self_size overflow list out of order or range"))?,
         detachedness: column!("detachedness", None),
         first_edge: column!("first_edge", Some(nodes + 1)),
         edge_type: column!("edge_type", Some(edges)),
@@ -725,7 +733,8 @@ fn open_index(
         edge_to: column!("edge_to", Some(edges)),
         first_retainer: column!("first_retainer", Some(nodes + 1)),
         retainer_edge: column!("retainer_edge", Some(edges)),
-        distance: column!("distance", Some(nodes)),
+        distance: Narrow16::from_parts(column!("distance", Some(nodes)), small.distance_large)
+            .ok_or_else(|| invalid("distance overflow list out of order or range"))?,
         dominator: column!("dominator", Some(nodes)),
         retained: RetainedSizes {
             small: column!("retained", Some(nodes)),

@@ -157,7 +157,7 @@ fn target_groups(target: &Snapshot) -> Vec<(String, String, Members)> {
                 .map(|&n| {
                     (
                         target.node_id[n as usize],
-                        target.self_size[n as usize],
+                        target.self_size.get(n as usize),
                         NodeIdx(n),
                     )
                 })
@@ -206,7 +206,7 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         if public == u32::MAX {
             continue;
         }
-        members[public as usize].push((base.node_id[n], base.self_size[n], NodeIdx(n as u32)));
+        members[public as usize].push((base.node_id[n], base.self_size.get(n), NodeIdx(n as u32)));
     }
     grouping
         .public_keys

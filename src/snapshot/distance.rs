@@ -1,6 +1,6 @@
 //! Distances from the GC roots, exactly as DevTools computes them.
 //!
-//! `distance[n]` (`i32`, one per node) is the BFS depth from the *user roots* (non-synthetic
+//! `distance[n]` (an `i32`, stored in 2 bytes per node: see [`super::narrow`]) is the BFS depth from the *user roots* (non-synthetic
 //! children of the root: the global objects, plus `(Document DOM trees)`), which get
 //! distance 1. Nodes reachable only through synthetic roots get
 //! [`BASE_SYSTEM_DISTANCE`] + depth from the root (the root itself has
@@ -13,6 +13,7 @@ use std::collections::HashSet;
 
 use super::meta::Meta;
 use super::names::WeakMapEdges;
+use super::narrow::{DistanceCodec, Distances, NarrowBuilder};
 use super::strings::StringTable;
 
 /// Offset DevTools adds to distances of objects reachable only from system roots.
@@ -44,11 +45,13 @@ impl DistanceInputs<'_> {
 }
 
 /// Computes distances. `ignored` (for "Ignore this retainer") lists nodes whose incoming
-/// edges are not followed.
-pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec<i32> {
+/// edges are not followed. Built in the 2-byte form directly (it is the BFS's visited
+/// marker too), so no 4-byte column exists beside the dominator tree's temporaries.
+pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Distances {
+    const UNVISITED: u16 = DistanceCodec::NO_DISTANCE_CODE;
     let node_count = inp.node_type.len();
     let root = inp.meta.root_ordinal as usize;
-    let mut dist = vec![NO_DISTANCE; node_count];
+    let mut dist = NarrowBuilder::<DistanceCodec>::filled(node_count, NO_DISTANCE);
     let mut queue: Vec<u32> = Vec::with_capacity(node_count);
     let mut pending_ephemerons: HashSet<&str> = HashSet::new();
 
@@ -66,18 +69,18 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec
     for e in inp.first_edge[root] as usize..inp.first_edge[root + 1] as usize {
         let to = inp.edge_to[e] as usize;
         if inp.is_user_root(to) {
-            dist[to] = 1;
+            dist.set(to, 1);
             queue.push(to as u32);
         }
     }
     let has_user_roots = !queue.is_empty();
 
-    let mut bfs = |queue: &mut Vec<u32>, dist: &mut [i32], start: usize| {
+    let mut bfs = |queue: &mut Vec<u32>, dist: &mut NarrowBuilder<DistanceCodec>, start: usize| {
         let mut head = start;
         while head < queue.len() {
             let n = queue[head] as usize;
             head += 1;
-            let d = dist[n] + 1;
+            let d = dist.get(n) + 1;
             let is_native_context = sloppy_name(n);
             let is_map_descriptors = map_descriptors(n);
             for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
@@ -86,7 +89,7 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec
                     continue;
                 }
                 let to = inp.edge_to[e] as usize;
-                if dist[to] != NO_DISTANCE {
+                if dist.code(to) != UNVISITED {
                     continue;
                 }
                 // DevTools' filter, in its order.
@@ -124,22 +127,25 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Vec
                         continue;
                     }
                 }
-                dist[to] = d;
+                dist.set(to, d);
                 queue.push(to as u32);
             }
         }
         head
     };
     bfs(&mut queue, &mut dist, 0);
-    dist[root] = if has_user_roots {
-        BASE_SYSTEM_DISTANCE
-    } else {
-        0
-    };
+    dist.set(
+        root,
+        if has_user_roots {
+            BASE_SYSTEM_DISTANCE
+        } else {
+            0
+        },
+    );
     queue.clear();
     queue.push(root as u32);
     bfs(&mut queue, &mut dist, 0);
-    dist
+    dist.finish()
 }
 
 /// JavaScript's `parseInt(s, 10)` for the cases heap snapshots contain: leading whitespace,

@@ -24,6 +24,7 @@ use super::column::Column;
 use super::graph::ESSENTIAL_RETAINER;
 use super::meta::EdgeTypes;
 use super::names::WeakMapEdges;
+use super::narrow::SelfSizes;
 
 /// A fixed-size bit vector.
 #[derive(Clone, Debug, Default)]
@@ -494,15 +495,16 @@ fn force_buckets() -> bool {
 pub(crate) fn retained_sizes(
     preorder: &[u32],
     dominator: &[u32],
-    self_size: &[u32],
+    self_size: &SelfSizes,
 ) -> RetainedSizes {
     const LARGE: u32 = RetainedSizes::LARGE;
     let mut small: Vec<u32> = self_size.to_vec();
     let mut large: std::collections::HashMap<u32, u64> = self_size
+        .parts()
+        .1
         .iter()
-        .enumerate()
-        .filter(|&(_, &s)| s == LARGE)
-        .map(|(n, &s)| (n as u32, u64::from(s)))
+        .filter(|&&(_, s)| s == LARGE)
+        .map(|&(n, s)| (n, u64::from(s)))
         .collect();
     for &n in preorder[1..].iter().rev() {
         let d = dominator[n as usize];
@@ -888,7 +890,11 @@ mod tests {
     fn retained_sizes_sum_dominated_subtrees() {
         let adj: &[&[u32]] = &[&[1, 2], &[3], &[3], &[4], &[]];
         let tree = tree(adj);
-        let retained = retained_sizes(&tree.preorder, &tree.dominator, &[0, 10, 20, 30, 40]);
+        let retained = retained_sizes(
+            &tree.preorder,
+            &tree.dominator,
+            &SelfSizes::from_iter([0, 10, 20, 30, 40]),
+        );
         let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();
         assert_eq!(all, vec![100, 10, 20, 70, 40]);
         let dominated = Dominated::build(&tree.dominator, 0);
@@ -931,7 +937,11 @@ mod tests {
         let adj: &[&[u32]] = &[&[1, 4], &[2], &[3], &[], &[]];
         let big = u32::MAX - 1;
         let t = tree(adj);
-        let retained = retained_sizes(&t.preorder, &t.dominator, &[1, big, u32::MAX, big, 3]);
+        let retained = retained_sizes(
+            &t.preorder,
+            &t.dominator,
+            &SelfSizes::from_iter([1, big, u32::MAX, big, 3]),
+        );
         let b = u64::from(big);
         let m = u64::from(u32::MAX);
         let all: Vec<u64> = (0..retained.len()).map(|n| retained.get(n)).collect();

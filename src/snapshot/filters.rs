@@ -28,7 +28,7 @@ impl Snapshot {
                 continue;
             }
             let n = NodeIdx(i as u32);
-            if self.self_size[i] == 0 || (t == nt.cons_string && self.is_flat_cons_string(n)) {
+            if self.self_size.get(i) == 0 || (t == nt.cons_string && self.is_flat_cons_string(n)) {
                 continue;
             }
             let name = self.node_name(n);

@@ -11,15 +11,16 @@
 //!
 //! # Memory layout
 //! Everything is a flat column indexed by node ordinal ([`NodeIdx`]) or edge ordinal
-//! ([`EdgeIdx`]). Bytes per node: type 1, name 4, id 4, self size 4, first edge 4, first
-//! retainer 4, distance 4, dominator 4, first dominated 4, dominated 4, class name 4,
-//! Summary row 2 (4 past 65 534 rows), retained size 4 = **51 bytes per node** (plus 1 for DOM detachedness
+//! ([`EdgeIdx`]). Bytes per node: type 1, name 4, id 4, self size 2, first edge 4, first
+//! retainer 4, distance 2, dominator 4, first dominated 4, dominated 4, class name 4,
+//! Summary row 2 (4 past 65 534 rows), retained size 4 = **47 bytes per node** (plus 1 for DOM detachedness
 //! when some node is detached), plus 4 per node
 //! counted in a Summary row (its member list) and 8 per node whose id is out of order (see
 //! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type 1,
 //! name 4, target 4, retainer edge 4 = **13 bytes per edge** (a retainer's node is its
 //! edge's source, found by binary search). Retained sizes of 4 GiB and more are kept aside
-//! (12 bytes each). Plus the string table (the file's strings, UTF-8, once). Snapshots
+//! (12 bytes each), as are self sizes of 64 KiB and more and distances the 2-byte codes
+//! cannot hold (8 bytes each, see `narrow`). Plus the string table (the file's strings, UTF-8, once). Snapshots
 //! written with allocation tracking add their
 //! trace tree and a `trace_node_id` column (4 bytes per node); others pay nothing for it.
 //! The file itself is never held in memory.
@@ -46,6 +47,7 @@ mod memory;
 mod meta;
 mod name_hash;
 mod names;
+mod narrow;
 mod parse;
 pub mod paths;
 mod progress;
@@ -158,7 +160,7 @@ pub struct Snapshot {
     pub(crate) node_type: Column<u8>,
     pub(crate) node_name: Column<u32>,
     pub(crate) node_id: Column<u32>,
-    pub(crate) self_size: Column<u32>,
+    pub(crate) self_size: narrow::SelfSizes,
     /// Empty when no node is detached.
     pub(crate) detachedness: Column<u8>,
     pub(crate) first_edge: Column<u32>,
@@ -167,7 +169,7 @@ pub struct Snapshot {
     pub(crate) edge_to: Column<u32>,
     pub(crate) first_retainer: Column<u32>,
     pub(crate) retainer_edge: Column<u32>,
-    pub(crate) distance: Column<i32>,
+    pub(crate) distance: narrow::Distances,
     pub(crate) dominator: Column<u32>,
     pub(crate) retained: dominators::RetainedSizes,
     pub(crate) dominated: dominators::Dominated,
@@ -589,7 +591,7 @@ impl Snapshot {
 
     /// Shallow size in bytes, after DevTools' re-attribution of owned internal arrays.
     pub fn self_size(&self, n: NodeIdx) -> u64 {
-        u64::from(self.self_size[n.0 as usize])
+        u64::from(self.self_size.get(n.0 as usize))
     }
 
     /// Retained size in bytes.
@@ -600,7 +602,7 @@ impl Snapshot {
     /// Distance from the GC roots as DevTools computes it ([`NO_DISTANCE`] when
     /// unreachable, `>= BASE_SYSTEM_DISTANCE` when only reachable via system roots).
     pub fn distance(&self, n: NodeIdx) -> i32 {
-        self.distance[n.0 as usize]
+        self.distance.get(n.0 as usize)
     }
 
     /// The immediate dominator (the root dominates itself).
@@ -842,7 +844,7 @@ impl Snapshot {
 
     /// Sum of all shallow sizes.
     pub fn total_shallow_size(&self) -> u64 {
-        self.self_size.iter().map(|&s| u64::from(s)).sum()
+        self.self_size.iter().map(u64::from).sum()
     }
 
     /// Root retained size plus the header's `extra_native_bytes` (DevTools' total size).
@@ -877,11 +879,13 @@ impl Snapshot {
         let per_node = col(&self.node_type)
             + col(&self.node_name)
             + col(&self.node_id)
-            + col(&self.self_size)
+            + self.self_size.heap_bytes()
+            + self.self_size.mapped_bytes()
             + col(&self.detachedness)
             + col(&self.first_edge)
             + col(&self.first_retainer)
-            + col(&self.distance)
+            + self.distance.heap_bytes()
+            + self.distance.mapped_bytes()
             + col(&self.dominator)
             + col(&self.retained.small)
             + cap(&self.retained.large)

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use super::error::{Error, ErrorKind, Result, meta_err};
 use super::memory::{self, LoadOptions, Need};
 use super::meta::{Meta, RawHeader, TraceLayout};
+use super::narrow::SelfSizes;
 use super::progress::Progress;
 use super::strings::{MAX_FILE_TEXT_BYTES, StringTable};
 use super::trace::{NO_PARENT, TraceTree, trace_err};
@@ -26,7 +27,8 @@ pub(crate) struct RawColumns {
     pub node_type: Vec<u8>,
     pub node_name: Vec<u32>,
     pub node_id: Vec<u32>,
-    pub node_self_size: Vec<u32>,
+    /// Written in the 2-byte form directly (the 4-byte column never exists).
+    pub node_self_size: SelfSizes,
     pub node_detachedness: Vec<u8>,
     /// Prefix sums of `edge_count` (edge ordinals, not multiplied by the edge field count).
     pub first_edge: Vec<u32>,

@@ -13,13 +13,14 @@
 use std::collections::{HashMap, HashSet};
 
 use super::distance::{self, BASE_UNREACHABLE_DISTANCE, DistanceInputs, NO_DISTANCE};
+use super::narrow::Distances;
 use super::{EdgeIdx, EdgeKind, NodeIdx, Snapshot};
 
 /// Distances and ignored edges of the Retainers view.
 #[derive(Clone, Debug, Default)]
 pub struct RetainerView {
     /// Distances with the ignored nodes excluded (None: nothing ignored, use the normal ones).
-    distances: Option<Vec<i32>>,
+    distances: Option<Distances>,
     ignored_nodes: HashSet<NodeIdx>,
     ignored_edges: HashSet<EdgeIdx>,
 }
@@ -83,7 +84,7 @@ impl RetainerView {
     /// unreachable nodes sort after all reachable ones.
     pub fn distance(&self, snap: &Snapshot, n: NodeIdx) -> i32 {
         let d = match &self.distances {
-            Some(d) => d[n.0 as usize],
+            Some(d) => d.get(n.0 as usize),
             None => snap.distance(n),
         };
         if d == NO_DISTANCE {
@@ -105,17 +106,17 @@ impl RetainerView {
     /// The raw distances in use (DevTools' `#nodeDistancesForRetainersView ?? nodeDistances`).
     fn raw(&self, snap: &Snapshot, n: NodeIdx) -> i32 {
         match &self.distances {
-            Some(d) => d[n.0 as usize],
+            Some(d) => d.get(n.0 as usize),
             None => snap.distance(n),
         }
     }
 }
 
 /// DevTools' `#updateIgnoredEdgesInRetainersView`.
-fn unreachable_weak_map_edges(snap: &Snapshot, distances: &[i32]) -> HashSet<EdgeIdx> {
+fn unreachable_weak_map_edges(snap: &Snapshot, distances: &Distances) -> HashSet<EdgeIdx> {
     // Target node -> duplicated parts of unreachable WeakMap edges pointing at it.
     let mut unreachable: HashMap<NodeIdx, HashSet<&str>> = HashMap::new();
-    for (n, &d) in distances.iter().enumerate() {
+    for (n, d) in distances.iter().enumerate() {
         if d != NO_DISTANCE {
             continue;
         }

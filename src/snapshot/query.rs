@@ -64,7 +64,7 @@ pub fn search(snap: &Snapshot, query: &SearchQuery) -> Vec<NodeIdx> {
         .into_par_iter()
         .filter(|&n| {
             let i = n as usize;
-            if snap.self_size[i] == 0 {
+            if snap.self_size.get(i) == 0 {
                 return false;
             }
             let t = snap.node_type[i];

@@ -1219,7 +1219,7 @@ impl<'a> Segmentation<'a> {
         // Counted names (as DevTools' "Duplicated strings" counts them: string and
         // concatenated-string nodes with a size, flat cons strings excepted).
         let counted_cons = |n: usize| {
-            if cols.node_type[n] != cons || cols.node_self_size[n] == 0 {
+            if cols.node_type[n] != cons || cols.node_self_size.get(n) == 0 {
                 return false;
             }
             let edges = cols.first_edge[n] as usize..cols.first_edge[n + 1] as usize;
@@ -1275,7 +1275,7 @@ impl<'a> Segmentation<'a> {
         let mut flat: Vec<u32> = Vec::new();
         for n in 0..node_count {
             if cols.node_type[n] != string
-                || cols.node_self_size[n] == 0
+                || cols.node_self_size.get(n) == 0
                 || policy[n] != Policy::Token
             {
                 continue;

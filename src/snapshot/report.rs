@@ -130,9 +130,9 @@ impl Snapshot {
         let (reachable_node_count, reachable_shallow_size) = self
             .distance
             .iter()
-            .zip(&self.self_size)
-            .filter(|(d, _)| **d >= 0)
-            .fold((0usize, 0u64), |(c, s), (_, &size)| {
+            .zip(self.self_size.iter())
+            .filter(|&(d, _)| d >= 0)
+            .fold((0usize, 0u64), |(c, s), (_, size)| {
                 (c + 1, s + u64::from(size))
             });
         Totals {

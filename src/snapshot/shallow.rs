@@ -7,6 +7,7 @@
 //! Works in place on the `self_size` column.
 
 use super::meta::Meta;
+use super::narrow::SelfSizes;
 use super::strings::StringTable;
 
 const UNVISITED: u32 = u32::MAX;
@@ -25,7 +26,7 @@ pub(crate) struct ShallowInputs<'a> {
 }
 
 /// Moves owned hidden/array sizes into their owners' `self_size`.
-pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
+pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_sizes: &mut SelfSizes) {
     if !inp.has_user_roots {
         return;
     }
@@ -68,6 +69,8 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
         }
     }
     let root = inp.meta.root_ordinal;
+    // Sizes may grow past the 2-byte codes in any order: the builder's overflow is a map.
+    let mut self_size = std::mem::take(self_sizes).into_builder();
     for i in 0..node_count {
         let owner = owners[i];
         if owner == UNVISITED || owner == MULTIPLE_OWNERS || owner == i as u32 {
@@ -76,8 +79,10 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
         if inp.node_type[owner as usize] == nt.synthetic || owner == root {
             continue;
         }
-        let size = self_size[i];
-        self_size[i] = 0;
-        self_size[owner as usize] = self_size[owner as usize].wrapping_add(size);
+        let size = self_size.get(i);
+        self_size.set(i, 0);
+        let owner = owner as usize;
+        self_size.set(owner, self_size.get(owner).wrapping_add(size));
     }
+    *self_sizes = self_size.finish();
 }
