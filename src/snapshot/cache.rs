@@ -63,6 +63,7 @@ use serde::{Deserialize, Serialize};
 use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statistics};
 use super::column::Column;
 use super::dominators::RetainedSizes;
+use super::edge_kinds::EdgeKinds;
 use super::id_index::IdIndex;
 use super::meta::Meta;
 use super::names::{InterfaceDefinition, WeakMapEdges};
@@ -72,7 +73,7 @@ use super::{Snapshot, Timings};
 
 /// Version of the index format; bump it whenever the layout or any section's meaning
 /// changes (indexes of another version are rebuilt).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const MAGIC: [u8; 8] = *b"HSIDX\0\r\n";
 const BYTE_ORDER: u32 = 0x0102_0304;
@@ -249,6 +250,9 @@ struct Small {
     ids_all_out_of_order: bool,
     /// True when `node_class` holds `u16`s ([`NodeClasses::Narrow`]).
     node_class_narrow: bool,
+    /// True when the edges' types and names are one packed column, `edge_kinds`
+    /// ([`EdgeKinds::Packed`]), rather than `edge_type` and `edge_name`.
+    edges_packed: bool,
     node_count: usize,
     edge_count: usize,
 }
@@ -282,7 +286,14 @@ fn invalid(why: impl Into<String>) -> Reject {
 /// Every column section of a snapshot: (name, bytes).
 fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
     let (text, ends) = snap.strings.columns();
-    vec![
+    let edge_kinds: Vec<(&'static str, &[u8])> = match &snap.edge_kinds {
+        EdgeKinds::Packed(packed) => vec![("edge_kinds", bytemuck::cast_slice(packed))],
+        EdgeKinds::Wide { ty, name } => vec![
+            ("edge_type", bytemuck::cast_slice(ty)),
+            ("edge_name", bytemuck::cast_slice(name)),
+        ],
+    };
+    let mut columns = vec![
         ("strings.text", bytemuck::cast_slice(text)),
         ("strings.ends", bytemuck::cast_slice(ends)),
         ("node_type", bytemuck::cast_slice(&snap.node_type)),
@@ -291,8 +302,6 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("self_size", bytemuck::cast_slice(&snap.self_size)),
         ("detachedness", bytemuck::cast_slice(&snap.detachedness)),
         ("first_edge", bytemuck::cast_slice(&snap.first_edge)),
-        ("edge_type", bytemuck::cast_slice(&snap.edge_type)),
-        ("edge_name", bytemuck::cast_slice(&snap.edge_name)),
         ("edge_to", bytemuck::cast_slice(&snap.edge_to)),
         ("first_retainer", bytemuck::cast_slice(&snap.first_retainer)),
         ("retainer_edge", bytemuck::cast_slice(&snap.retainer_edge)),
@@ -312,7 +321,9 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
             "id_out_of_order",
             bytemuck::cast_slice(&snap.by_id.out_of_order),
         ),
-    ]
+    ];
+    columns.extend(edge_kinds);
+    columns
 }
 
 /// True when the snapshot can be persisted: allocation traces and timeline samples are not
@@ -348,6 +359,7 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         retained_large: snap.retained.large.clone(),
         ids_all_out_of_order: snap.by_id.all,
         node_class_narrow: snap.aggregates.node_class.bytes().1,
+        edges_packed: snap.edge_kinds.is_packed(),
         node_count: snap.node_count(),
         edge_count: snap.edge_count(),
     })
@@ -699,8 +711,14 @@ fn open_index(
         self_size: column!("self_size", Some(nodes)),
         detachedness: column!("detachedness", None),
         first_edge: column!("first_edge", Some(nodes + 1)),
-        edge_type: column!("edge_type", Some(edges)),
-        edge_name: column!("edge_name", Some(edges)),
+        edge_kinds: if small.edges_packed {
+            EdgeKinds::Packed(column!("edge_kinds", Some(edges)))
+        } else {
+            EdgeKinds::Wide {
+                ty: column!("edge_type", Some(edges)),
+                name: column!("edge_name", Some(edges)),
+            }
+        },
         edge_to: column!("edge_to", Some(edges)),
         first_retainer: column!("first_retainer", Some(nodes + 1)),
         retainer_edge: column!("retainer_edge", Some(edges)),

@@ -34,6 +34,7 @@ mod distance;
 pub mod doctor;
 mod dom;
 mod dominators;
+mod edge_kinds;
 mod error;
 pub mod export;
 mod filters;
@@ -161,8 +162,8 @@ pub struct Snapshot {
     /// Empty when no node is detached.
     pub(crate) detachedness: Column<u8>,
     pub(crate) first_edge: Column<u32>,
-    pub(crate) edge_type: Column<u8>,
-    pub(crate) edge_name: Column<u32>,
+    /// Each edge's type and name index ([`edge_kinds::EdgeKinds`]).
+    pub(crate) edge_kinds: edge_kinds::EdgeKinds,
     pub(crate) edge_to: Column<u32>,
     pub(crate) first_retainer: Column<u32>,
     pub(crate) retainer_edge: Column<u32>,
@@ -471,8 +472,7 @@ impl Snapshot {
             node_type: &self.node_type,
             node_name: &self.node_name,
             first_edge: &self.first_edge,
-            edge_type: &self.edge_type,
-            edge_name: &self.edge_name,
+            edge_kinds: self.edge_kinds.view(),
             edge_to: &self.edge_to,
             strings: &self.strings,
             cons: self.meta.nt.cons_string,
@@ -496,8 +496,8 @@ impl Snapshot {
         let mut next_from_end = false;
         while from_start <= from_end {
             let e = if next_from_end { from_end } else { from_start } as usize;
-            let name = self.strings.get(self.edge_name[e]);
-            if self.edge_type[e] != property || name == "__proto__" {
+            let name = self.strings.get(self.edge_kinds.name(e));
+            if self.edge_kinds.ty(e) != property || name == "__proto__" {
                 if next_from_end {
                     from_end -= 1;
                 } else {
@@ -576,7 +576,7 @@ impl Snapshot {
         t == self.meta.nt.array
             && name.is_empty()
             && self.retainers(n).any(|(from, e)| {
-                self.edge_type[e.0 as usize] == self.meta.et.internal
+                self.edge_kinds.ty(e.0 as usize) == self.meta.et.internal
                     && self.edge_name(e) == "table"
                     && matches!(self.raw_name(from), "Map" | "Set" | "WeakMap" | "WeakSet")
             })
@@ -667,13 +667,13 @@ impl Snapshot {
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
         self.meta
             .edge_types
-            .get(usize::from(self.edge_type[e.0 as usize]))
+            .get(usize::from(self.edge_kinds.ty(e.0 as usize)))
             .map_or("", String::as_str)
     }
 
     /// The edge's type as an enum.
     pub fn edge_kind(&self, e: EdgeIdx) -> EdgeKind {
-        let t = self.edge_type[e.0 as usize];
+        let t = self.edge_kinds.ty(e.0 as usize);
         let et = self.meta.et;
         match t {
             _ if t == et.context => EdgeKind::Context,
@@ -695,7 +695,7 @@ impl Snapshot {
             EdgeKind::Weak => true,
             EdgeKind::Internal => self
                 .weak_maps
-                .get(self.edge_name[e.0 as usize])
+                .get(self.edge_kinds.name(e.0 as usize))
                 .is_some_and(|w| u64::from(self.node_id(self.edge_source(e))) == w.table_id),
             _ => false,
         }
@@ -704,7 +704,7 @@ impl Snapshot {
     /// The edge's name as DevTools' `name()` returns it: the index for elements and hidden
     /// edges, a number for numeric shortcut names, otherwise the string.
     pub fn edge_name(&self, e: EdgeIdx) -> std::borrow::Cow<'_, str> {
-        let raw = self.edge_name[e.0 as usize];
+        let raw = self.edge_kinds.name(e.0 as usize);
         match self.edge_kind(e) {
             EdgeKind::Element | EdgeKind::Hidden => std::borrow::Cow::Owned(raw.to_string()),
             EdgeKind::Shortcut => {
@@ -898,8 +898,8 @@ impl Snapshot {
             + col(&self.aggregates.members)
             + self.by_id.heap_bytes()
             + col(&self.trace_node_id);
-        let per_edge = col(&self.edge_type)
-            + col(&self.edge_name)
+        let per_edge = self.edge_kinds.heap_bytes()
+            + self.edge_kinds.mapped_bytes()
             + col(&self.edge_to)
             + col(&self.retainer_edge);
         let string_bytes = self.strings.heap_bytes() as u64;

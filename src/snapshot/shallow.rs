@@ -6,6 +6,7 @@
 //! store. Skipped when the root has no user roots (snapshots taken with "expose internals").
 //! Works in place on the `self_size` column.
 
+use super::edge_kinds::{EdgeKindsRef, KindsRead, with_kinds};
 use super::meta::Meta;
 use super::strings::StringTable;
 
@@ -20,7 +21,7 @@ pub(crate) struct ShallowInputs<'a> {
     pub node_name: &'a [u32],
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
+    pub edge_kinds: EdgeKindsRef<'a>,
     pub has_user_roots: bool,
 }
 
@@ -47,11 +48,11 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
             worklist.push(i as u32);
         }
     }
-    while let Some(id) = worklist.pop() {
+    with_kinds!(inp.edge_kinds, |k| while let Some(id) = worklist.pop() {
         let owner = owners[id as usize];
         let n = id as usize;
         for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-            if inp.edge_type[e] == weak {
+            if k.ty(e) == weak {
                 continue;
             }
             let target = inp.edge_to[e];
@@ -66,7 +67,7 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_size: &mut [u32]) {
                 worklist.push(target);
             }
         }
-    }
+    });
     let root = inp.meta.root_ordinal;
     for i in 0..node_count {
         let owner = owners[i];
