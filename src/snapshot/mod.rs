@@ -16,9 +16,10 @@
 //! Summary row 2 (4 past 65 534 rows), retained size 4 = **51 bytes per node** (plus 1 for DOM detachedness
 //! when some node is detached), plus 4 per node
 //! counted in a Summary row (its member list) and 8 per node whose id is out of order (see
-//! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type 1,
-//! name 4, target 4, retainer edge 4 = **13 bytes per edge** (a retainer's node is its
-//! edge's source, found by binary search). Retained sizes of 4 GiB and more are kept aside
+//! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type and
+//! name 4 (one `name << 3 | type`, see `edge_kinds`; 5 in the rare file with a name index of
+//! 2^29 or more, or more than 8 edge types), target 4, retainer edge 4 = **12 bytes per
+//! edge** (a retainer's node is its edge's source, found by binary search). Retained sizes of 4 GiB and more are kept aside
 //! (12 bytes each). Plus the string table (the file's strings, UTF-8, once). Snapshots
 //! written with allocation tracking add their
 //! trace tree and a `trace_node_id` column (4 bytes per node); others pay nothing for it.
