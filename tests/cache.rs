@@ -151,6 +151,56 @@ fn reopen_maps_the_index_and_answers_the_same() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Element and hidden indexes too large to share a `u32` with the edge type (2^29 and up)
+/// keep the edges' type and name columns apart: the fresh load and its index answer as
+/// with small indexes.
+#[test]
+fn huge_element_indexes_load_and_reopen_exactly() {
+    let mut b = util::SnapshotBuilder::new();
+    let g = b.global(3, 10);
+    let t = b.node("object", "T", 5, 20);
+    let u = b.node("object", "U", 7, 30);
+    b.prop(g, "name", t)
+        .edge(g, "element", "536870911", t)
+        .edge(g, "element", "536870912", u)
+        .edge(g, "hidden", "4294967295", u)
+        .edge(g, "weak", "w", u)
+        .edge(t, "internal", "x", u);
+    let labels = |s: &Snapshot| -> Vec<String> {
+        (0..s.node_count() as u32)
+            .map(snapshot::NodeIdx)
+            .flat_map(|n| s.edges(n).map(|e| s.edge_label(e)))
+            .collect()
+    };
+    let expected = [
+        ".global",
+        ".name",
+        "[536870911]",
+        "[536870912]",
+        "{4294967295}",
+        "[[w]]",
+        "{x}",
+    ];
+    let fresh = b.load();
+    assert_eq!(labels(&fresh), expected);
+    let g_idx = util::by_id(&fresh, 3);
+    assert_eq!(fresh.retained_size(g_idx), 60);
+    assert_eq!(util::dominator_id(&fresh, 7), 3);
+
+    let dir = scratch_dir("cache-huge-indexes");
+    let config = CacheConfig::in_dir(dir.join("cache"));
+    let path = dir.join("huge.heapsnapshot");
+    std::fs::write(&path, b.to_bytes()).expect("write the snapshot");
+    let stored = load_and_store(&path, &config);
+    assert!(!stored.opened_from_index());
+    let cached = load_and_store(&path, &config);
+    assert!(cached.opened_from_index());
+    assert_eq!(labels(&stored), expected);
+    assert_eq!(labels(&cached), expected);
+    assert_eq!(summary_json(&stored), summary_json(&cached));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_changed_file_is_never_read_from_its_old_index() {
     let dir = scratch_dir("cache-stale");

@@ -21,6 +21,7 @@ use std::ops::Range;
 use super::column::Column;
 use super::dict::{ClassIndex, Locations};
 use super::dominators::{Dominated, RetainedSizes};
+use super::edge_kinds::{EdgeKindsRef, KindsRead};
 use super::meta::Meta;
 use super::names::js_cmp;
 use super::narrow::{Distances, SelfSizes};
@@ -528,8 +529,7 @@ pub(crate) struct StatisticsInputs<'a> {
     pub self_size: &'a SelfSizes,
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
-    pub edge_name: &'a [u32],
+    pub edge_kinds: EdgeKindsRef<'a>,
     pub first_retainer: &'a [u32],
 }
 
@@ -568,7 +568,8 @@ pub(crate) fn statistics(inp: &StatisticsInputs<'_>) -> StatisticsSums {
         } else if inp.strings.get(inp.node_name[n]) == "Array" {
             let mut array_size = size;
             for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-                if inp.edge_type[e] != internal || inp.strings.get(inp.edge_name[e]) != "elements" {
+                let kinds = inp.edge_kinds;
+                if kinds.ty(e) != internal || inp.strings.get(kinds.name(e)) != "elements" {
                     continue;
                 }
                 let el = inp.edge_to[e] as usize;

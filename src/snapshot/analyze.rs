@@ -109,8 +109,7 @@ pub(crate) fn analyze(
         mut node_self_size,
         mut node_detachedness,
         first_edge,
-        edge_type,
-        edge_name,
+        edge_kinds,
         edge_to,
         locations: raw_locations,
         trace_node_id,
@@ -128,7 +127,7 @@ pub(crate) fn analyze(
             node_type: &node_type,
             first_edge: &first_edge,
             edge_to: &edge_to,
-            edge_type: &edge_type,
+            edge_kinds: edge_kinds.view(),
         },
         &mut strings,
         &mut node_name,
@@ -140,8 +139,7 @@ pub(crate) fn analyze(
     let edges = EdgeView {
         first_edge: &first_edge,
         edge_to: &edge_to,
-        edge_type: &edge_type,
-        edge_name: &edge_name,
+        edge_kinds: edge_kinds.view(),
     };
     let ((first_retainer, locations), (weak_maps, essential)) = rayon::join(
         || {
@@ -186,8 +184,7 @@ pub(crate) fn analyze(
         node_name: &node_name,
         first_edge: &first_edge,
         edge_to: &edge_to,
-        edge_type: &edge_type,
-        edge_name: &edge_name,
+        edge_kinds: edge_kinds.view(),
         weak_maps: &weak_maps,
     };
     let is_user_root = {
@@ -229,7 +226,7 @@ pub(crate) fn analyze(
                     node_name: &node_name,
                     first_edge: &first_edge,
                     edge_to: &edge_to,
-                    edge_type: &edge_type,
+                    edge_kinds: edge_kinds.view(),
                     has_user_roots: is_user_root,
                 },
                 &mut node_self_size,
@@ -250,8 +247,7 @@ pub(crate) fn analyze(
                 self_size: &node_self_size,
                 first_edge: &first_edge,
                 edge_to: &edge_to,
-                edge_type: &edge_type,
-                edge_name: &edge_name,
+                edge_kinds: edge_kinds.view(),
                 first_retainer: &first_retainer,
             });
             Analysed {
@@ -298,8 +294,7 @@ pub(crate) fn analyze(
                 node_type: &node_type,
                 node_name: &node_name,
                 first_edge: &first_edge,
-                edge_type: &edge_type,
-                edge_name: &edge_name,
+                edge_kinds: edge_kinds.view(),
             };
             // Class names add strings: collect them in an overlay, merged below.
             let mut added = StringsOverlay::new(&strings);
@@ -390,8 +385,7 @@ pub(crate) fn analyze(
         self_size: node_self_size,
         detachedness: node_detachedness.into(),
         first_edge: first_edge.into(),
-        edge_type: edge_type.into(),
-        edge_name: edge_name.into(),
+        edge_kinds,
         edge_to: edge_to.into(),
         first_retainer: first_retainer.into(),
         retainer_edge: retainer_edge.into(),

@@ -64,6 +64,7 @@ use super::aggregate::{Aggregates, ClassAggregate, Location, NodeClasses, Statis
 use super::column::Column;
 use super::dict::{ClassIndex, Codes, Locations};
 use super::dominators::{Dominated, RetainedSizes};
+use super::edge_kinds::EdgeKinds;
 use super::id_index::IdIndex;
 use super::meta::Meta;
 use super::names::{InterfaceDefinition, WeakMapEdges};
@@ -74,7 +75,7 @@ use super::{Snapshot, Timings};
 
 /// Version of the index format; bump it whenever the layout or any section's meaning
 /// changes (indexes of another version are rebuilt).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const MAGIC: [u8; 8] = *b"HSIDX\0\r\n";
 const BYTE_ORDER: u32 = 0x0102_0304;
@@ -261,6 +262,9 @@ struct Small {
     /// [`Locations::table`]; `location_codes` holds `u16`s when `location_codes_narrow`.
     location_table: Vec<Location>,
     location_codes_narrow: bool,
+    /// True when the edges' types and names are one packed column, `edge_kinds`
+    /// ([`EdgeKinds::Packed`]), rather than `edge_type` and `edge_name`.
+    edges_packed: bool,
     node_count: usize,
     edge_count: usize,
 }
@@ -294,7 +298,14 @@ fn invalid(why: impl Into<String>) -> Reject {
 /// Every column section of a snapshot: (name, bytes).
 fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
     let (text, ends) = snap.strings.columns();
-    vec![
+    let edge_kinds: Vec<(&'static str, &[u8])> = match &snap.edge_kinds {
+        EdgeKinds::Packed(packed) => vec![("edge_kinds", bytemuck::cast_slice(packed))],
+        EdgeKinds::Wide { ty, name } => vec![
+            ("edge_type", bytemuck::cast_slice(ty)),
+            ("edge_name", bytemuck::cast_slice(name)),
+        ],
+    };
+    let mut columns = vec![
         ("strings.text", bytemuck::cast_slice(text)),
         ("strings.ends", bytemuck::cast_slice(ends)),
         ("node_type", bytemuck::cast_slice(&snap.node_type)),
@@ -303,8 +314,6 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
         ("self_size", bytemuck::cast_slice(snap.self_size.parts().0)),
         ("detachedness", bytemuck::cast_slice(&snap.detachedness)),
         ("first_edge", bytemuck::cast_slice(&snap.first_edge)),
-        ("edge_type", bytemuck::cast_slice(&snap.edge_type)),
-        ("edge_name", bytemuck::cast_slice(&snap.edge_name)),
         ("edge_to", bytemuck::cast_slice(&snap.edge_to)),
         ("first_retainer", bytemuck::cast_slice(&snap.first_retainer)),
         ("retainer_edge", bytemuck::cast_slice(&snap.retainer_edge)),
@@ -334,7 +343,9 @@ fn columns_of(snap: &Snapshot) -> Vec<(&'static str, &[u8])> {
             "id_out_of_order",
             bytemuck::cast_slice(&snap.by_id.out_of_order),
         ),
-    ]
+    ];
+    columns.extend(edge_kinds);
+    columns
 }
 
 /// True when the snapshot can be persisted: allocation traces and timeline samples are not
@@ -376,6 +387,7 @@ pub fn store(config: &CacheConfig, snap: &Snapshot, source: &SourceKey) -> io::R
         class_codes_narrow: snap.class_index.codes.bytes().1,
         location_table: snap.locations.table.clone(),
         location_codes_narrow: snap.locations.codes.bytes().1,
+        edges_packed: snap.edge_kinds.is_packed(),
         node_count: snap.node_count(),
         edge_count: snap.edge_count(),
     })
@@ -728,8 +740,14 @@ fn open_index(
             .ok_or_else(|| invalid("self_size overflow list out of order or range"))?,
         detachedness: column!("detachedness", None),
         first_edge: column!("first_edge", Some(nodes + 1)),
-        edge_type: column!("edge_type", Some(edges)),
-        edge_name: column!("edge_name", Some(edges)),
+        edge_kinds: if small.edges_packed {
+            EdgeKinds::Packed(column!("edge_kinds", Some(edges)))
+        } else {
+            EdgeKinds::Wide {
+                ty: column!("edge_type", Some(edges)),
+                name: column!("edge_name", Some(edges)),
+            }
+        },
         edge_to: column!("edge_to", Some(edges)),
         first_retainer: column!("first_retainer", Some(nodes + 1)),
         retainer_edge: column!("retainer_edge", Some(edges)),

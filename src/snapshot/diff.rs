@@ -178,8 +178,7 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         node_type: &base.node_type,
         node_name: &base.node_name,
         first_edge: &base.first_edge,
-        edge_type: &base.edge_type,
-        edge_name: &base.edge_name,
+        edge_kinds: base.edge_kinds.view(),
     };
     names::apply_interfaces(
         &inputs,

@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use super::edge_kinds::{EdgeKindsRef, KindsRead, with_kinds};
 use super::meta::Meta;
 use super::names::WeakMapEdges;
 use super::narrow::{DistanceCodec, Distances, NarrowBuilder};
@@ -31,8 +32,7 @@ pub(crate) struct DistanceInputs<'a> {
     pub node_name: &'a [u32],
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
-    pub edge_name: &'a [u32],
+    pub edge_kinds: EdgeKindsRef<'a>,
     pub weak_maps: &'a WeakMapEdges,
 }
 
@@ -75,77 +75,81 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Dis
     }
     let has_user_roots = !queue.is_empty();
 
-    let mut bfs = |queue: &mut Vec<u32>, dist: &mut NarrowBuilder<DistanceCodec>, start: usize| {
-        let mut head = start;
-        while head < queue.len() {
-            let n = queue[head] as usize;
-            head += 1;
-            let d = dist.get(n) + 1;
-            let is_native_context = sloppy_name(n);
-            let is_map_descriptors = map_descriptors(n);
-            for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-                let t = inp.edge_type[e];
-                if t == et.weak {
-                    continue;
-                }
-                let to = inp.edge_to[e] as usize;
-                if dist.code(to) != UNVISITED {
-                    continue;
-                }
-                // DevTools' filter, in its order.
-                if !ignored.is_empty() && ignored.contains(&(to as u32)) {
-                    continue;
-                }
-                let string_named = t != et.element && t != et.hidden;
-                if is_native_context
-                    && string_named
-                    && inp.strings.get(inp.edge_name[e]) == "sloppy_function_map"
-                {
-                    continue;
-                }
-                if is_map_descriptors {
-                    // parseInt(edge name): element/hidden edges are numbers.
-                    let index: Option<i64> = if string_named {
-                        js_parse_int(inp.strings.get(inp.edge_name[e]))
-                    } else {
-                        Some(i64::from(inp.edge_name[e]))
-                    };
-                    let keep = match index {
-                        Some(i) => i < 2 || i % 3 != 1,
-                        None => true,
-                    };
-                    if !keep {
-                        continue;
+    // Compiled once per form of the edge columns.
+    with_kinds!(inp.edge_kinds, |k| {
+        let mut bfs =
+            |queue: &mut Vec<u32>, dist: &mut NarrowBuilder<DistanceCodec>, start: usize| {
+                let mut head = start;
+                while head < queue.len() {
+                    let n = queue[head] as usize;
+                    head += 1;
+                    let d = dist.get(n) + 1;
+                    let is_native_context = sloppy_name(n);
+                    let is_map_descriptors = map_descriptors(n);
+                    for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
+                        let t = k.ty(e);
+                        if t == et.weak {
+                            continue;
+                        }
+                        let to = inp.edge_to[e] as usize;
+                        if dist.code(to) != UNVISITED {
+                            continue;
+                        }
+                        // DevTools' filter, in its order.
+                        if !ignored.is_empty() && ignored.contains(&(to as u32)) {
+                            continue;
+                        }
+                        let string_named = t != et.element && t != et.hidden;
+                        if is_native_context
+                            && string_named
+                            && inp.strings.get(k.name(e)) == "sloppy_function_map"
+                        {
+                            continue;
+                        }
+                        if is_map_descriptors {
+                            // parseInt(edge name): element/hidden edges are numbers.
+                            let index: Option<i64> = if string_named {
+                                js_parse_int(inp.strings.get(k.name(e)))
+                            } else {
+                                Some(i64::from(k.name(e)))
+                            };
+                            let keep = match index {
+                                Some(i) => i < 2 || i % 3 != 1,
+                                None => true,
+                            };
+                            if !keep {
+                                continue;
+                            }
+                        } else if t == et.internal
+                            && let Some(info) = inp.weak_maps.get(k.name(e))
+                        {
+                            let name = inp.strings.get(k.name(e));
+                            let dup = &name[info.duplicated_part_start as usize..];
+                            if !pending_ephemerons.remove(dup) {
+                                pending_ephemerons.insert(dup);
+                                continue;
+                            }
+                        }
+                        dist.set(to, d);
+                        queue.push(to as u32);
                     }
-                } else if t == et.internal
-                    && let Some(info) = inp.weak_maps.get(inp.edge_name[e])
-                {
-                    let name = inp.strings.get(inp.edge_name[e]);
-                    let dup = &name[info.duplicated_part_start as usize..];
-                    if !pending_ephemerons.remove(dup) {
-                        pending_ephemerons.insert(dup);
-                        continue;
-                    }
                 }
-                dist.set(to, d);
-                queue.push(to as u32);
-            }
-        }
-        head
-    };
-    bfs(&mut queue, &mut dist, 0);
-    dist.set(
-        root,
-        if has_user_roots {
-            BASE_SYSTEM_DISTANCE
-        } else {
-            0
-        },
-    );
-    queue.clear();
-    queue.push(root as u32);
-    bfs(&mut queue, &mut dist, 0);
-    dist.finish()
+                head
+            };
+        bfs(&mut queue, &mut dist, 0);
+        dist.set(
+            root,
+            if has_user_roots {
+                BASE_SYSTEM_DISTANCE
+            } else {
+                0
+            },
+        );
+        queue.clear();
+        queue.push(root as u32);
+        bfs(&mut queue, &mut dist, 0);
+        dist.finish()
+    })
 }
 
 /// JavaScript's `parseInt(s, 10)` for the cases heap snapshots contain: leading whitespace,

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use super::edge_kinds::{EdgeKindsRef, KindsRead};
 use super::meta::Meta;
 use super::strings::StringTable;
 
@@ -24,7 +25,7 @@ pub(crate) struct DomInputs<'a> {
     pub node_type: &'a [u8],
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
+    pub edge_kinds: EdgeKindsRef<'a>,
 }
 
 /// Propagates attachment state; updates `detachedness` and `node_name` in place.
@@ -101,7 +102,7 @@ pub(crate) fn propagate(
     }
     let children = |n: usize| {
         (inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize).filter_map(move |e| {
-            let t = inp.edge_type[e];
+            let t = inp.edge_kinds.ty(e);
             (t != et.hidden && t != et.invisible && t != et.weak).then_some(inp.edge_to[e] as usize)
         })
     };

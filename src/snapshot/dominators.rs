@@ -21,6 +21,7 @@
 use rayon::prelude::*;
 
 use super::column::Column;
+use super::edge_kinds::{EdgeKindsRef, KindsRead, with_kinds};
 use super::graph::ESSENTIAL_RETAINER;
 use super::meta::EdgeTypes;
 use super::names::WeakMapEdges;
@@ -57,8 +58,7 @@ impl BitVec {
 pub(crate) struct EdgeView<'a> {
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
-    pub edge_name: &'a [u32],
+    pub edge_kinds: EdgeKindsRef<'a>,
 }
 
 /// DevTools' `markPageOwnedNodes`.
@@ -72,30 +72,32 @@ pub(crate) fn page_owned_flags(
     let mut flags = BitVec::new(node_count);
     let mut stack: Vec<u32> = Vec::new();
     let r = root as usize;
-    for e in g.first_edge[r] as usize..g.first_edge[r + 1] as usize {
-        let t = g.edge_type[e];
-        let to = g.edge_to[e];
-        if t == et.element {
-            if !is_document_dom_trees_root(to) {
-                continue;
-            }
-        } else if t != et.shortcut {
-            continue;
-        }
-        stack.push(to);
-        flags.set(to as usize);
-    }
-    while let Some(n) = stack.pop() {
-        let n = n as usize;
-        for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
+    with_kinds!(g.edge_kinds, |k| {
+        for e in g.first_edge[r] as usize..g.first_edge[r + 1] as usize {
+            let t = k.ty(e);
             let to = g.edge_to[e];
-            if flags.get(to as usize) || g.edge_type[e] == et.weak {
+            if t == et.element {
+                if !is_document_dom_trees_root(to) {
+                    continue;
+                }
+            } else if t != et.shortcut {
                 continue;
             }
             stack.push(to);
             flags.set(to as usize);
         }
-    }
+        while let Some(n) = stack.pop() {
+            let n = n as usize;
+            for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
+                let to = g.edge_to[e];
+                if flags.get(to as usize) || k.ty(e) == et.weak {
+                    continue;
+                }
+                stack.push(to);
+                flags.set(to as usize);
+            }
+        }
+    });
     flags
 }
 
@@ -121,12 +123,12 @@ pub(crate) fn essential_edges(
     let node_count = g.first_edge.len() - 1;
     let mut bits = BitVec::new(g.edge_to.len());
     let mut retained = BitVec::new(node_count);
-    for n in 0..node_count {
+    with_kinds!(g.edge_kinds, |k| for n in 0..node_count {
         let node_flag = page_owned.get(n);
         for e in g.first_edge[n] as usize..g.first_edge[n + 1] as usize {
-            let t = g.edge_type[e];
+            let t = k.ty(e);
             if t == et.internal
-                && let Some(info) = weak_maps.get(g.edge_name[e])
+                && let Some(info) = weak_maps.get(k.name(e))
                 && u64::from(node_id[n]) == info.table_id
             {
                 continue;
@@ -149,7 +151,7 @@ pub(crate) fn essential_edges(
             bits.set(e);
             retained.set(to);
         }
-    }
+    });
     Essential {
         edges: bits,
         retained,
@@ -698,6 +700,7 @@ impl Dominated {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::edge_kinds::EdgeKinds;
     use crate::snapshot::graph::{retainer_offsets, retainer_sources};
 
     /// The dominator tree of an all-essential graph given as adjacency lists (root 0).
@@ -714,13 +717,11 @@ mod tests {
             edge_to.extend_from_slice(targets);
             first_edge.push(edge_to.len() as u32);
         }
-        let edge_type = vec![0u8; edge_to.len()];
-        let edge_name = vec![0u32; edge_to.len()];
+        let kinds = EdgeKinds::from_pairs(7, &vec![(0, 0); edge_to.len()]);
         let g = EdgeView {
             first_edge: &first_edge,
             edge_to: &edge_to,
-            edge_type: &edge_type,
-            edge_name: &edge_name,
+            edge_kinds: kinds.view(),
         };
         let mut essential = Essential {
             edges: BitVec::new(edge_to.len()),

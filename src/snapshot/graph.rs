@@ -19,6 +19,7 @@
 
 use rayon::prelude::*;
 
+use super::edge_kinds::{KindsRead, with_kinds};
 use super::error::{Result, graph_err, meta_err};
 use super::meta::Meta;
 use super::parse::RawColumns;
@@ -78,13 +79,15 @@ pub(crate) fn validate(meta: &Meta, cols: &RawColumns, string_count: usize) -> R
         )));
     }
     let (element, hidden) = (meta.et.element, meta.et.hidden);
-    if let Some(i) = (0..edge_count).into_par_iter().position_any(|i| {
-        let t = cols.edge_type[i];
-        t != element && t != hidden && cols.edge_name[i] as usize >= string_count
-    }) {
+    let kinds = cols.edge_kinds.view();
+    let bad = |t: u8, name: u32| t != element && t != hidden && name as usize >= string_count;
+    let bad_name = with_kinds!(kinds, |k| (0..edge_count)
+        .into_par_iter()
+        .position_any(|i| bad(k.ty(i), k.name(i))));
+    if let Some(i) = bad_name {
         return Err(graph_err(format!(
             "edge {i} has name string index {} but there are only {string_count} strings",
-            cols.edge_name[i]
+            kinds.name(i)
         )));
     }
     Ok(())

@@ -12,16 +12,21 @@
 //! # Memory layout
 //! Everything is a flat column indexed by node ordinal ([`NodeIdx`]) or edge ordinal
 //! ([`EdgeIdx`]). Bytes per node: type 1, name 4, id 4, self size 2, first edge 4, first
-//! retainer 4, distance 2, dominator 4, first dominated 4, dominated 4, class name 4,
-//! Summary row 2 (4 past 65 534 rows), retained size 4 = **47 bytes per node** (plus 1 for DOM detachedness
+//! retainer 4, distance 2, dominator 4, dominated 4 (the dominator tree's children lists;
+//! their offsets, kept only for nodes that dominate something, add about 2: see
+//! `dominators::Dominated`), class name 2 (a code into the distinct names, see `dict`),
+//! Summary row 2 (4 past 65 534 rows), retained size 4 = **about 41 bytes per node** (plus 1
+//! for DOM detachedness
 //! when some node is detached), plus 4 per node
 //! counted in a Summary row (its member list) and 8 per node whose id is out of order (see
-//! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type 1,
-//! name 4, target 4, retainer edge 4 = **13 bytes per edge** (a retainer's node is its
-//! edge's source, found by binary search). Retained sizes of 4 GiB and more are kept aside
-//! (12 bytes each), as are self sizes of 64 KiB and more and distances the 2-byte codes
-//! cannot hold (8 bytes each, see `narrow`). Plus the string table (the file's strings, UTF-8, once). Snapshots
-//! written with allocation tracking add their
+//! `id_index`; a few in V8's files, all nodes' 4 when most are). Bytes per edge: type and
+//! name 4 (one `name << 3 | type`, see `edge_kinds`; 5 in the rare file with a name index of
+//! 2^29 or more, or more than 8 edge types), target 4, retainer edge 4 = **12 bytes per
+//! edge** (a retainer's node is its edge's source, found by binary search). Retained sizes
+//! of 4 GiB and more are kept aside (12 bytes each), as are self sizes of 64 KiB and more
+//! and distances the 2-byte codes cannot hold (8 bytes each, see `narrow`). Plus the string
+//! table (the file's strings, UTF-8, once) and 6 bytes per allocation location (node and a
+//! code into the distinct locations). Snapshots written with allocation tracking add their
 //! trace tree and a `trace_node_id` column (4 bytes per node); others pay nothing for it.
 //! The file itself is never held in memory.
 
@@ -36,6 +41,7 @@ mod distance;
 pub mod doctor;
 mod dom;
 mod dominators;
+mod edge_kinds;
 mod error;
 pub mod export;
 mod filters;
@@ -164,8 +170,8 @@ pub struct Snapshot {
     /// Empty when no node is detached.
     pub(crate) detachedness: Column<u8>,
     pub(crate) first_edge: Column<u32>,
-    pub(crate) edge_type: Column<u8>,
-    pub(crate) edge_name: Column<u32>,
+    /// Each edge's type and name index ([`edge_kinds::EdgeKinds`]).
+    pub(crate) edge_kinds: edge_kinds::EdgeKinds,
     pub(crate) edge_to: Column<u32>,
     pub(crate) first_retainer: Column<u32>,
     pub(crate) retainer_edge: Column<u32>,
@@ -473,8 +479,7 @@ impl Snapshot {
             node_type: &self.node_type,
             node_name: &self.node_name,
             first_edge: &self.first_edge,
-            edge_type: &self.edge_type,
-            edge_name: &self.edge_name,
+            edge_kinds: self.edge_kinds.view(),
             edge_to: &self.edge_to,
             strings: &self.strings,
             cons: self.meta.nt.cons_string,
@@ -498,8 +503,8 @@ impl Snapshot {
         let mut next_from_end = false;
         while from_start <= from_end {
             let e = if next_from_end { from_end } else { from_start } as usize;
-            let name = self.strings.get(self.edge_name[e]);
-            if self.edge_type[e] != property || name == "__proto__" {
+            let name = self.strings.get(self.edge_kinds.name(e));
+            if self.edge_kinds.ty(e) != property || name == "__proto__" {
                 if next_from_end {
                     from_end -= 1;
                 } else {
@@ -578,7 +583,7 @@ impl Snapshot {
         t == self.meta.nt.array
             && name.is_empty()
             && self.retainers(n).any(|(from, e)| {
-                self.edge_type[e.0 as usize] == self.meta.et.internal
+                self.edge_kinds.ty(e.0 as usize) == self.meta.et.internal
                     && self.edge_name(e) == "table"
                     && matches!(self.raw_name(from), "Map" | "Set" | "WeakMap" | "WeakSet")
             })
@@ -664,13 +669,13 @@ impl Snapshot {
     pub fn edge_type_name(&self, e: EdgeIdx) -> &str {
         self.meta
             .edge_types
-            .get(usize::from(self.edge_type[e.0 as usize]))
+            .get(usize::from(self.edge_kinds.ty(e.0 as usize)))
             .map_or("", String::as_str)
     }
 
     /// The edge's type as an enum.
     pub fn edge_kind(&self, e: EdgeIdx) -> EdgeKind {
-        let t = self.edge_type[e.0 as usize];
+        let t = self.edge_kinds.ty(e.0 as usize);
         let et = self.meta.et;
         match t {
             _ if t == et.context => EdgeKind::Context,
@@ -692,7 +697,7 @@ impl Snapshot {
             EdgeKind::Weak => true,
             EdgeKind::Internal => self
                 .weak_maps
-                .get(self.edge_name[e.0 as usize])
+                .get(self.edge_kinds.name(e.0 as usize))
                 .is_some_and(|w| u64::from(self.node_id(self.edge_source(e))) == w.table_id),
             _ => false,
         }
@@ -701,7 +706,7 @@ impl Snapshot {
     /// The edge's name as DevTools' `name()` returns it: the index for elements and hidden
     /// edges, a number for numeric shortcut names, otherwise the string.
     pub fn edge_name(&self, e: EdgeIdx) -> std::borrow::Cow<'_, str> {
-        let raw = self.edge_name[e.0 as usize];
+        let raw = self.edge_kinds.name(e.0 as usize);
         match self.edge_kind(e) {
             EdgeKind::Element | EdgeKind::Hidden => std::borrow::Cow::Owned(raw.to_string()),
             EdgeKind::Shortcut => {
@@ -895,8 +900,8 @@ impl Snapshot {
             + col(&self.aggregates.members)
             + self.by_id.heap_bytes()
             + col(&self.trace_node_id);
-        let per_edge = col(&self.edge_type)
-            + col(&self.edge_name)
+        let per_edge = self.edge_kinds.heap_bytes()
+            + self.edge_kinds.mapped_bytes()
             + col(&self.edge_to)
             + col(&self.retainer_edge);
         let string_bytes = self.strings.heap_bytes() as u64;

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::edge_kinds::{EdgeKindsRef, KindsRead};
 use super::meta::Meta;
 use super::strings::{StringTable, StringsOverlay};
 
@@ -111,8 +112,7 @@ pub(crate) struct ConsColumns<'a> {
     pub node_type: &'a [u8],
     pub node_name: &'a [u32],
     pub first_edge: &'a [u32],
-    pub edge_type: &'a [u8],
-    pub edge_name: &'a [u32],
+    pub edge_kinds: EdgeKindsRef<'a>,
     pub edge_to: &'a [u32],
     pub strings: &'a StringTable,
     /// Type code of `concatenated string`.
@@ -151,8 +151,8 @@ pub(crate) fn cons_string_parts<'a>(
             if first != 0 && second != 0 {
                 break;
             }
-            if c.edge_type[e] == c.internal {
-                match c.strings.get(c.edge_name[e]) {
+            if c.edge_kinds.ty(e) == c.internal {
+                match c.strings.get(c.edge_kinds.name(e)) {
                     "first" => first = c.edge_to[e],
                     "second" => second = c.edge_to[e],
                     _ => {}
@@ -209,8 +209,7 @@ pub(crate) struct NameInputs<'a> {
     pub node_type: &'a [u8],
     pub node_name: &'a [u32],
     pub first_edge: &'a [u32],
-    pub edge_type: &'a [u8],
-    pub edge_name: &'a [u32],
+    pub edge_kinds: EdgeKindsRef<'a>,
 }
 
 /// DevTools' `calculateObjectNames`: the class-name string index of every node.
@@ -316,10 +315,10 @@ pub(crate) fn infer_interfaces(
         let mut name_len = 1usize; // in UTF-16 units
         let mut properties = Vec::new();
         for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-            if inp.edge_type[e] != property {
+            if inp.edge_kinds.ty(e) != property {
                 continue;
             }
-            let edge_name = strings.get(inp.edge_name[e]);
+            let edge_name = strings.get(inp.edge_kinds.name(e));
             if edge_name == "__proto__" {
                 continue;
             }
@@ -450,8 +449,8 @@ pub(crate) fn apply_interfaces(
         }
         props.clear();
         for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-            if inp.edge_type[e] == property {
-                props.push(strings.get(inp.edge_name[e]));
+            if inp.edge_kinds.ty(e) == property {
+                props.push(strings.get(inp.edge_kinds.name(e)));
             }
         }
         props.sort_by(|a, b| js_cmp(a, b));

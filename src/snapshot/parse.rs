@@ -9,6 +9,7 @@
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use super::edge_kinds::EdgeKinds;
 use super::error::{Error, ErrorKind, Result, meta_err};
 use super::memory::{self, LoadOptions, Need};
 use super::meta::{Meta, RawHeader, TraceLayout};
@@ -32,8 +33,8 @@ pub(crate) struct RawColumns {
     pub node_detachedness: Vec<u8>,
     /// Prefix sums of `edge_count` (edge ordinals, not multiplied by the edge field count).
     pub first_edge: Vec<u32>,
-    pub edge_type: Vec<u8>,
-    pub edge_name: Vec<u32>,
+    /// Each edge's type and name index (packed when they fit, see [`EdgeKinds`]).
+    pub edge_kinds: EdgeKinds,
     /// Target node ordinal (the file's `to_node` divided by the node field count).
     pub edge_to: Vec<u32>,
     /// The raw `locations` array (flat, `location_field_count` values per entry).
@@ -1262,11 +1263,11 @@ fn parse_edges(
     let ef = m.edge_field_count;
     let nf = m.node_field_count as u32;
     let cap = capacity(m.header_edge_count, 2 * ef as u64, size_hint);
-    cols.edge_type.reserve(cap);
-    cols.edge_name.reserve(cap);
-    cols.edge_to.reserve(cap);
     // DevTools' synthetic "invisible" type is not a valid type in a file.
     let type_count = (m.edge_types.len() - 1) as u32;
+    cols.edge_kinds = EdgeKinds::for_types(type_count as usize);
+    cols.edge_kinds.reserve(cap);
+    cols.edge_to.reserve(cap);
     let header_edges = m.header_edge_count.max(1) as f64;
     let progress = input.progress;
     let (o_type, o_name, o_to) = (
@@ -1294,8 +1295,8 @@ fn parse_edges(
                 )
             });
         }
-        c.edge_type.extend(records.clone().map(|x| x[o_type] as u8));
-        c.edge_name.extend(records.clone().map(|x| x[o_name]));
+        c.edge_kinds
+            .extend(records.clone().map(|x| (x[o_type] as u8, x[o_name])));
         c.edge_to.extend(records.map(|x| x[o_to] / nf));
         progress.set_fraction(c.edge_to.len() as f64 / header_edges);
     })?;

@@ -46,8 +46,7 @@ impl RetainerView {
                 node_name: &snap.node_name,
                 first_edge: &snap.first_edge,
                 edge_to: &snap.edge_to,
-                edge_type: &snap.edge_type,
-                edge_name: &snap.edge_name,
+                edge_kinds: snap.edge_kinds.view(),
                 weak_maps: &snap.weak_maps,
             },
             &set,
@@ -124,7 +123,7 @@ fn unreachable_weak_map_edges(snap: &Snapshot, distances: &Distances) -> HashSet
             if snap.edge_kind(e) != EdgeKind::Internal {
                 continue;
             }
-            let name_index = snap.edge_name[e.0 as usize];
+            let name_index = snap.edge_kinds.name(e.0 as usize);
             if let Some(info) = snap.weak_maps.get(name_index) {
                 let name = snap.strings.get(name_index);
                 unreachable
@@ -140,7 +139,7 @@ fn unreachable_weak_map_edges(snap: &Snapshot, distances: &Distances) -> HashSet
             if snap.edge_kind(e) != EdgeKind::Internal {
                 continue;
             }
-            let name_index = snap.edge_name[e.0 as usize];
+            let name_index = snap.edge_kinds.name(e.0 as usize);
             if let Some(info) = snap.weak_maps.get(name_index) {
                 let name = snap.strings.get(name_index);
                 if parts.contains(&name[info.duplicated_part_start as usize..]) {

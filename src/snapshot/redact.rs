@@ -73,6 +73,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use super::edge_kinds::{KindsRead, with_kinds};
 use super::error::{Error, ErrorKind, Result};
 use super::memory::{LoadOptions, Need};
 use super::meta::{Meta, NO_TYPE};
@@ -191,7 +192,7 @@ pub fn redact(
             (Ok(bytes), _) => {
                 let mut stats = plan.get().map_err(|e| e.with_path(in_path))?.stats.clone();
                 stats.node_count = parsed.cols.node_type.len();
-                stats.edge_count = parsed.cols.edge_type.len();
+                stats.edge_count = parsed.cols.edge_kinds.len();
                 stats.bytes_written = bytes;
                 Ok(stats)
             }
@@ -774,10 +775,12 @@ impl Layout {
             ))));
         }
         let named = named_edge_types(meta);
-        if let Some(e) = first_bad(&cols.edge_name, |e, &s| {
-            named[cols.edge_type[e] as usize] && s as usize >= string_count
-        }) {
-            return Err(bad_string(&format!("edge {e}"), cols.edge_name[e]));
+        let kinds = cols.edge_kinds.view();
+        // `edge_to` has one entry per edge: it only gives the edge ordinals.
+        if let Some(e) = with_kinds!(kinds, |k| first_bad(&cols.edge_to, |e, _| {
+            named[k.ty(e) as usize] && k.name(e) as usize >= string_count
+        })) {
+            return Err(bad_string(&format!("edge {e}"), kinds.name(e)));
         }
         let nt = meta.nt;
         let mut policy: Vec<Policy> = cols
@@ -792,7 +795,7 @@ impl Layout {
             })
             .collect();
         let edge_name = |e: usize| -> Option<&str> {
-            named[cols.edge_type[e] as usize].then(|| strings.get(cols.edge_name[e]))
+            named[kinds.ty(e) as usize].then(|| strings.get(kinds.name(e)))
         };
         // Captured numbers and V8's truncation metadata hang off `number` nodes.
         if nt.number != NO_TYPE {
@@ -803,7 +806,7 @@ impl Layout {
                 let keep = matches!(strings.get(cols.node_name[n]), "int" | "bool");
                 for e in cols.first_edge[n] as usize..cols.first_edge[n + 1] as usize {
                     let to = cols.edge_to[e] as usize;
-                    if cols.edge_type[e] == meta.et.internal
+                    if kinds.ty(e) == meta.et.internal
                         && edge_name(e) == Some("value")
                         && cols.node_type[to] == nt.string
                     {
@@ -831,14 +834,14 @@ impl Layout {
         };
         let edge_uses = |edges: std::ops::Range<usize>| {
             let mut uses = vec![0u8; string_count];
-            for e in edges {
-                if named[cols.edge_type[e] as usize] {
-                    uses[cols.edge_name[e] as usize] |= OTHER;
+            with_kinds!(kinds, |k| for e in edges {
+                if named[k.ty(e) as usize] {
+                    uses[k.name(e) as usize] |= OTHER;
                 }
-            }
+            });
             uses
         };
-        let (edge_count, half) = (cols.edge_type.len(), cols.edge_type.len() / 2);
+        let (edge_count, half) = (cols.edge_to.len(), cols.edge_to.len() / 2);
         let (mut uses, (first_half, second_half)) = rayon::join(node_uses, || {
             rayon::join(|| edge_uses(0..half), || edge_uses(half..edge_count))
         });
@@ -1012,19 +1015,19 @@ fn hashed_names(
             Policy::Token | Policy::Blank => {}
         }
     }
-    for e in 0..cols.edge_type.len() {
-        let t = cols.edge_type[e];
+    with_kinds!(cols.edge_kinds.view(), |k| for e in 0..cols.edge_to.len() {
+        let t = k.ty(e);
         if !named[t as usize] {
             continue;
         }
-        let s = cols.edge_name[e] as usize;
+        let s = k.name(e) as usize;
         if t == et.property || t == et.context {
             program[s] = true;
             property[s] |= t == et.property;
         } else {
             structural[s] = true;
         }
-    }
+    });
     for &s in trace_names {
         program[s as usize] = true;
     }
@@ -1198,9 +1201,10 @@ impl<'a> Segmentation<'a> {
                 forbidden: HashSet::new(),
             };
         }
+        let kinds = cols.edge_kinds.view();
         let internal_name = |e: usize| -> &'a str {
-            if cols.edge_type[e] == meta.et.internal && named[cols.edge_type[e] as usize] {
-                strings.get(cols.edge_name[e])
+            if kinds.ty(e) == meta.et.internal && named[kinds.ty(e) as usize] {
+                strings.get(kinds.name(e))
             } else {
                 ""
             }
@@ -1209,8 +1213,7 @@ impl<'a> Segmentation<'a> {
             node_type: &cols.node_type,
             node_name: &cols.node_name,
             first_edge: &cols.first_edge,
-            edge_type: &cols.edge_type,
-            edge_name: &cols.edge_name,
+            edge_kinds: cols.edge_kinds.view(),
             edge_to: &cols.edge_to,
             strings,
             cons,

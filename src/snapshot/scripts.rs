@@ -57,7 +57,7 @@ impl Snapshot {
         self.edges(n)
             .find(|&e| {
                 self.edge_kind(e) == EdgeKind::Internal
-                    && names.contains(&self.strings.get(self.edge_name[e.0 as usize]))
+                    && names.contains(&self.strings.get(self.edge_kinds.name(e.0 as usize)))
             })
             .map(|e| self.edge_target(e))
     }

@@ -6,6 +6,7 @@
 //! store. Skipped when the root has no user roots (snapshots taken with "expose internals").
 //! Works in place on the `self_size` column.
 
+use super::edge_kinds::{EdgeKindsRef, KindsRead, with_kinds};
 use super::meta::Meta;
 use super::narrow::SelfSizes;
 use super::strings::StringTable;
@@ -21,7 +22,7 @@ pub(crate) struct ShallowInputs<'a> {
     pub node_name: &'a [u32],
     pub first_edge: &'a [u32],
     pub edge_to: &'a [u32],
-    pub edge_type: &'a [u8],
+    pub edge_kinds: EdgeKindsRef<'a>,
     pub has_user_roots: bool,
 }
 
@@ -48,11 +49,11 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_sizes: &mut SelfSizes) {
             worklist.push(i as u32);
         }
     }
-    while let Some(id) = worklist.pop() {
+    with_kinds!(inp.edge_kinds, |k| while let Some(id) = worklist.pop() {
         let owner = owners[id as usize];
         let n = id as usize;
         for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-            if inp.edge_type[e] == weak {
+            if k.ty(e) == weak {
                 continue;
             }
             let target = inp.edge_to[e];
@@ -67,7 +68,7 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_sizes: &mut SelfSizes) {
                 worklist.push(target);
             }
         }
-    }
+    });
     let root = inp.meta.root_ordinal;
     // Sizes may grow past the 2-byte codes in any order: the builder's overflow is a map.
     let mut self_size = std::mem::take(self_sizes).into_builder();
