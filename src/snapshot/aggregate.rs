@@ -392,7 +392,8 @@ pub(crate) fn finish_aggregates(
     // same class was counted.
     let root = tree.root;
     let mut seen = vec![false; internals.len()];
-    // Stack of (node, next child position, class marked by this node or u32::MAX).
+    // Stack of (next child's position in `dominated.nodes`, end of the node's children,
+    // class marked by the node or u32::MAX).
     let mut stack: Vec<(u32, u32, u32)> = Vec::new();
     let enter = |n: u32, seen: &mut Vec<bool>, internals: &mut Vec<Internal>| -> u32 {
         let id = internal_of[n as usize];
@@ -403,14 +404,21 @@ pub(crate) fn finish_aggregates(
         seen[id as usize] = true;
         id
     };
+    let children = |n: u32| {
+        let r = tree.dominated.range(n as usize);
+        (r.start as u32, r.end as u32)
+    };
     let marked = enter(root, &mut seen, &mut internals);
-    stack.push((root, 0, marked));
+    let (start, end) = children(root);
+    stack.push((start, end, marked));
     while let Some(top) = stack.last_mut() {
-        let (n, pos, marked) = *top;
-        if let Some(&child) = tree.dominated.of(n as usize).get(pos as usize) {
-            top.1 += 1;
+        let (pos, end, marked) = *top;
+        if pos < end {
+            top.0 += 1;
+            let child = tree.dominated.nodes[pos as usize];
             let m = enter(child, &mut seen, &mut internals);
-            stack.push((child, 0, m));
+            let (start, end) = children(child);
+            stack.push((start, end, m));
         } else {
             if marked != u32::MAX {
                 seen[marked as usize] = false;

@@ -661,15 +661,21 @@ impl Dominated {
     /// The nodes `n` immediately dominates.
     #[inline]
     pub fn of(&self, n: usize) -> &[u32] {
+        &self.nodes[self.range(n)]
+    }
+
+    /// Where the nodes `n` immediately dominates are in `nodes`.
+    #[inline]
+    pub fn range(&self, n: usize) -> std::ops::Range<usize> {
         let Some(&word) = self.has.get(n >> 6) else {
-            return &[];
+            return 0..0;
         };
         if word >> (n & 63) & 1 == 0 {
-            return &[];
+            return 0..0;
         }
         let k =
             self.rank[n >> 6] as usize + (word & ((1u64 << (n & 63)) - 1)).count_ones() as usize;
-        &self.nodes[self.starts[k] as usize..self.starts[k + 1] as usize]
+        self.starts[k] as usize..self.starts[k + 1] as usize
     }
 
     /// True when the parts fit together for `node_count` nodes (a persisted index's check).
