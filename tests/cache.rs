@@ -433,7 +433,7 @@ fn sizes_and_distances_past_the_2_byte_codes_survive_the_index() {
         5 => 4_000_000_000,
         7 => 65_535,
         8 => 65_534,
-        _ if k % 1000 == 0 => 70_000 + k,
+        _ if k.is_multiple_of(1000) => 70_000 + k,
         _ => k % 7 + 1,
     };
     let mut b = util::SnapshotBuilder::new();
