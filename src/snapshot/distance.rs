@@ -9,7 +9,7 @@
 //! `sloppy_function_map` of native contexts, descriptor links in `(map descriptors)`
 //! (crbug 413608), and the first edge of each WeakMap key/table pair (crbug 1290800).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::edge_kinds::{EdgeKindsRef, KindsRead, with_kinds};
 use super::meta::Meta;
@@ -52,7 +52,9 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Dis
     let node_count = inp.node_type.len();
     let root = inp.meta.root_ordinal as usize;
     let mut dist = NarrowBuilder::<DistanceCodec>::filled(node_count, NO_DISTANCE);
-    let mut queue: Vec<u32> = Vec::with_capacity(node_count);
+    // A ring buffer: it holds the BFS's frontier, not every node visited (a node-sized
+    // queue here would add a 4-byte column beside the dominator pass's temporaries).
+    let mut queue: VecDeque<u32> = VecDeque::new();
     let mut pending_ephemerons: HashSet<&str> = HashSet::new();
 
     let nt = inp.meta.nt;
@@ -70,73 +72,69 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Dis
         let to = inp.edge_to[e] as usize;
         if inp.is_user_root(to) {
             dist.set(to, 1);
-            queue.push(to as u32);
+            queue.push_back(to as u32);
         }
     }
     let has_user_roots = !queue.is_empty();
 
     // Compiled once per form of the edge columns.
     with_kinds!(inp.edge_kinds, |k| {
-        let mut bfs =
-            |queue: &mut Vec<u32>, dist: &mut NarrowBuilder<DistanceCodec>, start: usize| {
-                let mut head = start;
-                while head < queue.len() {
-                    let n = queue[head] as usize;
-                    head += 1;
-                    let d = dist.get(n) + 1;
-                    let is_native_context = sloppy_name(n);
-                    let is_map_descriptors = map_descriptors(n);
-                    for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-                        let t = k.ty(e);
-                        if t == et.weak {
-                            continue;
-                        }
-                        let to = inp.edge_to[e] as usize;
-                        if dist.code(to) != UNVISITED {
-                            continue;
-                        }
-                        // DevTools' filter, in its order.
-                        if !ignored.is_empty() && ignored.contains(&(to as u32)) {
-                            continue;
-                        }
-                        let string_named = t != et.element && t != et.hidden;
-                        if is_native_context
-                            && string_named
-                            && inp.strings.get(k.name(e)) == "sloppy_function_map"
-                        {
-                            continue;
-                        }
-                        if is_map_descriptors {
-                            // parseInt(edge name): element/hidden edges are numbers.
-                            let index: Option<i64> = if string_named {
-                                js_parse_int(inp.strings.get(k.name(e)))
-                            } else {
-                                Some(i64::from(k.name(e)))
-                            };
-                            let keep = match index {
-                                Some(i) => i < 2 || i % 3 != 1,
-                                None => true,
-                            };
-                            if !keep {
-                                continue;
-                            }
-                        } else if t == et.internal
-                            && let Some(info) = inp.weak_maps.get(k.name(e))
-                        {
-                            let name = inp.strings.get(k.name(e));
-                            let dup = &name[info.duplicated_part_start as usize..];
-                            if !pending_ephemerons.remove(dup) {
-                                pending_ephemerons.insert(dup);
-                                continue;
-                            }
-                        }
-                        dist.set(to, d);
-                        queue.push(to as u32);
+        let mut bfs = |queue: &mut VecDeque<u32>, dist: &mut NarrowBuilder<DistanceCodec>| {
+            while let Some(n) = queue.pop_front() {
+                let n = n as usize;
+                let d = dist.get(n) + 1;
+                let is_native_context = sloppy_name(n);
+                let is_map_descriptors = map_descriptors(n);
+                for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
+                    let t = k.ty(e);
+                    if t == et.weak {
+                        continue;
                     }
+                    let to = inp.edge_to[e] as usize;
+                    if dist.code(to) != UNVISITED {
+                        continue;
+                    }
+                    // DevTools' filter, in its order.
+                    if !ignored.is_empty() && ignored.contains(&(to as u32)) {
+                        continue;
+                    }
+                    let string_named = t != et.element && t != et.hidden;
+                    if is_native_context
+                        && string_named
+                        && inp.strings.get(k.name(e)) == "sloppy_function_map"
+                    {
+                        continue;
+                    }
+                    if is_map_descriptors {
+                        // parseInt(edge name): element/hidden edges are numbers.
+                        let index: Option<i64> = if string_named {
+                            js_parse_int(inp.strings.get(k.name(e)))
+                        } else {
+                            Some(i64::from(k.name(e)))
+                        };
+                        let keep = match index {
+                            Some(i) => i < 2 || i % 3 != 1,
+                            None => true,
+                        };
+                        if !keep {
+                            continue;
+                        }
+                    } else if t == et.internal
+                        && let Some(info) = inp.weak_maps.get(k.name(e))
+                    {
+                        let name = inp.strings.get(k.name(e));
+                        let dup = &name[info.duplicated_part_start as usize..];
+                        if !pending_ephemerons.remove(dup) {
+                            pending_ephemerons.insert(dup);
+                            continue;
+                        }
+                    }
+                    dist.set(to, d);
+                    queue.push_back(to as u32);
                 }
-                head
-            };
-        bfs(&mut queue, &mut dist, 0);
+            }
+        };
+        bfs(&mut queue, &mut dist);
         dist.set(
             root,
             if has_user_roots {
@@ -146,8 +144,8 @@ pub(crate) fn distances(inp: &DistanceInputs<'_>, ignored: &HashSet<u32>) -> Dis
             },
         );
         queue.clear();
-        queue.push(root as u32);
-        bfs(&mut queue, &mut dist, 0);
+        queue.push_back(root as u32);
+        bfs(&mut queue, &mut dist);
         dist.finish()
     })
 }
