@@ -8,15 +8,18 @@
 //!   from non-page-owned to page-owned nodes do not count for dominance.
 //! - [`dominators`]: Lengauer–Tarjan ("simple" eval/link with iterative path compression),
 //!   a line-by-line port of `calculateDominatorsAndRetainedSizes`, including its handling of
-//!   nodes unreachable from the root (attached to the root), so the tree is identical.
-//!   Result: `dominator[n]` = node ordinal of the immediate dominator (the root is its own),
+//!   nodes unreachable from the root (attached to the root), so the tree is identical. Once
+//!   the semidominators are known, the dominators come from Semi-NCA when the DFS numbered
+//!   every node (the tree is then unique, and Semi-NCA needs no buckets), else from DevTools'
+//!   own bucket steps. Result: `dominator[n]` = node ordinal of the immediate dominator (the root is its own),
 //!   and the DFS order used to accumulate retained sizes.
 //! - [`retained_sizes`]: self size plus the retained sizes of dominated nodes (`u64`).
 //! - [`Dominated`]: children lists of the dominator tree, offsets only for the nodes that
 //!   dominate something.
 //!
-//! Temporary memory of [`dominators`]: at most 6 `u32` arrays of node_count + 1 entries (the
-//! retainer slots are rewritten in place, see [`dominators`]).
+//! Temporary memory of [`dominators`]: at most 5 `u32` arrays of node_count + 1 entries with
+//! Semi-NCA, 6 with the buckets (the retainer slots are rewritten in place, see
+//! [`dominators`]).
 
 use rayon::prelude::*;
 

@@ -18,26 +18,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::error::{ErrorKind, Result};
 use super::meta::Meta;
 
-/// Peak bytes per node of loading and analysing: the ~51 bytes per node a loaded snapshot
-/// keeps (see the crate's memory layout; the peak is now about the loaded snapshot itself,
-/// as the dominator pass's temporaries take the place of the dominator tree, retained sizes
-/// and Summary rows that follow it) plus a share of the strings and of the allocator's
-/// slack. Calibrated on the release build with `/usr/bin/time -v heapsight bench --no-cache
-/// FILE` (maximum resident set size):
+/// Peak bytes per node of loading and analysing: the ~43.5 bytes per node a loaded snapshot
+/// keeps (see the crate's memory layout; the peak is about the loaded snapshot itself, as the
+/// dominator pass's temporaries take the place of the dominator tree, retained sizes and
+/// Summary rows that follow it) plus a share of the strings, the allocation locations and the
+/// allocator's slack. Calibrated on the release build with `/usr/bin/time heapsight bench
+/// --no-cache FILE` (maximum resident set size, the largest of the runs):
 ///
 /// | file | nodes | edges | peak RSS | estimate |
 /// |---|---|---|---|---|
-/// | `heapsight synth 300` | 4.61 M | 12.92 M | 446 MB | 516 MB (+16 %) |
-/// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1542 MB | 1627 MB (+6 %) |
-/// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 3060 MB | 3188 MB (+4 %) |
-/// | `heapsight synth 4000` | 58.89 M | 164.91 M | 5298 MB | 5791 MB (+9 %) |
-/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 10445 MB | 11401 MB (+9 %) |
-pub const PEAK_BYTES_PER_NODE: u64 = 58;
+/// | `heapsight synth 300` | 4.61 M | 12.92 M | 418 MB | 453 MB (+8 %) |
+/// | make-big.js, 1.1 GB | 15.55 M | 46.99 M | 1347 MB | 1409 MB (+5 %) |
+/// | make-big.js, 2.2 GB | 31.12 M | 93.98 M | 2652 MB | 2751 MB (+4 %) |
+/// | `heapsight synth 4000` | 58.89 M | 164.91 M | 4812 MB | 4990 MB (+4 %) |
+/// | `heapsight synth 8000` | 116.59 M | 326.51 M | 9225 MB | 9815 MB (+6 %) |
+pub const PEAK_BYTES_PER_NODE: u64 = 50;
 
-/// Peak bytes per edge: the 12 bytes per edge a loaded snapshot keeps plus the essential-edge
-/// flags and slack (see [`PEAK_BYTES_PER_NODE`] for the calibration, made when edges took 13
-/// bytes; packing their type and name saved 1 byte per edge at every phase).
-pub const PEAK_BYTES_PER_EDGE: u64 = 13;
+/// Peak bytes per edge: the 12 bytes per edge a loaded snapshot keeps (type and name packed
+/// in one `u32`, target, retainer) plus the essential-edge flags (see
+/// [`PEAK_BYTES_PER_NODE`] for the calibration).
+pub const PEAK_BYTES_PER_EDGE: u64 = 12;
 
 /// Bytes any load needs whatever its size (read-ahead chunks, threads, the string table's
 /// first block).
