@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::column::Column;
-use super::dict::{ClassIndex, Locations};
+use super::dict::{ClassIndex, Codes, Locations};
 use super::dominators::{Dominated, RetainedSizes};
 use super::edge_kinds::{EdgeKindsRef, KindsRead};
 use super::meta::Meta;
@@ -61,58 +61,47 @@ pub struct Aggregates {
 }
 
 /// The row of each node ([`Aggregates::node_class`]): 2 bytes per node when there are fewer
-/// than 65 535 rows (`u16::MAX` standing for [`NO_CLASS`]), else 4.
-#[derive(Clone, Debug)]
-pub enum NodeClasses {
-    /// Fewer than 65 535 rows.
-    Narrow(Column<u16>),
-    /// Any number of rows.
-    Wide(Column<u32>),
-}
-
-impl Default for NodeClasses {
-    fn default() -> Self {
-        Self::Wide(Column::default())
-    }
-}
+/// than 65 535 rows, else 4; the largest code (`u16::MAX` or [`NO_CLASS`]) is no row.
+#[derive(Clone, Debug, Default)]
+pub struct NodeClasses(pub(crate) Codes);
 
 impl NodeClasses {
     /// Packs `rows` (one per node, [`NO_CLASS`] for none) given the number of rows.
     fn from_rows(row_count: usize, rows: impl Iterator<Item = u32>) -> Self {
-        if row_count < usize::from(u16::MAX) {
+        Self(if row_count < usize::from(u16::MAX) {
             let narrow: Vec<u16> = rows
                 .map(|c| if c == NO_CLASS { u16::MAX } else { c as u16 })
                 .collect();
-            Self::Narrow(narrow.into())
+            Codes::Narrow(narrow.into())
         } else {
-            Self::Wide(rows.collect::<Vec<u32>>().into())
-        }
+            Codes::Wide(rows.collect::<Vec<u32>>().into())
+        })
     }
 
     /// The row of node `n`, or [`NO_CLASS`]; None when `n` is out of range.
     #[inline]
     pub fn get(&self, n: usize) -> Option<u32> {
-        match self {
-            Self::Narrow(c) => c.get(n).map(|&v| {
+        match &self.0 {
+            Codes::Narrow(c) => c.get(n).map(|&v| {
                 if v == u16::MAX {
                     NO_CLASS
                 } else {
                     u32::from(v)
                 }
             }),
-            Self::Wide(c) => c.get(n).copied(),
+            Codes::Wide(c) => c.get(n).copied(),
         }
     }
 
     /// Calls `f(node, row)` for every node with a row, in node order.
     fn for_each_row(&self, mut f: impl FnMut(usize, u32)) {
-        match self {
-            Self::Narrow(c) => c.iter().enumerate().for_each(|(n, &v)| {
+        match &self.0 {
+            Codes::Narrow(c) => c.iter().enumerate().for_each(|(n, &v)| {
                 if v != u16::MAX {
                     f(n, u32::from(v));
                 }
             }),
-            Self::Wide(c) => c.iter().enumerate().for_each(|(n, &v)| {
+            Codes::Wide(c) => c.iter().enumerate().for_each(|(n, &v)| {
                 if v != NO_CLASS {
                     f(n, v);
                 }
@@ -122,18 +111,12 @@ impl NodeClasses {
 
     /// The column's bytes (owned or mapped) and whether it is the 2-byte form.
     pub(crate) fn bytes(&self) -> (&[u8], bool) {
-        match self {
-            Self::Narrow(c) => (bytemuck::cast_slice(c), true),
-            Self::Wide(c) => (bytemuck::cast_slice(c), false),
-        }
+        self.0.bytes()
     }
 
     /// Memory held (owned capacity plus mapped length).
     pub(crate) fn heap_bytes(&self) -> u64 {
-        match self {
-            Self::Narrow(c) => c.heap_bytes() + c.mapped_bytes(),
-            Self::Wide(c) => c.heap_bytes() + c.mapped_bytes(),
-        }
+        self.0.heap_bytes()
     }
 }
 

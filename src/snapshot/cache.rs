@@ -768,11 +768,7 @@ fn open_index(
         aggregates: Aggregates {
             classes: small.classes,
             members: column!("members", None),
-            node_class: if small.node_class_narrow {
-                NodeClasses::Narrow(column!("node_class", Some(nodes)))
-            } else {
-                NodeClasses::Wide(column!("node_class", Some(nodes)))
-            },
+            node_class: NodeClasses(codes!("node_class", small.node_class_narrow, Some(nodes))),
         },
         statistics: small.statistics,
         locations,
