@@ -645,11 +645,19 @@ impl SummaryPane {
                         RangeKey::DuplicatedStrings => "String objects whose text another string object repeats (DevTools' \"Duplicated strings\")".to_owned(),
                         RangeKey::AllocatedBy(_) => "Live objects whose allocation stack passes through the row chosen in the Allocation view (DevTools' allocation stack filter)".to_owned(),
                     });
-                    ui.label(
-                        RichText::new(format!("\u{00B7} {constructors}")).color(theme.weak_text),
+                    // Whole, never broken across rows: it moves to the next row instead.
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("\u{00B7} {constructors}"))
+                                .color(theme.weak_text),
+                        )
+                        .extend(),
                     );
                 } else {
-                    ui.label(RichText::new(constructors).color(theme.weak_text));
+                    ui.add(
+                        egui::Label::new(RichText::new(constructors).color(theme.weak_text))
+                            .extend(),
+                    );
                 }
                 if tree.is_busy() {
                     crate::app::widgets::spinner(ui);
