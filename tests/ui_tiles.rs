@@ -64,8 +64,8 @@ fn the_default_layout_shows_the_class_list_the_graph_and_the_retainers_together(
     settle(&mut h);
     let ws = h.state().workspace();
     for kind in [
-        PaneKind::Summary,
-        PaneKind::RetainerGraph,
+        PaneKind::View(View::Summary),
+        PaneKind::View(View::RetainerGraph),
         PaneKind::Retainers,
         PaneKind::WhereCreated,
     ] {
@@ -84,16 +84,29 @@ fn the_default_layout_shows_the_class_list_the_graph_and_the_retainers_together(
         .push_command(Command::SetView(View::Dominators));
     settle(&mut h);
     let ws = h.state().workspace();
-    assert!(ws.is_visible(PaneKind::Dominators));
-    assert!(!ws.is_visible(PaneKind::Summary), "same tab group");
-    assert!(ws.is_visible(PaneKind::RetainerGraph) && ws.is_visible(PaneKind::Retainers));
+    assert!(ws.is_visible(PaneKind::View(View::Dominators)));
+    assert!(
+        !ws.is_visible(PaneKind::View(View::Summary)),
+        "same tab group"
+    );
+    assert!(
+        ws.is_visible(PaneKind::View(View::RetainerGraph)) && ws.is_visible(PaneKind::Retainers)
+    );
 
     // With snapshots open, Live is a tile too (added to the main group when asked for).
-    assert!(h.state().workspace().tiles_of(PaneKind::Live).is_empty());
+    assert!(
+        h.state()
+            .workspace()
+            .tiles_of(PaneKind::View(View::Live))
+            .is_empty()
+    );
     h.state_mut().push_command(Command::SetView(View::Live));
     settle(&mut h);
     let ws = h.state().workspace();
-    assert!(ws.is_visible(PaneKind::Live) && ws.is_visible(PaneKind::RetainerGraph));
+    assert!(
+        ws.is_visible(PaneKind::View(View::Live))
+            && ws.is_visible(PaneKind::View(View::RetainerGraph))
+    );
     assert!(h.query_all_by_label_contains("Attach").count() >= 1);
 }
 
@@ -124,7 +137,7 @@ fn tiles_rearrange_by_dragging_persist_and_reset() {
     settle(&mut h);
     let tree = h.state().workspace().tree().clone();
     assert_eq!(
-        parent_of_kind(&tree, PaneKind::RetainerGraph),
+        parent_of_kind(&tree, PaneKind::View(View::RetainerGraph)),
         parent_of_kind(&tree, PaneKind::Retainers),
         "the graph was dropped among the Retainers' tabs"
     );
@@ -158,7 +171,7 @@ fn tiles_rearrange_by_dragging_persist_and_reset() {
     let graph = restored
         .state()
         .workspace()
-        .tiles_of(PaneKind::RetainerGraph)[0]
+        .tiles_of(PaneKind::View(View::RetainerGraph))[0]
         .0;
     restored
         .state_mut()
@@ -170,7 +183,7 @@ fn tiles_rearrange_by_dragging_persist_and_reset() {
         restored
             .state()
             .workspace()
-            .tiles_of(PaneKind::RetainerGraph)
+            .tiles_of(PaneKind::View(View::RetainerGraph))
             .is_empty()
     );
     restored
@@ -181,7 +194,7 @@ fn tiles_rearrange_by_dragging_persist_and_reset() {
         restored
             .state()
             .workspace()
-            .is_visible(PaneKind::RetainerGraph)
+            .is_visible(PaneKind::View(View::RetainerGraph))
     );
 }
 
@@ -219,7 +232,7 @@ fn a_b_tiles_link_selection_by_id_and_say_what_was_freed_or_is_new() {
     let summaries: Vec<_> = h
         .state()
         .workspace()
-        .tiles_of(PaneKind::Summary)
+        .tiles_of(PaneKind::View(View::Summary))
         .into_iter()
         .filter_map(|(id, bound)| bound.map(|d| (id, d)))
         .collect();
@@ -230,7 +243,11 @@ fn a_b_tiles_link_selection_by_id_and_say_what_was_freed_or_is_new() {
     );
     let (a_tile, b_tile) = (summaries[0].0, summaries[1].0);
     // Both on screen, titled by their snapshot.
-    assert!(h.state().workspace().is_visible(PaneKind::Summary));
+    assert!(
+        h.state()
+            .workspace()
+            .is_visible(PaneKind::View(View::Summary))
+    );
     h.get_by_label(&format!("Summary \u{00B7} {a_title}"));
     h.get_by_label(&format!("Summary \u{00B7} {b_title}"));
 

@@ -424,8 +424,8 @@ impl HeapsightApp {
             || self.loads.is_busy()
             // A hidden Summary's tree is only fetched once it is shown again.
             || (self.tiles_shown
-                && (self.workspace.is_visible(pane_kind::PaneKind::Summary)
-                    || self.workspace.is_visible(pane_kind::PaneKind::Allocation))
+                && (self.workspace.is_visible(pane_kind::PaneKind::View(View::Summary))
+                    || self.workspace.is_visible(pane_kind::PaneKind::View(View::Allocation)))
                 && self.summary.is_busy())
             || (self.tiles_shown && self.workspace.is_busy())
             || self.retainers.is_busy()

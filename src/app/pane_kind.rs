@@ -6,98 +6,51 @@ use super::view::View;
 /// The title of the "Where it was created" tile.
 pub const WHERE_CREATED: &str = "Where it was created";
 
-/// What a tile shows.
+/// What a tile shows: one of the views, or one of the two panes that follow the selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
 pub enum PaneKind {
-    /// The leak doctor's findings.
-    Findings,
-    /// Objects grouped by constructor.
-    Summary,
-    /// DevTools' Comparison.
-    Comparison,
-    /// Both Summaries aligned by class.
-    SideBySide,
-    /// Leak candidates.
-    Leaks,
-    /// The Containment tree.
-    Containment,
-    /// The dominator tree.
-    Dominators,
-    /// The Statistics chart.
-    Statistics,
-    /// Duplicated strings.
-    Strings,
-    /// The retainer graph of the selected object.
-    RetainerGraph,
-    /// Allocation functions over the Summary of their objects.
-    Allocation,
+    /// A view (never [`View::Profile`]: a sampling heap profile takes the whole window).
+    View(View),
     /// What retains the selected object.
     Retainers,
     /// Where the selected object was created.
     WhereCreated,
-    /// A live process's memory and captures (the whole window while no snapshot is open).
-    Live,
 }
 
 impl PaneKind {
     /// The views of the main tab group, in tab order.
     pub const MAIN: [Self; 10] = [
-        Self::Findings,
-        Self::Summary,
-        Self::Comparison,
-        Self::SideBySide,
-        Self::Leaks,
-        Self::Containment,
-        Self::Dominators,
-        Self::Statistics,
-        Self::Strings,
-        Self::Allocation,
+        Self::View(View::Findings),
+        Self::View(View::Summary),
+        Self::View(View::Comparison),
+        Self::View(View::SideBySide),
+        Self::View(View::Leaks),
+        Self::View(View::Containment),
+        Self::View(View::Dominators),
+        Self::View(View::Statistics),
+        Self::View(View::Strings),
+        Self::View(View::Allocation),
     ];
 
     /// The tile that shows `view` (a sampling heap profile takes the whole window).
     pub fn of_view(view: View) -> Option<Self> {
-        Some(match view {
-            View::Summary => Self::Summary,
-            View::Findings => Self::Findings,
-            View::Comparison => Self::Comparison,
-            View::SideBySide => Self::SideBySide,
-            View::Leaks => Self::Leaks,
-            View::Containment => Self::Containment,
-            View::Dominators => Self::Dominators,
-            View::Statistics => Self::Statistics,
-            View::Strings => Self::Strings,
-            View::RetainerGraph => Self::RetainerGraph,
-            View::Allocation => Self::Allocation,
-            View::Live => Self::Live,
-            View::Profile => return None,
-        })
+        (view != View::Profile).then_some(Self::View(view))
     }
 
     /// The view this tile shows, for the perspective tabs.
     pub fn view(self) -> Option<View> {
-        Some(match self {
-            Self::Summary => View::Summary,
-            Self::Findings => View::Findings,
-            Self::Comparison => View::Comparison,
-            Self::SideBySide => View::SideBySide,
-            Self::Leaks => View::Leaks,
-            Self::Containment => View::Containment,
-            Self::Dominators => View::Dominators,
-            Self::Statistics => View::Statistics,
-            Self::Strings => View::Strings,
-            Self::RetainerGraph => View::RetainerGraph,
-            Self::Allocation => View::Allocation,
-            Self::Live => View::Live,
-            Self::Retainers | Self::WhereCreated => return None,
-        })
+        match self {
+            Self::View(view) => Some(view),
+            Self::Retainers | Self::WhereCreated => None,
+        }
     }
 
     /// The tab title.
     pub fn title(self) -> &'static str {
         match self {
+            Self::View(view) => view.label(),
             Self::Retainers => "Retainers",
             Self::WhereCreated => WHERE_CREATED,
-            kind => kind.view().map_or("", View::label),
         }
     }
 
@@ -105,11 +58,8 @@ impl PaneKind {
     pub fn bindable(self) -> bool {
         matches!(
             self,
-            Self::Summary
+            Self::View(View::Summary | View::Containment | View::Dominators | View::Statistics)
                 | Self::Retainers
-                | Self::Containment
-                | Self::Dominators
-                | Self::Statistics
         )
     }
 }

@@ -39,11 +39,11 @@ use super::theme::Theme;
 /// that compare the role snapshots (they are bound by the roles).
 pub fn new_bound_pane(kind: PaneKind) -> Option<Box<dyn Pane>> {
     Some(match kind {
-        PaneKind::Summary => Box::new(SummaryPane::default()),
+        PaneKind::View(View::Summary) => Box::new(SummaryPane::default()),
         PaneKind::Retainers => Box::new(RetainersPane::default()),
-        PaneKind::Containment => Box::new(ContainmentPane::default()),
-        PaneKind::Dominators => Box::new(DominatorsPane::default()),
-        PaneKind::Statistics => Box::new(StatisticsPane),
+        PaneKind::View(View::Containment) => Box::new(ContainmentPane::default()),
+        PaneKind::View(View::Dominators) => Box::new(DominatorsPane::default()),
+        PaneKind::View(View::Statistics) => Box::new(StatisticsPane),
         _ => return None,
     })
 }
@@ -286,7 +286,10 @@ impl Workspace {
             }
             id
         };
-        let (sa, sb) = (add(PaneKind::Summary, &a), add(PaneKind::Summary, &b));
+        let (sa, sb) = (
+            add(PaneKind::View(View::Summary), &a),
+            add(PaneKind::View(View::Summary), &b),
+        );
         let (ra, rb) = (add(PaneKind::Retainers, &a), add(PaneKind::Retainers, &b));
         let top = self.tree.tiles.insert_horizontal_tile(vec![sa, sb]);
         let bottom = self.tree.tiles.insert_horizontal_tile(vec![ra, rb]);
@@ -350,7 +353,7 @@ pub fn default_tree() -> Tree<Tile> {
         children: main,
         active: Some(summary),
     });
-    let graph = tiles.insert_pane(Tile::new(PaneKind::RetainerGraph));
+    let graph = tiles.insert_pane(Tile::new(PaneKind::View(View::RetainerGraph)));
     let graph_tabs = tiles.insert_tab_tile(vec![graph]);
     let top = tiles.insert_container(Linear::new_binary(
         LinearDir::Horizontal,
@@ -396,20 +399,21 @@ fn pane_mut<'p>(
     kind: PaneKind,
 ) -> Option<&'p mut dyn Pane> {
     Some(match kind {
-        PaneKind::Findings => p.findings,
-        PaneKind::Summary => p.summary,
-        PaneKind::Comparison => p.comparison,
-        PaneKind::SideBySide => p.side_by_side,
-        PaneKind::Leaks => p.leaks,
-        PaneKind::Containment => p.containment,
-        PaneKind::Dominators => p.dominators,
-        PaneKind::Strings => p.strings,
-        PaneKind::RetainerGraph => p.graph,
+        PaneKind::View(View::Findings) => p.findings,
+        PaneKind::View(View::Summary) => p.summary,
+        PaneKind::View(View::Comparison) => p.comparison,
+        PaneKind::View(View::SideBySide) => p.side_by_side,
+        PaneKind::View(View::Leaks) => p.leaks,
+        PaneKind::View(View::Containment) => p.containment,
+        PaneKind::View(View::Dominators) => p.dominators,
+        PaneKind::View(View::Strings) => p.strings,
+        PaneKind::View(View::RetainerGraph) => p.graph,
         PaneKind::Retainers => p.retainers,
-        PaneKind::Statistics => statistics,
+        PaneKind::View(View::Statistics) => statistics,
         PaneKind::WhereCreated => where_created,
-        PaneKind::Live => p.live,
-        PaneKind::Allocation => return None,
+        PaneKind::View(View::Live) => p.live,
+        // Allocation is drawn from two panes; a profile is never a tile.
+        PaneKind::View(View::Allocation | View::Profile) => return None,
     })
 }
 
@@ -432,7 +436,7 @@ impl egui_tiles::Behavior<Tile> for Behavior<'_, '_> {
                 {
                     pane.follow(link, cx.docs);
                     pane.ui(ui, cx);
-                } else if tile.kind == PaneKind::Allocation {
+                } else if tile.kind == PaneKind::View(View::Allocation) {
                     super::panes::allocation::view_ui(
                         panes.allocation,
                         panes.summary,
