@@ -87,6 +87,11 @@ impl<T: bytemuck::Pod> Column<T> {
         }
     }
 
+    /// Memory the column holds, wherever it lives: owned capacity plus mapped length.
+    pub fn held_bytes(&self) -> u64 {
+        self.heap_bytes() + self.mapped_bytes()
+    }
+
     /// True when the column is a view into a persisted index.
     pub fn is_mapped(&self) -> bool {
         matches!(self.repr, Repr::Mapped { .. })

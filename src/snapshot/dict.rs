@@ -65,8 +65,8 @@ impl Codes {
     /// Memory held (owned capacity plus mapped length).
     pub(crate) fn heap_bytes(&self) -> u64 {
         match self {
-            Self::Narrow(c) => c.heap_bytes() + c.mapped_bytes(),
-            Self::Wide(c) => c.heap_bytes() + c.mapped_bytes(),
+            Self::Narrow(c) => c.held_bytes(),
+            Self::Wide(c) => c.held_bytes(),
         }
     }
 }
@@ -190,8 +190,7 @@ impl Locations {
 
     /// Memory held.
     pub fn heap_bytes(&self) -> u64 {
-        self.nodes.heap_bytes()
-            + self.nodes.mapped_bytes()
+        self.nodes.held_bytes()
             + self.codes.heap_bytes()
             + (self.table.capacity() * std::mem::size_of::<Location>()) as u64
     }

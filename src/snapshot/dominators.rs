@@ -695,14 +695,10 @@ impl Dominated {
 
     /// Memory held (owned capacity plus mapped length).
     pub fn heap_bytes(&self) -> u64 {
-        self.has.heap_bytes()
-            + self.has.mapped_bytes()
-            + self.rank.heap_bytes()
-            + self.rank.mapped_bytes()
-            + self.starts.heap_bytes()
-            + self.starts.mapped_bytes()
-            + self.nodes.heap_bytes()
-            + self.nodes.mapped_bytes()
+        self.has.held_bytes()
+            + self.rank.held_bytes()
+            + self.starts.held_bytes()
+            + self.nodes.held_bytes()
     }
 }
 

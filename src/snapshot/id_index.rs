@@ -125,10 +125,7 @@ impl IdIndex {
 
     /// Bytes held.
     pub fn heap_bytes(&self) -> u64 {
-        self.out_of_order.heap_bytes()
-            + self.out_of_order.mapped_bytes()
-            + self.by_id.heap_bytes()
-            + self.by_id.mapped_bytes()
+        self.out_of_order.held_bytes() + self.by_id.held_bytes()
     }
 }
 

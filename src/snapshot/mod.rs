@@ -877,33 +877,29 @@ impl Snapshot {
         fn cap<T>(v: &Vec<T>) -> u64 {
             (v.capacity() * std::mem::size_of::<T>()) as u64
         }
-        // Owned capacity plus mapped length: what the column holds, wherever it lives.
-        fn col<T: bytemuck::Pod>(c: &Column<T>) -> u64 {
-            c.heap_bytes() + c.mapped_bytes()
-        }
-        let per_node = col(&self.node_type)
-            + col(&self.node_name)
-            + col(&self.node_id)
+        let per_node = self.node_type.held_bytes()
+            + self.node_name.held_bytes()
+            + self.node_id.held_bytes()
             + self.self_size.heap_bytes()
             + self.self_size.mapped_bytes()
-            + col(&self.detachedness)
-            + col(&self.first_edge)
-            + col(&self.first_retainer)
+            + self.detachedness.held_bytes()
+            + self.first_edge.held_bytes()
+            + self.first_retainer.held_bytes()
             + self.distance.heap_bytes()
             + self.distance.mapped_bytes()
-            + col(&self.dominator)
-            + col(&self.retained.small)
+            + self.dominator.held_bytes()
+            + self.retained.small.held_bytes()
             + cap(&self.retained.large)
             + self.dominated.heap_bytes()
             + self.class_index.heap_bytes()
             + self.aggregates.node_class.heap_bytes()
-            + col(&self.aggregates.members)
+            + self.aggregates.members.held_bytes()
             + self.by_id.heap_bytes()
-            + col(&self.trace_node_id);
+            + self.trace_node_id.held_bytes();
         let per_edge = self.edge_kinds.heap_bytes()
             + self.edge_kinds.mapped_bytes()
-            + col(&self.edge_to)
-            + col(&self.retainer_edge);
+            + self.edge_to.held_bytes()
+            + self.retainer_edge.held_bytes();
         let string_bytes = self.strings.heap_bytes() as u64;
         MemoryUsage {
             total_bytes: per_node
