@@ -9,7 +9,9 @@ use heapsight::cli::{self, Cli};
 static ALLOCATOR: heapsight::alloc::HugePageAlloc = heapsight::alloc::HugePageAlloc;
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp_millis()
+        .init();
     let cli = Cli::parse();
     if cli.ignore_memory_check {
         heapsight::snapshot::disable_memory_check();

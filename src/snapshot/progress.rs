@@ -102,8 +102,24 @@ pub(crate) fn memory_note() -> String {
         let line = status.lines().find(|l| l.starts_with(name))?;
         line.split_whitespace().nth(1)?.parse().ok()
     };
+    // User plus system time of all threads so far, in clock ticks (fields 14 and 15 of
+    // /proc/self/stat, after the parenthesised command name): compared with the wall time
+    // it shows whether both cores were busy.
+    let cpu = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+            let user: u64 = fields.next()?.parse().ok()?;
+            let system: u64 = fields.next()?.parse().ok()?;
+            Some(format!(", cpu {:.2} s", (user + system) as f64 / 100.0))
+        });
     match (field("VmRSS:"), field("VmHWM:")) {
-        (Some(rss), Some(peak)) => format!(", rss {} MiB, peak {} MiB", rss / 1024, peak / 1024),
+        (Some(rss), Some(peak)) => format!(
+            ", rss {} MiB, peak {} MiB{}",
+            rss / 1024,
+            peak / 1024,
+            cpu.unwrap_or_default()
+        ),
         _ => String::new(),
     }
 }
