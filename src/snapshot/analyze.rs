@@ -193,23 +193,27 @@ pub(crate) fn analyze(
             .any(|e| distance_inputs.is_user_root(edge_to[e as usize] as usize))
     };
     let cancelled = || progress.is_cancelled();
+    // The dominators' DFS beside the retainers' source nodes with their edges' essential
+    // bits (all the main loop reads; it renames them to DFS numbers in place, and once the
+    // tree is done the same slots get the edge ordinals, `retainer_edge`, so the retainer
+    // index never holds both); then the main loop, which has no other work to share, beside
+    // the shallow sizes, distances and statistics.
+    let timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
+    let (searched, retainer_slots) = rayon::join(
+        || dominators::search(&edges, &essential, root),
+        || {
+            let _timer = PhaseTimer::new("retainer sources");
+            graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
+                essential.edges.get(e as usize)
+            })
+        },
+    );
+    check_cancel(progress)?;
     let (tree, rest) = rayon::join(
         || {
-            let _timer = PhaseTimer::new("dominators (Lengauer-Tarjan)");
-            // The retainers' source nodes with their edges' essential bits, built beside
-            // the DFS: all the main loop reads (it renames them to DFS numbers in place).
-            // Once the tree is done the same slots get the edge ordinals (`retainer_edge`),
-            // so the retainer index never holds both (a loaded snapshot finds the source
-            // from the edge).
-            let retainer_slots = || {
-                let _timer = PhaseTimer::new("retainer sources");
-                graph::retainer_sources(&first_edge, &edge_to, &first_retainer, |e| {
-                    essential.edges.get(e as usize)
-                })
-            };
-            dominators::dominators(
+            dominators::finish(
                 &edges,
-                &essential,
+                searched,
                 &first_retainer,
                 retainer_slots,
                 root,
@@ -257,6 +261,7 @@ pub(crate) fn analyze(
         },
     );
     let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
+    drop(timer);
     let Analysed {
         distance,
         statistics,

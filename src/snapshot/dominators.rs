@@ -174,9 +174,12 @@ pub(crate) struct DominatorTree {
 
 /// Lengauer–Tarjan over the essential edges. See the module docs.
 ///
-/// The retainer slots ([`super::graph::retainer_sources`]) are only read by the main loop,
-/// so `retainer_source` builds them on the other core while the DFS runs (the DFS follows
-/// outgoing edges only). They are returned, renamed to DFS numbers, for reuse.
+/// [`search`] and then [`finish`]: the retainer slots
+/// ([`super::graph::retainer_sources`]) are only read by the main loop, so `retainer_source`
+/// builds them on the other core while the DFS runs (the DFS follows outgoing edges only).
+/// They are returned, renamed to DFS numbers, for reuse. The analysis calls the two halves
+/// itself, to run other work beside the main loop.
+#[cfg(test)]
 pub(crate) fn dominators(
     g: &EdgeView<'_>,
     essential: &Essential,
@@ -185,6 +188,38 @@ pub(crate) fn dominators(
     root: u32,
     cancelled: &dyn Fn() -> bool,
 ) -> Option<(DominatorTree, Vec<u32>)> {
+    let (searched, retainer_source) = rayon::join(|| search(g, essential, root), retainer_source);
+    finish(
+        g,
+        searched,
+        first_retainer,
+        retainer_source,
+        root,
+        cancelled,
+    )
+}
+
+/// The DFS of [`dominators`]: every vertex numbered, with its DFS parent.
+pub(crate) struct Search {
+    /// DFS parent of each vertex (1-based vertex numbers; 0: none).
+    parent: Vec<u32>,
+    /// Vertex of each DFS number.
+    vertex: Vec<u32>,
+    /// DFS number of each vertex.
+    semi: Vec<u32>,
+    /// The DFS's edge cursor per vertex, reused by the main loop.
+    next_edge: Vec<u32>,
+    /// Vertices numbered from the root.
+    reached_from_root: usize,
+    /// Vertices numbered by a search (from the root or from a vertex with only weak
+    /// retainers); the rest were numbered without one.
+    searched: usize,
+}
+
+/// The first half of [`dominators`]: DevTools' DFS from the root over the essential edges,
+/// then from each unreached vertex with only weak retainers, then the rest numbered in
+/// ordinal order.
+pub(crate) fn search(g: &EdgeView<'_>, essential: &Essential, root: u32) -> Search {
     let Essential {
         edges: essential,
         retained: essentially_retained,
@@ -257,41 +292,71 @@ pub(crate) fn dominators(
             )
         };
     }
-    let (mut retainer_source, (reached_from_root, searched)) = rayon::join(retainer_source, || {
-        run_dfs!(r);
-        let reached_from_root = n as usize;
-        if (n as usize) < node_count {
-            for v in 1..=node_count {
-                if semi[v] == 0 && has_only_weak_retainers(v - 1) {
-                    parent[v] = r;
-                    run_dfs!(v as u32);
-                }
+    run_dfs!(r);
+    let reached_from_root = n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 && has_only_weak_retainers(v - 1) {
+                parent[v] = r;
+                run_dfs!(v as u32);
             }
         }
-        // Vertices numbered so far form a true DFS forest under the root (each extra tree
-        // hangs from it by a fake edge, and its start has no essential retainer).
-        let searched = n as usize;
-        if (n as usize) < node_count {
-            for v in 1..=node_count {
-                if semi[v] == 0 {
-                    parent[v] = r;
-                    n += 1;
-                    semi[v] = n;
-                    vertex[n as usize] = v as u32;
-                }
+    }
+    // Vertices numbered so far form a true DFS forest under the root (each extra tree
+    // hangs from it by a fake edge, and its start has no essential retainer).
+    let searched = n as usize;
+    if (n as usize) < node_count {
+        for v in 1..=node_count {
+            if semi[v] == 0 {
+                parent[v] = r;
+                n += 1;
+                semi[v] = n;
+                vertex[n as usize] = v as u32;
             }
         }
-        (reached_from_root, searched)
-    });
-    if cancelled() {
-        return None;
     }
     log::debug!(
         "    dominators DFS: {:.3} s{}",
         dfs_started.elapsed().as_secs_f64(),
         super::progress::memory_note()
     );
+    Search {
+        parent,
+        vertex,
+        semi,
+        next_edge,
+        reached_from_root,
+        searched,
+    }
+}
+
+/// The second half of [`dominators`], after [`search`]: semidominators (DevTools' main
+/// loop, over the retainers in `retainer_source`, which come back renamed to DFS numbers),
+/// then the immediate dominators. `None` when cancelled.
+pub(crate) fn finish(
+    g: &EdgeView<'_>,
+    searched: Search,
+    first_retainer: &[u32],
+    mut retainer_source: Vec<u32>,
+    root: u32,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<(DominatorTree, Vec<u32>)> {
+    if cancelled() {
+        return None;
+    }
     let main_started = std::time::Instant::now();
+    let Search {
+        parent,
+        vertex,
+        semi,
+        next_edge,
+        reached_from_root,
+        searched,
+    } = searched;
+    let node_count = g.first_edge.len() - 1;
+    let len = node_count + 1;
+    let r = root + 1;
+    let n = vertex.len() as u32 - 1;
 
     // The main loop works in *preorder space*: vertex `v` is renamed to its DFS number
     // `pre[v]` (= `semi[v]` after the DFS), so the loop walks its arrays sequentially. This

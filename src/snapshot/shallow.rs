@@ -35,40 +35,52 @@ pub(crate) fn reattribute(inp: &ShallowInputs<'_>, self_sizes: &mut SelfSizes) {
     let weak = inp.meta.et.weak;
     let node_count = inp.node_type.len();
     let mut owners = vec![0u32; node_count];
-    let mut worklist: Vec<u32> = Vec::new();
     for (i, owner) in owners.iter_mut().enumerate() {
         let t = inp.node_type[i];
-        if t == nt.hidden
+        *owner = if t == nt.hidden
             || t == nt.array
             || (t == nt.native
                 && inp.strings.get(inp.node_name[i]) == "system / ExternalStringData")
         {
-            *owner = UNVISITED;
+            UNVISITED
         } else {
-            *owner = i as u32;
-            worklist.push(i as u32);
-        }
+            i as u32
+        };
     }
-    with_kinds!(inp.edge_kinds, |k| while let Some(id) = worklist.pop() {
-        let owner = owners[id as usize];
-        let n = id as usize;
-        for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
-            if k.ty(e) == weak {
+    // DevTools starts its worklist with every owner in ordinal order and pops from the end.
+    // Owners never change (a node owned by itself stays so), so taking them from the last
+    // down, each followed by all it pushes, is the same order without a list of every node
+    // (4 bytes a node at the dominator pass's peak).
+    let mut worklist: Vec<u32> = Vec::new();
+    with_kinds!(
+        inp.edge_kinds,
+        |k| for start in (0..node_count as u32).rev() {
+            if owners[start as usize] != start {
                 continue;
             }
-            let target = inp.edge_to[e];
-            let current = owners[target as usize];
-            if current == UNVISITED {
-                owners[target as usize] = owner;
-                worklist.push(target);
-            } else if current == target || current == owner || current == MULTIPLE_OWNERS {
-                // Owned by itself, by the same owner, or already shared: nothing changes.
-            } else {
-                owners[target as usize] = MULTIPLE_OWNERS;
-                worklist.push(target);
+            worklist.push(start);
+            while let Some(id) = worklist.pop() {
+                let owner = owners[id as usize];
+                let n = id as usize;
+                for e in inp.first_edge[n] as usize..inp.first_edge[n + 1] as usize {
+                    if k.ty(e) == weak {
+                        continue;
+                    }
+                    let target = inp.edge_to[e];
+                    let current = owners[target as usize];
+                    if current == UNVISITED {
+                        owners[target as usize] = owner;
+                        worklist.push(target);
+                    } else if current == target || current == owner || current == MULTIPLE_OWNERS {
+                        // Owned by itself, by the same owner, or already shared: nothing changes.
+                    } else {
+                        owners[target as usize] = MULTIPLE_OWNERS;
+                        worklist.push(target);
+                    }
+                }
             }
         }
-    });
+    );
     let root = inp.meta.root_ordinal;
     // Sizes may grow past the 2-byte codes in any order: the builder's overflow is a map.
     let mut self_size = std::mem::take(self_sizes).into_builder();
