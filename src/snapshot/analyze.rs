@@ -71,6 +71,7 @@ impl Drop for PhaseTimer {
 struct Analysed {
     distance: Distances,
     statistics: aggregate::StatisticsSums,
+    class_names: ClassNames,
 }
 
 /// Class names (DevTools' `{a, b}` interface names included) and the strings they add.
@@ -239,10 +240,9 @@ pub(crate) fn analyze(
             let timer = PhaseTimer::new("distances");
             let distance = distance::distances(&distance_inputs, &HashSet::new());
             drop(timer);
-            // The class names and counts wait for the tree's temporaries to be freed (their
-            // per-node columns would add to the peak); the statistics need no memory per
-            // node.
-            let _timer = PhaseTimer::new("statistics");
+            // The class counts wait for the tree's temporaries to be freed (their per-node
+            // columns would add to the peak); the statistics need no memory per node.
+            let timer = PhaseTimer::new("statistics");
             let statistics = aggregate::statistics(&StatisticsInputs {
                 meta: &meta,
                 strings: &strings,
@@ -254,45 +254,9 @@ pub(crate) fn analyze(
                 edge_kinds: edge_kinds.view(),
                 first_retainer: &first_retainer,
             });
-            Analysed {
-                distance,
-                statistics,
-            }
-        },
-    );
-    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
-    drop(timer);
-    let Analysed {
-        distance,
-        statistics,
-    } = rest;
-    drop(essential);
-    check_cancel(progress)?;
-
-    progress.set_phase("Calculating retained sizes");
-    // In two steps, so the DFS order is freed before the dominated lists and the class
-    // counts allocate.
-    let super::dominators::DominatorTree {
-        dominator,
-        preorder,
-        unreachable_count,
-    } = tree;
-    let ((retained, ()), class_names) = rayon::join(
-        || {
-            rayon::join(
-                || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
-                || {
-                    let _timer = PhaseTimer::new("retainer edges");
-                    graph::sources_to_edges(
-                        &first_edge,
-                        &edge_to,
-                        &first_retainer,
-                        &mut retainer_slots,
-                    );
-                },
-            )
-        },
-        || {
+            drop(timer);
+            // The class names, coded as they are found (2 bytes a node), fit beside the
+            // main loop's peak.
             let timer = PhaseTimer::new("class names and interfaces");
             let name_inputs = NameInputs {
                 meta: &meta,
@@ -313,14 +277,44 @@ pub(crate) fn analyze(
                 &mut interface_names,
                 &mut class_index,
             );
-            let class_index = ClassIndex::from_indexes(&class_index);
+            let class_index = class_index.finish();
             drop(timer);
-            ClassNames {
+            let class_names = ClassNames {
                 class_index,
                 added_strings: added.into_added(),
                 interfaces,
                 interface_names,
+            };
+            Analysed {
+                distance,
+                statistics,
+                class_names,
             }
+        },
+    );
+    let (tree, mut retainer_slots) = tree.ok_or(ErrorKind::Cancelled)?;
+    drop(timer);
+    let Analysed {
+        distance,
+        statistics,
+        class_names,
+    } = rest;
+    drop(essential);
+    check_cancel(progress)?;
+
+    progress.set_phase("Calculating retained sizes");
+    // In two steps, so the DFS order is freed before the dominated lists and the class
+    // counts allocate.
+    let super::dominators::DominatorTree {
+        dominator,
+        preorder,
+        unreachable_count,
+    } = tree;
+    let (retained, ()) = rayon::join(
+        || dominators::retained_sizes(&preorder, &dominator, &node_self_size),
+        || {
+            let _timer = PhaseTimer::new("retainer edges");
+            graph::sources_to_edges(&first_edge, &edge_to, &first_retainer, &mut retainer_slots);
         },
     );
     drop(preorder);

@@ -105,29 +105,14 @@ pub(crate) struct ClassIndex {
 }
 
 impl ClassIndex {
-    /// Codes `class_index` (one string index per node). The per-node table of string
-    /// indexes, `class_index`'s size, is the only temporary.
+    /// Codes `class_index` (one string index per node).
+    #[cfg(test)]
     pub fn from_indexes(class_index: &[u32]) -> Self {
-        // Codes by string index: the indexes are dense and small (the string count).
-        let max = class_index
-            .iter()
-            .copied()
-            .max()
-            .map_or(0, |m| m as usize + 1);
-        let mut code_of = vec![u32::MAX; max];
-        let mut names: Vec<u32> = Vec::new();
+        let mut builder = ClassIndexBuilder::with_capacity(class_index.len());
         for &i in class_index {
-            let slot = &mut code_of[i as usize];
-            if *slot == u32::MAX {
-                *slot = names.len() as u32;
-                names.push(i);
-            }
+            builder.push(i);
         }
-        let codes = Codes::pack(
-            names.len(),
-            class_index.iter().map(|&i| code_of[i as usize]),
-        );
-        Self { codes, names }
+        builder.finish()
     }
 
     /// The class-name string index of node `n`.
@@ -142,6 +127,7 @@ impl ClassIndex {
     }
 
     /// Every node's string index, as one `u32` per node.
+    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<u32> {
         (0..self.len()).map(|n| self.get(n)).collect()
     }
@@ -149,6 +135,99 @@ impl ClassIndex {
     /// Memory held.
     pub fn heap_bytes(&self) -> u64 {
         self.codes.heap_bytes() + (self.names.capacity() * 4) as u64
+    }
+}
+
+/// Builds a [`ClassIndex`] node by node, coding as it goes: no per-node table of string
+/// indexes (4 bytes a node) is ever held, so the class names can be computed beside the
+/// dominator pass's peak.
+#[derive(Debug, Default)]
+pub(crate) struct ClassIndexBuilder {
+    /// The codes so far: 2 bytes each until a code passes `u16`.
+    codes: CodesBuilder,
+    /// The string index of each code.
+    names: Vec<u32>,
+    /// The code of each string index (`u32::MAX`: none yet); string indexes are dense.
+    code_of: Vec<u32>,
+}
+
+#[derive(Debug)]
+enum CodesBuilder {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for CodesBuilder {
+    fn default() -> Self {
+        Self::Narrow(Vec::new())
+    }
+}
+
+impl ClassIndexBuilder {
+    /// An empty index with room for `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
+        Self {
+            codes: CodesBuilder::Narrow(Vec::with_capacity(nodes)),
+            ..Self::default()
+        }
+    }
+
+    /// Continues from `index` (to change some nodes' classes).
+    pub fn from_index(index: &ClassIndex) -> Self {
+        let mut builder = Self::with_capacity(index.len());
+        for n in 0..index.len() {
+            builder.push(index.get(n));
+        }
+        builder
+    }
+
+    /// The code of string index `index`, a new one if it has none yet.
+    fn code(&mut self, index: u32) -> u32 {
+        let i = index as usize;
+        if i >= self.code_of.len() {
+            self.code_of
+                .resize((i + 1).max(self.code_of.len() * 2), u32::MAX);
+        }
+        if self.code_of[i] == u32::MAX {
+            self.code_of[i] = self.names.len() as u32;
+            self.names.push(index);
+            if self.names.len() > usize::from(u16::MAX) + 1
+                && let CodesBuilder::Narrow(narrow) = &mut self.codes
+            {
+                self.codes =
+                    CodesBuilder::Wide(std::mem::take(narrow).into_iter().map(u32::from).collect());
+            }
+        }
+        self.code_of[i]
+    }
+
+    /// Appends a node of class-name string index `index`.
+    pub fn push(&mut self, index: u32) {
+        let code = self.code(index);
+        match &mut self.codes {
+            CodesBuilder::Narrow(c) => c.push(code as u16),
+            CodesBuilder::Wide(c) => c.push(code),
+        }
+    }
+
+    /// Gives node `n` (already pushed) the class-name string index `index`.
+    pub fn set(&mut self, n: usize, index: u32) {
+        let code = self.code(index);
+        match &mut self.codes {
+            CodesBuilder::Narrow(c) => c[n] = code as u16,
+            CodesBuilder::Wide(c) => c[n] = code,
+        }
+    }
+
+    /// The finished index. Codes of names no node has any more stay in the table.
+    pub fn finish(self) -> ClassIndex {
+        ClassIndex {
+            codes: match self.codes {
+                CodesBuilder::Narrow(c) => Codes::Narrow(c.into()),
+                CodesBuilder::Wide(c) => Codes::Wide(c.into()),
+            },
+            names: self.names,
+        }
     }
 }
 
@@ -217,6 +296,32 @@ mod tests {
         assert_eq!(c.to_vec(), raw);
         assert_eq!(c.len(), 7);
         assert_eq!(ClassIndex::from_indexes(&[]).len(), 0);
+    }
+
+    #[test]
+    fn builder_sets_classes_after_pushing() {
+        let mut b = ClassIndexBuilder::with_capacity(4);
+        for i in [5, 5, 2, 5] {
+            b.push(i);
+        }
+        b.set(1, 9);
+        b.set(3, 2);
+        let c = b.finish();
+        assert_eq!(c.to_vec(), [5, 9, 2, 2]);
+        let mut again = ClassIndexBuilder::from_index(&c);
+        again.set(0, 2);
+        assert_eq!(again.finish().to_vec(), [2, 9, 2, 2]);
+        // Widening keeps every code.
+        let mut b = ClassIndexBuilder::with_capacity(3);
+        b.push(1);
+        b.push(7);
+        b.push(1);
+        for i in 0..70_000 {
+            b.set(2, 100 + i);
+        }
+        let c = b.finish();
+        assert!(!c.codes.bytes().1);
+        assert_eq!(c.to_vec(), [1, 7, 70_099]);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::aggregate::{GroupInputs, group_classes};
-use super::dict::ClassIndex;
+use super::dict::ClassIndexBuilder;
 use super::names::{self, NameInputs, js_cmp};
 use super::strings::StringsOverlay;
 use super::{NodeIdx, Snapshot};
@@ -170,7 +170,7 @@ fn target_groups(target: &Snapshot) -> Vec<(String, String, Members)> {
 
 /// The base's classes after applying the target's interface definitions.
 fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, Members)> {
-    let mut class_index = base.class_index.to_vec();
+    let mut class_index = ClassIndexBuilder::from_index(&base.class_index);
     let mut overlay = StringsOverlay::new(&base.strings);
     let mut interface_names = base.interface_names.clone();
     let inputs = NameInputs {
@@ -192,7 +192,7 @@ fn base_groups_with(base: &Snapshot, target: &Snapshot) -> Vec<(String, String, 
         strings: &overlay,
         node_type: &base.node_type,
         self_size: &base.self_size,
-        class_index: &ClassIndex::from_indexes(&class_index),
+        class_index: &class_index.finish(),
         locations: &base.locations,
         include: None,
     });

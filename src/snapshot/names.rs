@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::dict::ClassIndexBuilder;
 use super::edge_kinds::{EdgeKindsRef, KindsRead};
 use super::meta::Meta;
 use super::strings::{StringTable, StringsOverlay};
@@ -213,7 +214,10 @@ pub(crate) struct NameInputs<'a> {
 }
 
 /// DevTools' `calculateObjectNames`: the class-name string index of every node.
-pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'_>) -> Vec<u32> {
+pub(crate) fn class_indexes(
+    inp: &NameInputs<'_>,
+    strings: &mut StringsOverlay<'_>,
+) -> ClassIndexBuilder {
     let nt = inp.meta.nt;
     let mut added: HashMap<String, u32> = HashMap::new();
     let mut index_for = |s: &str, strings: &mut StringsOverlay<'_>| -> u32 {
@@ -230,7 +234,7 @@ pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'
     let regexp = index_for("RegExp", strings);
     // `(type)` class of each other node type, added on first use.
     let mut by_type = [u32::MAX; 256];
-    let mut out = Vec::with_capacity(inp.node_type.len());
+    let mut out = ClassIndexBuilder::with_capacity(inp.node_type.len());
     for (n, &t) in inp.node_type.iter().enumerate() {
         let class = if t == nt.hidden {
             hidden
@@ -274,6 +278,9 @@ pub(crate) fn class_indexes(inp: &NameInputs<'_>, strings: &mut StringsOverlay<'
     }
     out
 }
+
+/// An object that matched no interface definition, in [`apply_interfaces`].
+const NO_INTERFACE: u32 = u32::MAX;
 
 /// An interface definition: a `{a, b}` name and the properties an object must have.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -374,7 +381,7 @@ pub(crate) fn apply_interfaces(
     strings: &mut StringsOverlay<'_>,
     definitions: &[InterfaceDefinition],
     interface_names: &mut HashMap<String, u32>,
-    class_index: &mut [u32],
+    class_index: &mut ClassIndexBuilder,
 ) {
     struct TrieNode {
         next: HashMap<String, usize>,
@@ -442,7 +449,7 @@ pub(crate) fn apply_interfaces(
     let mut states: Vec<usize> = Vec::new();
     let mut next_states: Vec<usize> = Vec::new();
     // (node, matched definition) pairs; strings are added after the scan, which borrows them.
-    let mut assignments: Vec<(u32, Option<usize>)> = Vec::new();
+    let mut assignments: Vec<(u32, u32)> = Vec::new();
     for n in 0..inp.node_type.len() {
         if !is_plain_object(inp, strings, n) {
             continue;
@@ -477,14 +484,18 @@ pub(crate) fn apply_interfaces(
             }
             std::mem::swap(&mut states, &mut next_states);
         }
-        assignments.push((n as u32, best.map(|(_, index)| index)));
+        assignments.push((
+            n as u32,
+            best.map_or(NO_INTERFACE, |(_, index)| index as u32),
+        ));
     }
     drop(props);
     for (n, def) in assignments {
         let n = n as usize;
-        class_index[n] = match def {
-            None => inp.node_name[n],
-            Some(index) => {
+        let class = match def {
+            NO_INTERFACE => inp.node_name[n],
+            index => {
+                let index = index as usize;
                 let name = &definitions[index].name;
                 match interface_names.get(name) {
                     Some(&i) => i,
@@ -496,5 +507,6 @@ pub(crate) fn apply_interfaces(
                 }
             }
         };
+        class_index.set(n, class);
     }
 }
