@@ -933,38 +933,43 @@ fn decode_plain(piece: &[u8], mut i: usize, values: &mut Vec<u32>) -> usize {
 }
 
 /// One value of the fast path at `i`, which has 16 bytes after it: the value and the start
-/// of the next one, or `None` when it is not of the common shape.
+/// of the next one, or `None` when it is not of the common shape. The 16 bytes are read
+/// once, as one integer: the digits and the separator after them are taken out by shifts.
 #[inline(always)]
 fn plain_value(piece: &[u8], i: usize) -> Option<(u32, usize)> {
     const POW10: [u64; 3] = [1, 10, 100];
-    let (mut value, len) = digits8(piece, i);
-    let mut end = i + len;
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&piece[i..i + 16]);
+    let w = u128::from_le_bytes(bytes);
+    let (mut value, mut len) = digits8(w as u64);
     if len == 8 {
-        let (low, low_len) = digits8(piece, end);
+        let (low, low_len) = digits8((w >> 64) as u64);
         if low_len > 2 {
             return None;
         }
         value = value * POW10[low_len] + low;
-        end += low_len;
+        len += low_len;
         if value > u64::from(u32::MAX) {
             return None;
         }
     } else if len == 0 {
         return None;
     }
-    match piece[end] {
-        b',' => Some((value as u32, end + 1)),
-        b'\n' if piece[end + 1] == b',' => Some((value as u32, end + 2)),
-        _ => None,
+    // The two bytes after the digits (at most 10 of them, so within the 16).
+    let after = (w >> (8 * len)) as u16;
+    if after as u8 == b',' {
+        Some((value as u32, i + len + 1))
+    } else if after == u16::from_le_bytes([b'\n', b',']) {
+        Some((value as u32, i + len + 2))
+    } else {
+        None
     }
 }
 
-/// The leading ASCII digits of the 8 bytes at `at` (SWAR): their value and count (0 to 8).
+/// The leading ASCII digits of the 8 bytes of `w` (little-endian, SWAR): their value and
+/// count (0 to 8).
 #[inline(always)]
-fn digits8(piece: &[u8], at: usize) -> (u64, usize) {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(&piece[at..at + 8]);
-    let w = u64::from_le_bytes(word);
+fn digits8(w: u64) -> (u64, usize) {
     // Digits become 0..=9; any other byte becomes > 9 (in its low 7 bits or its top bit).
     let x = w ^ 0x3030_3030_3030_3030;
     let low7 = x & 0x7F7F_7F7F_7F7F_7F7F;
