@@ -18,6 +18,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use super::column::Column;
 use super::dict::{ClassIndex, Codes, Locations};
 use super::dominators::{Dominated, RetainedSizes};
@@ -373,41 +375,11 @@ pub(crate) fn finish_aggregates(
     } = grouping;
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
-    let root = tree.root;
-    let mut seen = vec![false; internals.len()];
-    // Stack of (next child's position in `dominated.nodes`, end of the node's children,
-    // class marked by the node or u32::MAX).
-    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
-    let enter = |n: u32, seen: &mut Vec<bool>, internals: &mut Vec<Internal>| -> u32 {
-        let id = internal_of[n as usize];
-        if id == u32::MAX || seen[id as usize] {
-            return u32::MAX;
-        }
-        internals[id as usize].max_ret += tree.retained.get(n as usize);
-        seen[id as usize] = true;
-        id
-    };
-    let children = |n: u32| {
-        let r = tree.dominated.range(n as usize);
-        (r.start as u32, r.end as u32)
-    };
-    let marked = enter(root, &mut seen, &mut internals);
-    let (start, end) = children(root);
-    stack.push((start, end, marked));
-    while let Some(top) = stack.last_mut() {
-        let (pos, end, marked) = *top;
-        if pos < end {
-            top.0 += 1;
-            let child = tree.dominated.nodes[pos as usize];
-            let m = enter(child, &mut seen, &mut internals);
-            let (start, end) = children(child);
-            stack.push((start, end, m));
-        } else {
-            if marked != u32::MAX {
-                seen[marked as usize] = false;
-            }
-            stack.pop();
-        }
+    for (internal, sum) in internals
+        .iter_mut()
+        .zip(class_retained_sizes(&internal_of, tree))
+    {
+        internal.max_ret += sum;
     }
 
     let mut classes: Vec<ClassAggregate> = Vec::with_capacity(public_keys.len());
@@ -480,6 +452,135 @@ pub(crate) fn finish_aggregates(
         classes: sorted,
         members: members.into(),
         node_class,
+    }
+}
+
+/// Each class's retained size (`internal_of`: each node's class, `u32::MAX` for none): the
+/// sum of the retained sizes of its nodes that have no dominator-tree ancestor of the same
+/// class.
+///
+/// The walk is split into subtrees walked on both cores: the subtree with the largest retained
+/// size is opened (its node counted on this thread) until none holds more than 1/16 of the
+/// root's, or after a bounded number of openings; each subtree starts with the classes counted
+/// on its path marked. The per-class sums are added up, so the split never changes them.
+fn class_retained_sizes(internal_of: &[u32], tree: &TreeInputs<'_>) -> Vec<u64> {
+    const MAX_OPENED: usize = 4096;
+    let classes = internal_of
+        .iter()
+        .filter(|&&c| c != u32::MAX)
+        .max()
+        .map_or(0, |&c| c as usize + 1);
+    let class_of = |n: u32| internal_of[n as usize];
+    let retained = |n: u32| tree.retained.get(n as usize);
+    let mut sums = vec![0u64; classes];
+    // Path marks: each a list of classes; subtrees refer to theirs by index.
+    let mut marks: Vec<Vec<u32>> = Vec::new();
+    // Subtrees still to walk: (node, index into `marks`), the largest at the end of `open`.
+    let mut subtrees: Vec<(u32, usize)> = Vec::new();
+    let counted_root = |n: u32, path: &[u32], sums: &mut Vec<u64>| -> Vec<u32> {
+        let mut path = path.to_vec();
+        let c = class_of(n);
+        if c != u32::MAX && !path.contains(&c) {
+            sums[c as usize] += retained(n);
+            path.push(c);
+        }
+        path
+    };
+    marks.push(counted_root(tree.root, &[], &mut sums));
+    subtrees.extend(
+        tree.dominated
+            .of(tree.root as usize)
+            .iter()
+            .map(|&c| (c, 0)),
+    );
+    let limit = retained(tree.root) / 16;
+    for _ in 0..MAX_OPENED {
+        let Some((at, &(n, m))) = subtrees
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, &(n, _))| retained(n))
+        else {
+            break;
+        };
+        let children = tree.dominated.of(n as usize);
+        if retained(n) <= limit || children.is_empty() {
+            break;
+        }
+        subtrees.swap_remove(at);
+        let path = counted_root(n, &marks[m].clone(), &mut sums);
+        marks.push(path);
+        let id = marks.len() - 1;
+        subtrees.extend(children.iter().map(|&c| (c, id)));
+    }
+    let walked = subtrees
+        .par_iter()
+        .fold(
+            || (vec![0u64; classes], vec![false; classes]),
+            |(mut sums, mut seen), &(n, m)| {
+                for &c in &marks[m] {
+                    seen[c as usize] = true;
+                }
+                walk_classes(n, tree, &class_of, &mut seen, &mut sums);
+                for &c in &marks[m] {
+                    seen[c as usize] = false;
+                }
+                (sums, seen)
+            },
+        )
+        .map(|(sums, _)| sums)
+        .reduce(
+            || vec![0u64; classes],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    sums.iter_mut().zip(walked).for_each(|(x, y)| *x += y);
+    sums
+}
+
+/// Walks the dominator subtree of `top` (iteratively), adding each node's retained size to
+/// its class's sum unless its class is `seen` (marked by an ancestor); leaves `seen` as found.
+fn walk_classes(
+    top: u32,
+    tree: &TreeInputs<'_>,
+    class_of: &impl Fn(u32) -> u32,
+    seen: &mut [bool],
+    sums: &mut [u64],
+) {
+    let mut enter = |n: u32, seen: &mut [bool]| -> u32 {
+        let c = class_of(n);
+        if c == u32::MAX || seen[c as usize] {
+            return u32::MAX;
+        }
+        sums[c as usize] += tree.retained.get(n as usize);
+        seen[c as usize] = true;
+        c
+    };
+    let children = |n: u32| {
+        let r = tree.dominated.range(n as usize);
+        (r.start as u32, r.end as u32)
+    };
+    // Stack of (next child's position in `dominated.nodes`, end of the node's children,
+    // class marked by the node or u32::MAX).
+    let mut stack: Vec<(u32, u32, u32)> = Vec::new();
+    let marked = enter(top, seen);
+    let (start, end) = children(top);
+    stack.push((start, end, marked));
+    while let Some(entry) = stack.last_mut() {
+        let (pos, end, marked) = *entry;
+        if pos < end {
+            entry.0 += 1;
+            let child = tree.dominated.nodes[pos as usize];
+            let m = enter(child, seen);
+            let (start, end) = children(child);
+            stack.push((start, end, m));
+        } else {
+            if marked != u32::MAX {
+                seen[marked as usize] = false;
+            }
+            stack.pop();
+        }
     }
 }
 
@@ -630,6 +731,64 @@ impl Aggregates {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The split walk against the definition: a node counts for its class unless a
+    /// dominator-tree ancestor has the same class.
+    #[test]
+    fn class_retained_sizes_split_or_not_match_the_definition() {
+        let mut rand = crate::snapshot::test_rand(0x9E37_79B9_7F4A_7C15);
+        for case in 0..60u64 {
+            let count = 2 + rand(400) as usize;
+            let classes = 1 + rand(6) as u32;
+            // Node 0 is the root; each other node's dominator comes before it, often a
+            // recent one so chains (deep trees) occur too.
+            let dominator: Vec<u32> = (0..count)
+                .map(|n| match n {
+                    0 => 0,
+                    _ if case % 3 == 0 => (n - 1) as u32,
+                    _ => rand(n as u64) as u32,
+                })
+                .collect();
+            let internal_of: Vec<u32> = (0..count)
+                .map(|_| match rand(classes as u64 + 1) as u32 {
+                    c if c == classes => u32::MAX,
+                    c => c,
+                })
+                .collect();
+            let self_size: Vec<u64> = (0..count).map(|_| rand(1000)).collect();
+            let mut retained = self_size.clone();
+            for n in (1..count).rev() {
+                retained[dominator[n] as usize] += retained[n];
+            }
+            let dominated = Dominated::build(&dominator, 0);
+            let retained_sizes = RetainedSizes::from_sizes(&retained);
+            let tree = TreeInputs {
+                root: 0,
+                retained: &retained_sizes,
+                dominated: &dominated,
+            };
+            let mut expected = vec![0u64; classes as usize];
+            for n in 0..count {
+                let c = internal_of[n];
+                if c == u32::MAX {
+                    continue;
+                }
+                let mut a = n;
+                let mut shadowed = false;
+                while a != 0 {
+                    a = dominator[a] as usize;
+                    shadowed |= internal_of[a] == c;
+                }
+                if !shadowed {
+                    expected[c as usize] += retained[n];
+                }
+            }
+            let got = class_retained_sizes(&internal_of, &tree);
+            let used = internal_of.iter().filter(|&&c| c != u32::MAX).max();
+            let used = used.map_or(0, |&c| c as usize + 1);
+            assert_eq!(got, expected[..used], "case {case}");
+        }
+    }
 
     #[test]
     fn node_classes_narrow_and_wide_read_the_same() {

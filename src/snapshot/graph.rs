@@ -125,9 +125,11 @@ fn balanced_bounds(first: &[u32], parts: usize) -> Vec<usize> {
 }
 
 /// The retainer offsets (`first_retainer`, length node_count + 1): a histogram of
-/// `edge_to`, counted in parallel by target range.
+/// `edge_to`, in one pass over the edges. The analysis runs it beside the essential edges,
+/// which keep the other core busy longer: split by target range, as [`fill_retainers`] is,
+/// both parts would run on this thread, each reading every edge.
 pub(crate) fn retainer_offsets(node_count: usize, edge_to: &[u32]) -> Vec<u32> {
-    retainer_offsets_in(part_count(node_count), node_count, edge_to)
+    retainer_offsets_in(1, node_count, edge_to)
 }
 
 fn retainer_offsets_in(parts: usize, node_count: usize, edge_to: &[u32]) -> Vec<u32> {
