@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::super::{EdgeKind, NodeIdx, Snapshot};
 use super::shapes::{self, TIMER_CLASSES};
 use super::text::{self, Facts};
@@ -390,26 +392,26 @@ pub fn pattern_candidates(s: &Snapshot) -> Vec<Candidate> {
             api: Some(api),
         });
     }
-    for i in 0..s.node_count() as u32 {
-        let n = NodeIdx(i);
-        if s.raw_name(n) != "Promise" || s.node_type_name(n) != "object" {
-            continue;
-        }
-        let reactions = shapes::promise_reactions(s, n);
-        if reactions >= SINGLE_SNAPSHOT_REACTIONS {
-            out.push(Candidate {
-                kind: FindingKind::Promises,
-                holder: n,
-                name: shapes::holder_name(s, n),
-                event: None,
-                probe: Probe::Reactions(s.node_id(n)),
-                roots: vec![n],
-                pattern: Severity::Suspect,
-                from_growth: false,
-                api: None,
-            });
-        }
-    }
+    let promises: Vec<NodeIdx> = (0..s.node_count() as u32)
+        .into_par_iter()
+        .map(NodeIdx)
+        .filter(|&n| {
+            s.raw_name(n) == "Promise"
+                && s.node_type_name(n) == "object"
+                && shapes::promise_reactions(s, n) >= SINGLE_SNAPSHOT_REACTIONS
+        })
+        .collect();
+    out.extend(promises.into_iter().map(|n| Candidate {
+        kind: FindingKind::Promises,
+        holder: n,
+        name: shapes::holder_name(s, n),
+        event: None,
+        probe: Probe::Reactions(s.node_id(n)),
+        roots: vec![n],
+        pattern: Severity::Suspect,
+        from_growth: false,
+        api: None,
+    }));
     out.extend(detached_candidates(s));
     out
 }
@@ -419,12 +421,19 @@ pub fn pattern_candidates(s: &Snapshot) -> Vec<Candidate> {
 fn detached_candidates(s: &Snapshot) -> Vec<Candidate> {
     // A detached node whose dominator is not detached is the top of a detached tree.
     let mut by_holder: HashMap<u32, Vec<NodeIdx>> = HashMap::new();
-    for i in 0..s.node_count() as u32 {
-        let n = NodeIdx(i);
-        let d = s.dominator(n);
-        if n != d && shapes::is_detached_dom(s, n) && !shapes::is_detached_dom(s, d) {
-            by_holder.entry(shapes::owner(s, d).0).or_default().push(n);
-        }
+    let tops: Vec<NodeIdx> = (0..s.node_count() as u32)
+        .into_par_iter()
+        .map(NodeIdx)
+        .filter(|&n| {
+            let d = s.dominator(n);
+            n != d && shapes::is_detached_dom(s, n) && !shapes::is_detached_dom(s, d)
+        })
+        .collect();
+    for n in tops {
+        by_holder
+            .entry(shapes::owner(s, s.dominator(n)).0)
+            .or_default()
+            .push(n);
     }
     let mut out: Vec<Candidate> = by_holder
         .into_iter()

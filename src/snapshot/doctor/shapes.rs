@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::super::{BASE_SYSTEM_DISTANCE, EdgeIdx, EdgeKind, NodeIdx, Snapshot};
 use super::{HeldClass, PathStep};
 
@@ -309,32 +311,36 @@ pub fn listeners(s: &Snapshot, emitter: NodeIdx, event: &str) -> (Vec<NodeIdx>, 
 }
 
 /// Every (emitter, event) pair of the snapshot with its listener count.
+/// (Both cores, in node order.)
 pub fn all_listener_slots(s: &Snapshot) -> Vec<(NodeIdx, String, Vec<NodeIdx>)> {
-    let mut out = Vec::new();
-    for i in 0..s.node_count() as u32 {
-        let emitter = NodeIdx(i);
-        let Some(events) = s
-            .edges(emitter)
-            .find(|&e| s.edge_kind(e) == EdgeKind::Property && s.edge_name(e) == "_events")
-            .map(|e| s.edge_target(e))
-        else {
-            continue;
-        };
-        if s.node_type_name(events) != "object" {
-            continue;
-        }
-        for e in s.edges(events) {
-            if s.edge_kind(e) != EdgeKind::Property || s.edge_name(e) == "__proto__" {
-                continue;
+    (0..s.node_count() as u32)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let emitter = NodeIdx(i);
+            let mut out = Vec::new();
+            let Some(events) = s
+                .edges(emitter)
+                .find(|&e| s.edge_kind(e) == EdgeKind::Property && s.edge_name(e) == "_events")
+                .map(|e| s.edge_target(e))
+            else {
+                return out;
+            };
+            if s.node_type_name(events) != "object" {
+                return out;
             }
-            let event = s.edge_name(e).into_owned();
-            let (ls, _) = listeners(s, emitter, &event);
-            if !ls.is_empty() {
-                out.push((emitter, event, ls));
+            for e in s.edges(events) {
+                if s.edge_kind(e) != EdgeKind::Property || s.edge_name(e) == "__proto__" {
+                    continue;
+                }
+                let event = s.edge_name(e).into_owned();
+                let (ls, _) = listeners(s, emitter, &event);
+                if !ls.is_empty() {
+                    out.push((emitter, event, ls));
+                }
             }
-        }
-    }
-    out
+            out
+        })
+        .collect()
 }
 
 /// An active timer: a `Timeout` still linked into a timer list, or an `Immediate` not yet
@@ -348,51 +354,48 @@ pub struct Timer {
     pub api: &'static str,
 }
 
-/// Every active timer of the snapshot.
+/// Every active timer of the snapshot (both cores, in node order).
 pub fn active_timers(s: &Snapshot) -> Vec<Timer> {
-    let mut out = Vec::new();
-    for i in 0..s.node_count() as u32 {
-        let n = NodeIdx(i);
-        if s.node_type_name(n) != "object" {
-            continue;
-        }
-        match s.raw_name(n) {
-            "Timeout" => {
-                let linked = edge_target(s, n, "_idleNext")
-                    .is_some_and(|t| !is_oddball(s, t) && s.node_type_name(t) == "object");
-                let Some(cb) = edge_target(s, n, "_onTimeout") else {
-                    continue;
-                };
-                if !linked || s.node_type_name(cb) != "closure" {
-                    continue;
-                }
-                let repeat_null = edge_target(s, n, "_repeat").is_some_and(|r| is_oddball(s, r));
-                out.push(Timer {
-                    node: n,
-                    callback: display_name(s, cb),
-                    api: if repeat_null {
-                        "setTimeout"
-                    } else {
-                        "setInterval"
-                    },
-                });
-            }
-            "Immediate" => {
-                let Some(cb) = edge_target(s, n, "_onImmediate") else {
-                    continue;
-                };
-                if s.node_type_name(cb) == "closure" {
-                    out.push(Timer {
-                        node: n,
-                        callback: display_name(s, cb),
-                        api: "setImmediate",
-                    });
-                }
-            }
-            _ => {}
-        }
+    (0..s.node_count() as u32)
+        .into_par_iter()
+        .filter_map(|i| active_timer(s, NodeIdx(i)))
+        .collect()
+}
+
+/// `n` as an active timer, if it is one.
+fn active_timer(s: &Snapshot, n: NodeIdx) -> Option<Timer> {
+    if s.node_type_name(n) != "object" {
+        return None;
     }
-    out
+    match s.raw_name(n) {
+        "Timeout" => {
+            let linked = edge_target(s, n, "_idleNext")
+                .is_some_and(|t| !is_oddball(s, t) && s.node_type_name(t) == "object");
+            let cb = edge_target(s, n, "_onTimeout")?;
+            if !linked || s.node_type_name(cb) != "closure" {
+                return None;
+            }
+            let repeat_null = edge_target(s, n, "_repeat").is_some_and(|r| is_oddball(s, r));
+            Some(Timer {
+                node: n,
+                callback: display_name(s, cb),
+                api: if repeat_null {
+                    "setTimeout"
+                } else {
+                    "setInterval"
+                },
+            })
+        }
+        "Immediate" => {
+            let cb = edge_target(s, n, "_onImmediate")?;
+            (s.node_type_name(cb) == "closure").then(|| Timer {
+                node: n,
+                callback: display_name(s, cb),
+                api: "setImmediate",
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The pending reactions of a promise (the `reactions_or_result` chain).
