@@ -6,7 +6,8 @@
 //! - [`essential_edges`]: one bit per edge, DevTools' `computeIsEssentialEdge`: weak edges,
 //!   self edges, shortcut edges (except from the root), WeakMap table→value edges, and edges
 //!   from non-page-owned to page-owned nodes do not count for dominance.
-//! - [`dominators`]: Lengauer–Tarjan ("simple" eval/link with iterative path compression),
+//! - [`search`] then [`finish`] (together `dominators`, which the tests call): Lengauer–Tarjan
+//!   ("simple" eval/link with iterative path compression),
 //!   a line-by-line port of `calculateDominatorsAndRetainedSizes`, including its handling of
 //!   nodes unreachable from the root (attached to the root), so the tree is identical. Once
 //!   the semidominators are known, the dominators come from Semi-NCA when the DFS numbered
@@ -17,9 +18,8 @@
 //! - [`Dominated`]: children lists of the dominator tree, offsets only for the nodes that
 //!   dominate something.
 //!
-//! Temporary memory of [`dominators`]: at most 5 `u32` arrays of node_count + 1 entries with
-//! Semi-NCA, 6 with the buckets (the retainer slots are rewritten in place, see
-//! [`dominators`]).
+//! Temporary memory of the two halves: at most 5 `u32` arrays of node_count + 1 entries with
+//! Semi-NCA, 6 with the buckets (the retainer slots are rewritten in place, see [`finish`]).
 
 use rayon::prelude::*;
 
@@ -161,7 +161,7 @@ pub(crate) fn essential_edges(
     }
 }
 
-/// Result of [`dominators`].
+/// Result of [`finish`].
 pub(crate) struct DominatorTree {
     /// Immediate dominator of each node (node ordinal); the root's is itself.
     pub dominator: Vec<u32>,
@@ -199,7 +199,7 @@ pub(crate) fn dominators(
     )
 }
 
-/// The DFS of [`dominators`]: every vertex numbered, with its DFS parent.
+/// The DFS of [`search`]: every vertex numbered, with its DFS parent.
 pub(crate) struct Search {
     /// DFS parent of each vertex (1-based vertex numbers; 0: none).
     parent: Vec<u32>,
@@ -216,7 +216,7 @@ pub(crate) struct Search {
     searched: usize,
 }
 
-/// The first half of [`dominators`]: DevTools' DFS from the root over the essential edges,
+/// The first half of the dominator pass: DevTools' DFS from the root over the essential edges,
 /// then from each unreached vertex with only weak retainers, then the rest numbered in
 /// ordinal order.
 pub(crate) fn search(g: &EdgeView<'_>, essential: &Essential, root: u32) -> Search {
@@ -330,7 +330,7 @@ pub(crate) fn search(g: &EdgeView<'_>, essential: &Essential, root: u32) -> Sear
     }
 }
 
-/// The second half of [`dominators`], after [`search`]: semidominators (DevTools' main
+/// The second half of the dominator pass, after [`search`]: semidominators (DevTools' main
 /// loop, over the retainers in `retainer_source`, which come back renamed to DFS numbers),
 /// then the immediate dominators. `None` when cancelled.
 pub(crate) fn finish(
@@ -550,7 +550,7 @@ fn force_buckets() -> bool {
 
 #[cfg(test)]
 thread_local! {
-    /// Makes [`dominators`] take DevTools' bucket steps even where Semi-NCA applies.
+    /// Makes [`finish`] take DevTools' bucket steps even where Semi-NCA applies.
     static FORCE_BUCKETS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
