@@ -392,12 +392,14 @@ pub fn pattern_candidates(s: &Snapshot) -> Vec<Candidate> {
             api: Some(api),
         });
     }
+    let [promise_names] = s.string_indexes(["Promise"]);
+    let object = s.meta.nt.object;
     let promises: Vec<NodeIdx> = (0..s.node_count() as u32)
         .into_par_iter()
         .map(NodeIdx)
         .filter(|&n| {
-            s.raw_name(n) == "Promise"
-                && s.node_type_name(n) == "object"
+            s.node_type[n.0 as usize] == object
+                && promise_names.contains(&s.node_name[n.0 as usize])
                 && shapes::promise_reactions(s, n) >= SINGLE_SNAPSHOT_REACTIONS
         })
         .collect();
@@ -420,6 +422,10 @@ pub fn pattern_candidates(s: &Snapshot) -> Vec<Candidate> {
 /// dominates them.
 fn detached_candidates(s: &Snapshot) -> Vec<Candidate> {
     // A detached node whose dominator is not detached is the top of a detached tree.
+    // Without detached nodes (every Node.js snapshot) the column is empty.
+    if s.detachedness.is_empty() {
+        return Vec::new();
+    }
     let mut by_holder: HashMap<u32, Vec<NodeIdx>> = HashMap::new();
     let tops: Vec<NodeIdx> = (0..s.node_count() as u32)
         .into_par_iter()

@@ -313,18 +313,32 @@ pub fn listeners(s: &Snapshot, emitter: NodeIdx, event: &str) -> (Vec<NodeIdx>, 
 /// Every (emitter, event) pair of the snapshot with its listener count.
 /// (Both cores, in node order.)
 pub fn all_listener_slots(s: &Snapshot) -> Vec<(NodeIdx, String, Vec<NodeIdx>)> {
-    (0..s.node_count() as u32)
+    // Every edge of the heap is looked at, in one pass over the edge column by name index.
+    let [events_names] = s.string_indexes(["_events"]);
+    if events_names.is_empty() {
+        return Vec::new();
+    }
+    let property = s.meta.et.property;
+    let hits: Vec<u32> = (0..s.edge_count() as u32)
         .into_par_iter()
-        .flat_map_iter(|i| {
-            let emitter = NodeIdx(i);
+        .filter(|&e| {
+            let e = e as usize;
+            s.edge_kinds.ty(e) == property && events_names.contains(&s.edge_kinds.name(e))
+        })
+        .collect();
+    // Each emitter with its first `_events` edge (edges are in node order).
+    let mut emitters: Vec<(NodeIdx, EdgeIdx)> = Vec::new();
+    for e in hits {
+        let n = (s.first_edge.partition_point(|&f| f <= e) - 1) as u32;
+        if emitters.last().is_none_or(|&(m, _)| m.0 != n) {
+            emitters.push((NodeIdx(n), EdgeIdx(e)));
+        }
+    }
+    emitters
+        .into_par_iter()
+        .flat_map_iter(|(emitter, first)| {
             let mut out = Vec::new();
-            let Some(events) = s
-                .edges(emitter)
-                .find(|&e| s.edge_kind(e) == EdgeKind::Property && s.edge_name(e) == "_events")
-                .map(|e| s.edge_target(e))
-            else {
-                return out;
-            };
+            let events = s.edge_target(first);
             if s.node_type_name(events) != "object" {
                 return out;
             }
@@ -356,8 +370,15 @@ pub struct Timer {
 
 /// Every active timer of the snapshot (both cores, in node order).
 pub fn active_timers(s: &Snapshot) -> Vec<Timer> {
+    let [timeout, immediate] = s.string_indexes(["Timeout", "Immediate"]);
+    let object = s.meta.nt.object;
     (0..s.node_count() as u32)
         .into_par_iter()
+        .filter(|&i| {
+            let name = s.node_name[i as usize];
+            s.node_type[i as usize] == object
+                && (timeout.contains(&name) || immediate.contains(&name))
+        })
         .filter_map(|i| active_timer(s, NodeIdx(i)))
         .collect()
 }
