@@ -375,10 +375,8 @@ pub(crate) fn finish_aggregates(
     } = grouping;
     // Class retained sizes: walk the dominator tree; count a node unless an ancestor of the
     // same class was counted.
-    for (internal, sum) in internals
-        .iter_mut()
-        .zip(class_retained_sizes(&internal_of, tree))
-    {
+    let sums = class_retained_sizes(&internal_of, internals.len(), tree);
+    for (internal, sum) in internals.iter_mut().zip(sums) {
         internal.max_ret += sum;
     }
 
@@ -455,27 +453,22 @@ pub(crate) fn finish_aggregates(
     }
 }
 
-/// Each class's retained size (`internal_of`: each node's class, `u32::MAX` for none): the
-/// sum of the retained sizes of its nodes that have no dominator-tree ancestor of the same
-/// class.
+/// Each class's retained size (`internal_of`: each node's class below `classes`, `u32::MAX`
+/// for none): the sum of the retained sizes of its nodes that have no dominator-tree ancestor
+/// of the same class.
 ///
 /// The walk is split into subtrees walked on both cores: the subtree with the largest retained
 /// size is opened (its node counted on this thread) until none holds more than 1/16 of the
 /// root's, or after a bounded number of openings; each subtree starts with the classes counted
 /// on its path marked. The per-class sums are added up, so the split never changes them.
-fn class_retained_sizes(internal_of: &[u32], tree: &TreeInputs<'_>) -> Vec<u64> {
+fn class_retained_sizes(internal_of: &[u32], classes: usize, tree: &TreeInputs<'_>) -> Vec<u64> {
     const MAX_OPENED: usize = 4096;
-    let classes = internal_of
-        .iter()
-        .filter(|&&c| c != u32::MAX)
-        .max()
-        .map_or(0, |&c| c as usize + 1);
     let class_of = |n: u32| internal_of[n as usize];
     let retained = |n: u32| tree.retained.get(n as usize);
     let mut sums = vec![0u64; classes];
     // Path marks: each a list of classes; subtrees refer to theirs by index.
     let mut marks: Vec<Vec<u32>> = Vec::new();
-    // Subtrees still to walk: (node, index into `marks`), the largest at the end of `open`.
+    // Subtrees still to walk: (node, index into `marks`).
     let mut subtrees: Vec<(u32, usize)> = Vec::new();
     let counted_root = |n: u32, path: &[u32], sums: &mut Vec<u64>| -> Vec<u32> {
         let mut path = path.to_vec();
@@ -783,9 +776,9 @@ mod tests {
                     expected[c as usize] += retained[n];
                 }
             }
-            let got = class_retained_sizes(&internal_of, &tree);
             let used = internal_of.iter().filter(|&&c| c != u32::MAX).max();
             let used = used.map_or(0, |&c| c as usize + 1);
+            let got = class_retained_sizes(&internal_of, used, &tree);
             assert_eq!(got, expected[..used], "case {case}");
         }
     }

@@ -366,8 +366,7 @@ impl Input<'_> {
                     .windows(3)
                     .step_by(2)
                     .map(|w| DecodePair {
-                        starts: [w[0], w[1]],
-                        ends: [w[1], w[2]],
+                        bounds: [w[0], w[1], w[2]],
                         buffers: [
                             spare.pop().unwrap_or_default(),
                             spare.pop().unwrap_or_default(),
@@ -383,11 +382,12 @@ impl Input<'_> {
                         pairs.par_iter_mut().enumerate().for_each(|(k, pair)| {
                             let [a, b] = std::mem::take(&mut pair.buffers);
                             let state = if k == 0 { start_state } else { EXPECT_VALUE };
+                            let [start, mid, end] = pair.bounds;
                             pair.results = Some(decode_pair(
-                                &piece[pair.starts[0]..pair.ends[0]],
+                                &piece[start..mid],
                                 state,
                                 a,
-                                &piece[pair.starts[1]..pair.ends[1]],
+                                &piece[mid..end],
                                 b,
                             ));
                         });
@@ -403,10 +403,8 @@ impl Input<'_> {
                 let mut closed_part = false;
                 for pair in pairs {
                     let (ra, rb) = pair.results.expect("every pair is decoded");
-                    for (start, end, result) in [
-                        (pair.starts[0], pair.ends[0], ra),
-                        (pair.starts[1], pair.ends[1], rb),
-                    ] {
+                    let [start, mid, end] = pair.bounds;
+                    for (start, end, result) in [(start, mid, ra), (mid, end, rb)] {
                         if closed_part && start < end {
                             return Err(json_error_at(
                                 base + start as u64,
@@ -768,8 +766,8 @@ fn decode_piece(piece: &[u8], state: u8, mut values: Vec<u32>) -> PieceResult {
 /// Two parts of a chunk's piece decoded together ([`decode_pair`]), with where they lie in
 /// the piece and, once decoded, what they gave.
 struct DecodePair {
-    starts: [usize; 2],
-    ends: [usize; 2],
+    /// The first part is `bounds[0]..bounds[1]`, the second `bounds[1]..bounds[2]`.
+    bounds: [usize; 3],
     buffers: [Vec<u32>; 2],
     results: Option<(PieceResult, PieceResult)>,
 }
@@ -1387,7 +1385,12 @@ fn parse_edges(
         // Column by column, so each loop is tight (this runs for every edge of the file).
         let records = r.chunks_exact(ef);
         let first = c.edge_to.len();
-        let misaligned = push_targets(&mut c.edge_to, records.clone(), o_to, nf);
+        // The usual field counts get a constant divisor (a multiply, not a division).
+        let misaligned = match nf {
+            6 => push_targets(&mut c.edge_to, records.clone(), o_to, 6),
+            7 => push_targets(&mut c.edge_to, records.clone(), o_to, 7),
+            _ => push_targets(&mut c.edge_to, records.clone(), o_to, nf),
+        };
         if (misaligned || records.clone().any(|x| x[o_type] >= type_count))
             && bad.is_none()
             && let Some(i) = records
@@ -1420,35 +1423,23 @@ fn parse_edges(
 }
 
 /// Appends the node ordinal each record's `to_node` field (at `o_to`) points to, and says
-/// whether any is not a multiple of `nf`. The usual field counts get a constant divisor (a
-/// multiply, not a division: this runs for every edge).
+/// whether any is not a multiple of `nf`. Inlined, so a constant `nf` at the call is a
+/// multiply (this runs for every edge).
+#[inline(always)]
 fn push_targets(
     out: &mut Vec<u32>,
     records: std::slice::ChunksExact<'_, u32>,
     o_to: usize,
     nf: u32,
 ) -> bool {
-    #[inline(always)]
-    fn push(
-        out: &mut Vec<u32>,
-        records: std::slice::ChunksExact<'_, u32>,
-        o_to: usize,
-        nf: u32,
-    ) -> bool {
-        let mut misaligned = false;
-        out.extend(records.map(|x| {
-            let to = x[o_to];
-            let node = to / nf;
-            misaligned |= node * nf != to;
-            node
-        }));
-        misaligned
-    }
-    match nf {
-        6 => push(out, records, o_to, 6),
-        7 => push(out, records, o_to, 7),
-        _ => push(out, records, o_to, nf),
-    }
+    let mut misaligned = false;
+    out.extend(records.map(|x| {
+        let to = x[o_to];
+        let node = to / nf;
+        misaligned |= node * nf != to;
+        node
+    }));
+    misaligned
 }
 
 fn parse_strings(input: &mut Input<'_>) -> Result<StringTable> {
