@@ -627,8 +627,11 @@ impl SummaryPane {
                         format::count(total as u64)
                     )
                 };
+                // The counts stay whole: in the wrapping row they move to the next row
+                // instead of breaking inside a number.
                 if let Some(range) = model.range() {
-                    ui.label(
+                    whole_label(
+                        ui,
                         RichText::new(format!(
                             "{} of {} objects",
                             format::count(range.object_count),
@@ -645,19 +648,12 @@ impl SummaryPane {
                         RangeKey::DuplicatedStrings => "String objects whose text another string object repeats (DevTools' \"Duplicated strings\")".to_owned(),
                         RangeKey::AllocatedBy(_) => "Live objects whose allocation stack passes through the row chosen in the Allocation view (DevTools' allocation stack filter)".to_owned(),
                     });
-                    // Whole, never broken across rows: it moves to the next row instead.
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(format!("\u{00B7} {constructors}"))
-                                .color(theme.weak_text),
-                        )
-                        .extend(),
+                    whole_label(
+                        ui,
+                        RichText::new(format!("\u{00B7} {constructors}")).color(theme.weak_text),
                     );
                 } else {
-                    ui.add(
-                        egui::Label::new(RichText::new(constructors).color(theme.weak_text))
-                            .extend(),
-                    );
+                    whole_label(ui, RichText::new(constructors).color(theme.weak_text));
                 }
                 if tree.is_busy() {
                     crate::app::widgets::spinner(ui);
@@ -790,4 +786,9 @@ fn row_cell_ui(
             });
         }
     }
+}
+
+/// A label kept whole: in a wrapping row it moves to the next row instead of breaking.
+fn whole_label(ui: &mut egui::Ui, text: RichText) -> egui::Response {
+    ui.add(egui::Label::new(text).extend())
 }
